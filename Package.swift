@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// oauth-landing: an HTTPS landing server for OAuth redirects, with no third-party Swift packages.
+/// Targets, from the inside out:
+/// - `LandingCore`: the pure core (HTTP parser, responses, router, config, CLI). No sockets, no OpenSSL, no Dispatch.
+/// - `COpenSSL`, `CLinux`: system-library modules for OpenSSL 3 and the Linux calls Glibc does not expose.
+/// - `LandingIO`: the thin imperative shell (epoll event loops, sockets, the OpenSSL TLS engine, the server).
+/// - `oauth-landing`: the executable.
+let package = Package(
+    name: "oauth-landing",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "oauth-landing", targets: ["oauth-landing"])
+    ],
+    targets: [
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .systemLibrary(name: "CLinux"),
+        .target(name: "LandingCore"),
+        .target(
+            name: "LandingIO",
+            dependencies: ["LandingCore", "COpenSSL", "CLinux"]
+        ),
+        .executableTarget(
+            name: "oauth-landing",
+            dependencies: ["LandingCore", "LandingIO"]
+        ),
+        .testTarget(name: "LandingCoreTests", dependencies: ["LandingCore"]),
+        .testTarget(
+            name: "LandingIOTests",
+            dependencies: ["LandingCore", "LandingIO", "COpenSSL", "CLinux"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,3 @@
+import LandingCore
+import LandingIO
+print("oauth-landing")
