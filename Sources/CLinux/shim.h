@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <sys/random.h>
 
 // why: accept4 is declared only under _GNU_SOURCE, and defining that here changes glibc's
 // struct layouts (fd_set) against the other modules; declare the one prototype instead.

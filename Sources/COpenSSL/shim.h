@@ -36,6 +36,7 @@ static inline long landing_SSL_CTX_sess_hits(SSL_CTX *ctx) { return SSL_CTX_sess
 static inline long landing_SSL_CTX_set_tlsext_servername_callback_null(SSL_CTX *ctx) {
     return SSL_CTX_set_tlsext_servername_callback(ctx, NULL);
 }
+static inline long landing_SSL_CTX_set_dh_auto(SSL_CTX *ctx) { return SSL_CTX_set_dh_auto(ctx, 1); }
 static inline const char *landing_OPENSSL_VERSION_TEXT(void) { return OPENSSL_VERSION_TEXT; }
 
 static inline long landing_SSL_OP_NO_RENEGOTIATION(void) { return (long)SSL_OP_NO_RENEGOTIATION; }

@@ -1,3 +1,49 @@
+import CLinux
+import Foundation
+import Glibc
 import LandingCore
 import LandingIO
-print("oauth-landing")
+
+/// The executable: parse the command line, then perform the command. Exit codes: 0 success,
+/// 1 runtime failure, 2 bad configuration or usage.
+let version = "0.1.0"
+
+func fail(_ message: String, code: Int32 = 2) -> Never {
+    FileHandle.standardError.write(Data("oauth-landing: \(message)\n".utf8))
+    exit(code)
+}
+
+let command: Command
+do {
+    command = try ConfigLoader.parse(
+        arguments: Array(CommandLine.arguments.dropFirst()),
+        environment: ProcessInfo.processInfo.environment,
+        readFile: { path in Array(try Data(contentsOf: URL(fileURLWithPath: path))) })
+} catch {
+    fail("\(error)\nRun 'oauth-landing --help' for usage.")
+}
+
+switch command {
+case .version:
+    print("oauth-landing \(version)")
+case .help(let topic):
+    print(UsageText.text(for: topic), terminator: "")
+case .devCert(let directory):
+    do {
+        try DevCertificate.write(to: directory)
+        print("wrote \(directory)/server.pem and \(directory)/server-key.pem (self-signed, localhost, 127.0.0.1, ::1)")
+    } catch {
+        fail("\(error)", code: 1)
+    }
+case .checkConfig(let config):
+    do {
+        let context = try TLSContext(certificateChainPath: config.tlsCertificatePath, privateKeyPath: config.tlsKeyPath)
+        print(config.effectiveDescription, terminator: "")
+        print("# certificate sha256 \(context.leafFingerprint)")
+    } catch {
+        print(config.effectiveDescription, terminator: "")
+        fail("\(error)")
+    }
+case .serve(let config):
+    ServeCommand(config: config, version: version).run()
+}

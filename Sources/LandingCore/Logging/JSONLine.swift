@@ -1,0 +1,80 @@
+/// Builds one JSON object on one line, for the access log and the application log. Keys are written
+/// in the order given; strings are escaped per RFC 8259 §7 (quotes, backslash, controls, and
+/// U+2028/U+2029 so a line can never break a reader that splits on them).
+public struct JSONLine: Sendable {
+    public private(set) var bytes: [UInt8] = [UInt8(ascii: "{")]
+    private var first = true
+
+    public init() {
+        bytes.reserveCapacity(256)
+    }
+
+    public mutating func add(_ key: StaticString, _ value: String) {
+        appendKey(key)
+        Self.appendQuoted(value, to: &bytes)
+    }
+
+    public mutating func add(_ key: String, string value: String) {
+        separator()
+        Self.appendQuoted(key, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        Self.appendQuoted(value, to: &bytes)
+    }
+
+    public mutating func add(_ key: StaticString, _ value: Int) {
+        appendKey(key)
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
+    /// A number with three decimals (durations in milliseconds).
+    public mutating func add(_ key: StaticString, milliseconds value: Double) {
+        appendKey(key)
+        let thousandths = Int((value * 1000).rounded())
+        bytes.append(contentsOf: "\(thousandths / 1000).".utf8)
+        let frac = thousandths % 1000
+        bytes.append(contentsOf: (frac < 10 ? "00\(frac)" : frac < 100 ? "0\(frac)" : "\(frac)").utf8)
+    }
+
+    /// The finished line, with its newline.
+    public func finished() -> [UInt8] {
+        var out = bytes
+        out.append(UInt8(ascii: "}"))
+        out.append(UInt8(ascii: "\n"))
+        return out
+    }
+
+    private mutating func separator() {
+        if !first { bytes.append(UInt8(ascii: ",")) }
+        first = false
+    }
+
+    private mutating func appendKey(_ key: StaticString) {
+        separator()
+        bytes.append(UInt8(ascii: "\""))
+        key.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: "\":".utf8)
+    }
+
+    /// Appends `value` as a JSON string literal.
+    public static func appendQuoted(_ value: String, to bytes: inout [UInt8]) {
+        let hex = Array("0123456789abcdef".utf8)
+        bytes.append(UInt8(ascii: "\""))
+        for scalar in value.unicodeScalars {
+            switch scalar.value {
+            case 0x22: bytes.append(contentsOf: [0x5C, 0x22])
+            case 0x5C: bytes.append(contentsOf: [0x5C, 0x5C])
+            case 0x0A: bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+            case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+            case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+            case 0..<0x20, 0x7F, 0x2028, 0x2029:
+                let v = Int(scalar.value)
+                bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), hex[(v >> 12) & 0xF], hex[(v >> 8) & 0xF], hex[(v >> 4) & 0xF], hex[v & 0xF]])
+            case 0x20..<0x80:
+                bytes.append(UInt8(scalar.value))
+            default:
+                bytes.append(contentsOf: String(Character(scalar)).utf8)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}

@@ -1,0 +1,66 @@
+/// What the server knows about a request beyond its bytes.
+public struct RequestContext: Sendable {
+    /// Unique per request; logged and sent back as `X-Request-Id`.
+    public var requestID: String
+    /// The peer's address (no port), for logs.
+    public var remoteAddress: String
+    /// Whether the request came over TLS.
+    public var isSecure: Bool
+
+    public init(requestID: String, remoteAddress: String, isSecure: Bool) {
+        self.requestID = requestID
+        self.remoteAddress = remoteAddress
+        self.isSecure = isSecure
+    }
+}
+
+/// What a handler returns.
+public enum HandlerResult: Sendable {
+    /// The response, computed on the event loop: pure, fast work only.
+    case response(HTTPResponse)
+    /// Slow work (disk, waiting). The server calls the closure on the event loop; the closure must hand
+    /// the work to another thread and call `complete` exactly once, from any thread.
+    case deferred(@Sendable (_ complete: @escaping @Sendable (HTTPResponse) -> Void) -> Void)
+}
+
+/// A route handler: the request, its context and the path parameters.
+public typealias RouteHandler = @Sendable (HTTPRequest, RequestContext, [String: String]) -> HandlerResult
+
+/// The request → response function the server runs for every request: method checks, routing,
+/// 404/405/501. Pure: no sockets, no clock.
+public struct Application: Sendable {
+    /// Methods this server implements somewhere; any other method is 501 (RFC 9110 §9.1).
+    public static let implementedMethods: Set<HTTPMethod> = [.get, .head, .post, .put, .delete, .options, .patch]
+
+    private let handler: @Sendable (HTTPRequest, RequestContext) -> HandlerResult
+
+    /// An application that routes with `router`.
+    public init(router: Router<RouteHandler>) {
+        self.handler = { request, context in Self.route(request, context: context, router: router) }
+    }
+
+    /// An application that answers every request with `handler` (the plain-HTTP redirect).
+    public init(handler: @escaping @Sendable (HTTPRequest, RequestContext) -> HandlerResult) {
+        self.handler = handler
+    }
+
+    public func handle(_ request: HTTPRequest, context: RequestContext) -> HandlerResult {
+        handler(request, context)
+    }
+
+    static func route(_ request: HTTPRequest, context: RequestContext, router: Router<RouteHandler>) -> HandlerResult {
+        guard Self.implementedMethods.contains(request.method) else {
+            return .response(.text(.notImplemented, "501 Not Implemented: this server does not implement that method."))
+        }
+        switch router.match(method: request.method, path: request.path) {
+        case .found(let handler, let parameters):
+            return handler(request, context, parameters)
+        case .methodNotAllowed(let allowed):
+            var response = HTTPResponse.text(.methodNotAllowed, "405 Method Not Allowed: this resource accepts \(allowed.map(\.description).joined(separator: ", ")).")
+            response.headers.add(name: "Allow", value: allowed.map(\.description).joined(separator: ", "))
+            return .response(response)
+        case .notFound:
+            return .response(.text(.notFound, "404 Not Found: there is nothing at this path."))
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import CLinux
+import Foundation
+import Glibc
+import LandingCore
+import Synchronization
+
+/// The HTTPS server: one event loop per thread (default one per CPU), each owning its connections
+/// from accept to close; requests are parsed, routed and answered on the thread that owns the socket.
+public final class Server: @unchecked Sendable {
+    public let config: ServerConfig
+    let shared: ServerShared
+    private var loops: [ServerLoop] = []
+    private var acceptors: [Acceptor] = []
+    private var listeners: [ListeningSocket] = []
+    private var threads: [Thread] = []
+    private let stopped = Mutex<Int>(0)
+    public private(set) var httpsAddress: SocketAddress?
+    public private(set) var httpAddress: SocketAddress?
+
+    let application: Application
+    let redirectApplication: Application?
+
+    /// - Parameters:
+    ///   - application: answers requests on the HTTPS listener (`config.listen`).
+    ///   - redirectApplication: answers requests on the plain listener (`config.httpListen`), if any.
+    ///   - tlsStore: nil serves the main listener without TLS (tests only).
+    public init(config: ServerConfig, application: Application, redirectApplication: Application? = nil, tlsStore: TLSContextStore?, logger: Logger) {
+        self.config = config
+        self.application = application
+        self.redirectApplication = redirectApplication
+        self.shared = ServerShared(config: config, tlsStore: tlsStore, logger: logger)
+    }
+
+    public var isDraining: Bool { shared.isDraining }
+    public var openConnections: Int { shared.metrics.openConnections.load(ordering: .relaxed) }
+
+    /// Binds the listeners and starts the loop threads. Throws if an address cannot be bound.
+    public func start() throws(SystemError) {
+        let threadCount = config.threads > 0 ? config.threads : max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let httpsListener = try ListeningSocket(address: SocketAddress.resolve(host: config.listen.host, port: config.listen.port))
+        listeners.append(httpsListener)
+        httpsAddress = httpsListener.address
+        var httpListener: ListeningSocket?
+        if let http = config.httpListen {
+            let listener = try ListeningSocket(address: SocketAddress.resolve(host: http.host, port: http.port))
+            listeners.append(listener)
+            httpListener = listener
+            httpAddress = listener.address
+        }
+        for index in 0..<threadCount {
+            let eventLoop = try EventLoop(index: index)
+            let loop = ServerLoop(eventLoop: eventLoop, shared: shared)
+            loops.append(loop)
+            let acceptor = Acceptor(listener: httpsListener, loop: loop, usesTLS: shared.tlsStore != nil, application: application)
+            try acceptor.start()
+            acceptors.append(acceptor)
+            var loopAcceptors = [acceptor]
+            if let httpListener {
+                let plain = Acceptor(listener: httpListener, loop: loop, usesTLS: false, application: redirectApplication ?? application)
+                try plain.start()
+                acceptors.append(plain)
+                loopAcceptors.append(plain)
+            }
+            let previousTick = eventLoop.onTick
+            eventLoop.onTick = { now in
+                previousTick?(now)
+                for a in loopAcceptors { a.tick(now: now) }
+            }
+        }
+        for loop in loops {
+            let thread = Thread { [self] in
+                loop.eventLoop.run()
+                self.stopped.withLock { $0 += 1 }
+            }
+            thread.name = "loop-\(loop.eventLoop.index)"
+            thread.stackSize = 1 << 20
+            threads.append(thread)
+            thread.start()
+        }
+    }
+
+    /// Stops accepting, lets in-flight requests finish, closes idle keep-alive connections, and
+    /// waits up to `grace` seconds for the rest. Returns the number of connections still open when
+    /// it gave up (0 on a clean drain). The loops are stopped afterwards.
+    @discardableResult
+    public func shutdown(grace: Double) -> Int {
+        shared.beginDraining()
+        let acked = Atomic<Int>(0)
+        for (index, loop) in loops.enumerated() {
+            let loopAcceptors = acceptors.filter { $0.loop === loop }
+            loop.eventLoop.execute {
+                for a in loopAcceptors { a.stop() }
+                loop.drainConnections()
+                acked.add(1, ordering: .sequentiallyConsistent)
+            }
+            _ = index
+        }
+        let deadline = monotonicNow() + grace
+        while acked.load(ordering: .sequentiallyConsistent) < loops.count && monotonicNow() < deadline + 1 {
+            usleep(2_000)
+        }
+        for listener in listeners { listener.close() }
+        while openConnections > 0 && monotonicNow() < deadline {
+            usleep(10_000)
+        }
+        let left = openConnections
+        for loop in loops {
+            loop.eventLoop.execute { loop.closeAll() }
+            loop.eventLoop.stop()
+        }
+        let stopDeadline = monotonicNow() + 2
+        while stopped.withLock({ $0 }) < loops.count && monotonicNow() < stopDeadline { usleep(2_000) }
+        return left
+    }
+
+    /// Reloads the certificate and key; the old pair stays on failure.
+    public func reloadCertificate() -> Result<String, TLSError> {
+        guard let store = shared.tlsStore else { return .failure(TLSError(operation: "no TLS listener")) }
+        return store.reload().map(\.leafFingerprint)
+    }
+}

@@ -1,0 +1,62 @@
+import CLinux
+import Glibc
+import LandingCore
+import Synchronization
+
+/// State every loop reads: configuration, the application, the TLS contexts, the drain flag,
+/// counters and the log sink. Thread-safe.
+final class ServerShared: Sendable {
+    let config: ServerConfig
+    let timeouts: ConnectionTimeouts
+    let tlsStore: TLSContextStore?
+    let metrics = ServerMetrics()
+    let logger: Logger
+    /// Random per process, so request ids from several instances do not collide.
+    let processTag: String
+    private let draining = Atomic<Bool>(false)
+    private let stdoutLock = Mutex<Void>(())
+
+    init(config: ServerConfig, tlsStore: TLSContextStore?, logger: Logger) {
+        self.config = config
+        self.timeouts = ConnectionTimeouts(header: config.headerTimeout, body: config.bodyTimeout, idle: config.idleTimeout)
+        self.tlsStore = tlsStore
+        self.logger = logger
+        var random: UInt32 = 0
+        _ = getrandom(&random, 4, 0)
+        self.processTag = String(random, radix: 16) + "-"
+    }
+
+    var isDraining: Bool { draining.load(ordering: .relaxed) }
+    func beginDraining() { draining.store(true, ordering: .relaxed) }
+
+    func log(_ level: ServerConfig.LogLevel, _ message: String, _ metadata: [String: String] = [:]) {
+        logger.log(level, message, metadata)
+    }
+
+    /// Writes whole lines to stdout; one lock so lines from different loops never interleave.
+    func writeStdout(_ bytes: [UInt8]) {
+        stdoutLock.withLock { _ in
+            bytes.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let n = Glibc.write(1, raw.baseAddress! + offset, raw.count - offset)
+                    if n > 0 { offset += n } else if n < 0 && errno == EINTR { continue } else { return }
+                }
+            }
+        }
+    }
+}
+
+/// Counters the server keeps (exported by the metrics endpoint in a later issue).
+final class ServerMetrics: Sendable {
+    let openConnections = Atomic<Int>(0)
+    let requests = Atomic<Int>(0)
+    let handshakesOK = Atomic<Int>(0)
+    let handshakesFailed = Atomic<Int>(0)
+
+    func connectionOpened() { openConnections.add(1, ordering: .relaxed) }
+    func connectionClosed() { openConnections.subtract(1, ordering: .relaxed) }
+    func requestServed() { requests.add(1, ordering: .relaxed) }
+    func handshakeSucceeded() { handshakesOK.add(1, ordering: .relaxed) }
+    func handshakeFailed() { handshakesFailed.add(1, ordering: .relaxed) }
+}

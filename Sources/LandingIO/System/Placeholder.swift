@@ -1,3 +1,0 @@
-import COpenSSL
-import CLinux
-import LandingCore

@@ -1,0 +1,128 @@
+import CLinux
+import Foundation
+import Glibc
+import LandingCore
+import LandingIO
+
+/// `oauth-landing serve`: prepares the process (descriptors, signals, certificate), starts the
+/// server, then turns SIGHUP into a reload and SIGTERM/SIGINT into a graceful drain and exit 0.
+struct ServeCommand {
+    var config: ServerConfig
+    let version: String
+
+    func run() -> Never {
+        let logger = Logger(level: config.logLevel)
+        var config = config
+        // why: SIGPIPE would kill the process when a peer goes away mid-write; writes use
+        // MSG_NOSIGNAL, and this covers any other descriptor.
+        signal(SIGPIPE, SIG_IGN)
+        // why: block the shutdown/reload signals before any thread starts, so every thread inherits
+        // the mask and only this thread's sigwait receives them.
+        let handled: [Int32] = [SIGTERM, SIGINT, SIGHUP]
+        _ = handled.withUnsafeBufferPointer { landing_block_signals($0.baseAddress, Int32($0.count)) }
+        let fileLimit = raiseFileLimit()
+
+        if config.dev { prepareDevCertificate() }
+        if config.publicURL == nil {
+            if config.dev {
+                let host = config.listen.host == "0.0.0.0" || config.listen.host == "::" ? "localhost" : config.listen.host
+                config.publicURL = config.listen.port == 443 ? "https://\(host)" : "https://\(host):\(config.listen.port)"
+            } else if config.httpListen != nil {
+                fail("--http-listen needs --public-url (the redirect target is never built from the Host header)")
+            }
+        }
+
+        let tlsStore: TLSContextStore
+        do {
+            tlsStore = try TLSContextStore(certificatePath: config.tlsCertificatePath, keyPath: config.tlsKeyPath)
+        } catch {
+            fail("\(error)\nPut a certificate chain and key at --tls-cert/--tls-key (see certs/README.md), or run with --dev to create a self-signed one.")
+        }
+
+        let readiness = ServerReadiness()
+        var router = Router<RouteHandler>()
+        CoreRoutes.install(into: &router) { readiness.isReady }
+        let application = Application(router: router)
+        let redirect = config.httpListen != nil ? HTTPSRedirect.application(publicURL: config.publicURL ?? "") : nil
+        let server = Server(config: config, application: application, redirectApplication: redirect, tlsStore: tlsStore, logger: logger)
+        do {
+            try server.start()
+        } catch {
+            fail("\(error)", code: 1)
+        }
+        readiness.server = server
+        var metadata = [
+            "version": version, "listen": server.httpsAddress?.description ?? "", "threads": "\(config.threads)",
+            "certificate_sha256": tlsStore.context.leafFingerprint, "open_files_limit": "\(fileLimit)",
+        ]
+        if let http = server.httpAddress { metadata["http_listen"] = http.description }
+        if let url = config.publicURL { metadata["public_url"] = url }
+        logger.info("listening", metadata)
+
+        while true {
+            let signal = handled.withUnsafeBufferPointer { landing_wait_signal($0.baseAddress, Int32($0.count)) }
+            switch signal {
+            case SIGHUP:
+                switch server.reloadCertificate() {
+                case .success(let fingerprint):
+                    logger.info("certificate reloaded", ["certificate_sha256": fingerprint])
+                case .failure(let error):
+                    logger.error("certificate reload failed; keeping the previous certificate", ["error": error.description])
+                }
+            case SIGTERM, SIGINT:
+                logger.info("draining", ["signal": signal == SIGTERM ? "SIGTERM" : "SIGINT", "grace_seconds": "\(config.shutdownGrace)", "open_connections": "\(server.openConnections)"])
+                let left = server.shutdown(grace: config.shutdownGrace)
+                logger.info("stopped", ["connections_cut": "\(left)"])
+                exit(0)
+            default:
+                continue
+            }
+        }
+    }
+
+    /// Raises the soft descriptor limit to the hard limit (10,000+ connections need it).
+    private func raiseFileLimit() -> UInt {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 0 }
+        if limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max
+            _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        }
+        return UInt(limit.rlim_cur)
+    }
+
+    /// `--dev`: create a self-signed pair when neither file exists.
+    private func prepareDevCertificate() {
+        let fm = FileManager.default
+        let certExists = fm.fileExists(atPath: config.tlsCertificatePath)
+        let keyExists = fm.fileExists(atPath: config.tlsKeyPath)
+        guard !certExists && !keyExists else { return }
+        let directory = (config.tlsCertificatePath as NSString).deletingLastPathComponent
+        let expectedKey = ((directory.isEmpty ? "." : directory) as NSString).appendingPathComponent("server-key.pem")
+        guard (config.tlsCertificatePath as NSString).lastPathComponent == "server.pem",
+            (config.tlsKeyPath as NSString).standardizingPath == (expectedKey as NSString).standardizingPath
+        else {
+            fail("--dev creates DIR/server.pem and DIR/server-key.pem; with other --tls-cert/--tls-key names, run 'oauth-landing dev-cert --out DIR' and rename")
+        }
+        do {
+            try DevCertificate.write(to: directory.isEmpty ? "." : directory)
+            Logger(level: config.logLevel).info("created a self-signed development certificate", ["path": config.tlsCertificatePath])
+        } catch {
+            fail("cannot create a development certificate: \(error)", code: 1)
+        }
+    }
+}
+
+/// `/readyz`'s answer: ready once the server listens, not ready once it drains.
+final class ServerReadiness: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _server: Server?
+    var server: Server? {
+        get { lock.withLock { _server } }
+        set { lock.withLock { _server = newValue } }
+    }
+    var isReady: Bool {
+        guard let server else { return false }
+        return !server.isDraining
+    }
+}
