@@ -76,6 +76,23 @@ public final class TLSContext: @unchecked Sendable {
         }
     }
 
+    /// A client context (no verification) for tests that join a client engine to a server engine
+    /// in memory. `alpn` is the list offered; `maxVersion` caps the protocol (TLS1_2_VERSION...).
+    init(testClientOffering alpn: [String], maxVersion: Int32 = TLS1_3_VERSION) throws(TLSError) {
+        TLSError.clearErrorQueue()
+        guard let ctx = SSL_CTX_new(TLS_client_method()) else { throw TLSError.drain("SSL_CTX_new(client)") }
+        self.ctx = ctx
+        _ = landing_SSL_CTX_set_max_proto_version(ctx, maxVersion)
+        if !alpn.isEmpty {
+            var wire: [UInt8] = []
+            for proto in alpn {
+                wire.append(UInt8(proto.utf8.count))
+                wire.append(contentsOf: proto.utf8)
+            }
+            _ = SSL_CTX_set_alpn_protos(ctx, wire, UInt32(wire.count))
+        }
+    }
+
     deinit { SSL_CTX_free(ctx) }
 
     /// The leaf certificate's SHA-256 fingerprint (hex), for logs after a reload.

@@ -41,8 +41,9 @@ public final class TLSEngine {
     private let context: TLSContext
     public private(set) var isHandshakeComplete = false
 
-    /// Creates the server side of a new connection on `context`.
-    public init(context: TLSContext) throws(TLSError) {
+    /// Creates the server side of a new connection on `context` (the client side with `isClient`,
+    /// which only tests use).
+    public init(context: TLSContext, isClient: Bool = false) throws(TLSError) {
         TLSError.clearErrorQueue()
         guard let ssl = SSL_new(context.ctx) else { throw TLSError.drain("SSL_new") }
         guard let method = Self.bioMethod, let bio = BIO_new(method) else {
@@ -54,7 +55,7 @@ public final class TLSEngine {
         BIO_set_data(bio, buffers)
         // why: with rbio == wbio SSL_set_bio takes a single reference, which SSL_free releases.
         SSL_set_bio(ssl, bio, bio)
-        SSL_set_accept_state(ssl)
+        if isClient { SSL_set_connect_state(ssl) } else { SSL_set_accept_state(ssl) }
         self.ssl = ssl
         self.context = context
     }
@@ -130,6 +131,11 @@ public final class TLSEngine {
             }
         }
         return .ok
+    }
+
+    /// Starts the handshake from the client side (tests): appends the ClientHello to `outbound`.
+    func startHandshake(scratch: Scratch, outbound: inout [UInt8]) -> Outcome {
+        receive(UnsafeRawBufferPointer(start: nil, count: 0), scratch: scratch, outbound: &outbound) { _ in }
     }
 
     /// Sends close_notify (appended to `outbound`).
