@@ -1,0 +1,104 @@
+/// The text `help`, `--help`, `-h` and `SUBCOMMAND --help` print, also printed after a
+/// `ConfigError`. Generated from `ConfigOption.all`, so every option, its default and its
+/// environment variable are always listed. Lines are at most `width` columns.
+public enum UsageText {
+    /// Column limit of the text.
+    public static let width = 100
+
+    /// The whole text when `topic` is nil (or not a subcommand); else one subcommand's part.
+    public static func text(for topic: String?) -> String {
+        text(for: topic, options: ConfigOption.all)
+    }
+
+    static func text(for topic: String?, options: [ConfigOption]) -> String {
+        var lines: [String]
+        switch topic.flatMap(Subcommand.init(rawValue:)) {
+        case .serve?:
+            lines = ["Usage: oauth-landing [serve] [OPTION...]", ""]
+            lines += paragraph("Runs the HTTPS server for OAuth redirects until SIGTERM or SIGINT.")
+            lines += [""] + optionsSection(options) + [""] + sourcesSection()
+        case .checkConfig?:
+            lines = ["Usage: oauth-landing check-config [OPTION...]", ""]
+            lines += paragraph(
+                "Loads the configuration as serve would, reports the first problem, or prints every"
+                    + " effective setting (secrets as ****) and exits 0. Takes the options of serve.")
+            lines += [""] + optionsSection(options) + [""] + sourcesSection()
+        case .devCert?:
+            lines = ["Usage: oauth-landing dev-cert [--out DIR]", ""]
+            lines += paragraph("Writes a self-signed certificate and key for local development.")
+            lines += ["", "Options:"] + devCertOptions()
+        case nil:
+            lines = overview() + [""] + optionsSection(options) + [""] + ["Options of dev-cert:"]
+            lines += devCertOptions() + [""] + sourcesSection()
+        }
+        lines += [""] + exitStatusSection()
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func overview() -> [String] {
+        let commands: [(String, String)] = [
+            ("oauth-landing [serve] [OPTION...]", "Run the server (the default subcommand)."),
+            ("oauth-landing check-config [OPTION...]", "Check the configuration; print the effective settings."),
+            ("oauth-landing dev-cert [--out DIR]", "Write a self-signed certificate for development."),
+            ("oauth-landing help [SUBCOMMAND]", "Show this text, or one subcommand's (also --help, -h)."),
+            ("oauth-landing --version", "Print the version."),
+        ]
+        var lines = ["oauth-landing: an HTTPS server that lands OAuth redirects.", "", "Usage:"]
+        for (synopsis, summary) in commands {
+            lines.append("  " + synopsis.padded(to: 42) + summary)
+        }
+        return lines
+    }
+
+    private static func optionsSection(_ options: [ConfigOption]) -> [String] {
+        var lines = ["Options of serve and check-config:"]
+        for option in options {
+            let header = option.takesValue ? "\(option.flag) \(option.valueName)" : option.flag
+            lines.append("  " + header)
+            lines += ConfigText.wrap(option.summary, width: width, indent: 6)
+            var facts: [String] = []
+            if case .setting(_, let read) = option.target {
+                facts.append("Default: \(read(ServerConfig()) ?? "none").")
+            }
+            facts.append("Environment: \(option.environmentName).")
+            lines += ConfigText.wrap(facts.joined(separator: " "), width: width, indent: 6)
+        }
+        return lines
+    }
+
+    private static func devCertOptions() -> [String] {
+        ["  --out DIR"]
+            + ConfigText.wrap(
+                "Directory that receives the certificate and its key."
+                    + " Default: \(Subcommand.defaultDevCertDirectory).", width: width, indent: 6)
+    }
+
+    private static func sourcesSection() -> [String] {
+        ["Settings:"]
+            + paragraph(
+                "Every option can be written --name value or --name=value, set in the environment as"
+                    + " \(ConfigLoader.environmentPrefix)<NAME> (upper case, dashes as underscores, e.g."
+                    + " \(ConfigLoader.environmentPrefix)TLS_CERT), or given as a key of the --config JSON"
+                    + " object, named without dashes. Later sources win: defaults < config file <"
+                    + " environment < flags; of a flag given twice, the last one wins. -- ends the options.")
+    }
+
+    private static func exitStatusSection() -> [String] {
+        [
+            "Exit status:",
+            "  0  success (also for help and --version)",
+            "  2  bad command line or configuration; the message says what is wrong",
+        ]
+    }
+
+    private static func paragraph(_ text: String) -> [String] {
+        ConfigText.wrap(text, width: width, indent: 2)
+    }
+}
+
+extension String {
+    /// `self` followed by spaces up to `length` characters (one space at least).
+    fileprivate func padded(to length: Int) -> String {
+        self + String(repeating: " ", count: Swift.max(1, length - count))
+    }
+}

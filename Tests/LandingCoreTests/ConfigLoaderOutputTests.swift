@@ -1,0 +1,137 @@
+import Testing
+
+@testable import LandingCore
+
+@Suite struct ConfigLoaderOutputTests {
+    /// A fake secret option, to test masking before any real secret exists.
+    static let fakeSecret = ConfigOption(
+        name: "api-key", kind: .text, valueName: "KEY", summary: "A fake secret.",
+        target: .setting(
+            apply: { (_, text) throws(ConfigValueError) in
+                guard text.utf8.count >= 16 else { throw ConfigValueError(reason: "must be at least 16 characters") }
+            },
+            read: { _ in "hunter2-hunter2-hunter2" }))
+
+    /// check-config prints one `name = value` line per setting, in flag names, unset as `(none)`.
+    @Test func effectiveDescription_ListsEverySetting_WithDefaults() {
+        let expected = """
+            listen = 0.0.0.0:8443
+            tls-cert = certs/server.pem
+            tls-key = certs/server-key.pem
+            http-listen = (none)
+            public-url = (none)
+            log-level = info
+            shutdown-grace = 10
+            max-request-line = 8192
+            max-header-bytes = 16384
+            max-header-count = 100
+            max-body-bytes = 65536
+            header-timeout = 10
+            body-timeout = 10
+            idle-timeout = 60
+            threads = 0
+            dev = false
+            access-log = on
+
+            """
+        #expect(ServerConfig().effectiveDescription == expected)
+    }
+
+    /// Set values appear as an operator would write them (`[::1]:8443`, `0.3`).
+    @Test func effectiveDescription_ShowsValues_AsWritten() throws {
+        let config = try serveConfig([
+            "--listen", "[::1]:9443", "--header-timeout", "0.3", "--http-listen", "127.0.0.1:8080", "--dev",
+        ])
+        let text = config.effectiveDescription
+        #expect(text.contains("listen = [::1]:9443\n"))
+        #expect(text.contains("header-timeout = 0.3\n"))
+        #expect(text.contains("http-listen = 127.0.0.1:8080\n"))
+        #expect(text.contains("dev = true\n"))
+    }
+
+    /// A control character in a path cannot forge another line of the printout.
+    @Test func effectiveDescription_EscapesNewlines_InValues() {
+        var config = ServerConfig()
+        config.tlsKeyPath = "k.pem\ndev = true"
+        #expect(config.effectiveDescription.contains(#"tls-key = k.pem\ndev = true"#))
+        #expect(config.effectiveDescription.split(separator: "\n").count == ConfigOption.all.count - 1)
+    }
+
+    /// A secret's value is printed as `****`, other values as they are.
+    @Test func effectiveDescription_MasksSecret_WhenKeyIsSecret() {
+        let options = ConfigOption.all + [Self.fakeSecret]
+        let text = ServerConfig().effectiveDescription(options: options, secretKeys: ["api-key"])
+        #expect(text.contains("api-key = ****\n"))
+        #expect(!text.contains("hunter2"))
+        #expect(text.contains("listen = 0.0.0.0:8443\n"))
+        let unmasked = ServerConfig().effectiveDescription(options: options, secretKeys: [])
+        #expect(unmasked.contains("api-key = hunter2-hunter2-hunter2\n"))
+    }
+
+    /// A bad secret value is reported without repeating it, from any source.
+    @Test func configLoader_HidesSecretValue_WhenItIsInvalid() {
+        let options = ConfigOption.all + [Self.fakeSecret]
+        func message(_ arguments: [String], environment: [String: String] = [:]) -> String {
+            do {
+                _ = try ConfigLoader.parse(
+                    arguments: arguments, environment: environment,
+                    readFile: { _ in Array(#"{"api-key": "short-secret"}"#.utf8) },
+                    options: options, secretKeys: ["api-key"])
+                return ""
+            } catch {
+                return error.description
+            }
+        }
+        #expect(
+            message(["--api-key", "short-secret"]) == "invalid value for --api-key: must be at least 16 characters")
+        #expect(
+            message([], environment: ["OAUTH_LANDING_API_KEY": "short-secret"])
+                == "invalid value for environment variable OAUTH_LANDING_API_KEY: must be at least 16 characters")
+        #expect(!message(["--config", "c.json"]).contains("short-secret"))
+    }
+
+    /// Every name in `secretKeys` is an option, so a typo cannot leave a secret unmasked.
+    @Test func secretKeys_NameExistingOptions() {
+        let names = Set(ConfigOption.all.map(\.name))
+        #expect(ServerConfig.secretKeys.isSubset(of: names))
+    }
+
+    /// The usage lists every flag, its default and its environment variable, the subcommands and
+    /// the exit codes, within 100 columns.
+    @Test func usageText_ListsEveryOptionWithDefaultAndVariable_WithinWidth() {
+        let text = UsageText.text(for: nil)
+        for option in ConfigOption.all {
+            #expect(text.contains("  \(option.flag)"), "\(option.name)")
+            #expect(text.contains(option.environmentName), "\(option.name)")
+        }
+        for fact in [
+            "Default: 0.0.0.0:8443.", "Default: certs/server.pem.", "Default: 8192.", "Default: 60.",
+            "Default: false.", "Default: on.", "Default: none.", "--listen HOST:PORT", "--out DIR",
+            "Default: certs.", "check-config", "dev-cert", "--version", "  0  success", "  2  bad command line",
+        ] {
+            #expect(text.contains(fact), "\(fact)")
+        }
+        for line in text.split(separator: "\n") {
+            #expect(line.count <= UsageText.width, "\(line)")
+        }
+    }
+
+    /// A subcommand's help shows its own synopsis; dev-cert's does not list serve's options.
+    @Test func usageText_ShowsSubcommandPart_WhenTopicGiven() {
+        #expect(UsageText.text(for: "serve").hasPrefix("Usage: oauth-landing [serve] [OPTION...]"))
+        #expect(UsageText.text(for: "check-config").contains("--max-body-bytes BYTES"))
+        let devCert = UsageText.text(for: "dev-cert")
+        #expect(devCert.hasPrefix("Usage: oauth-landing dev-cert [--out DIR]"))
+        #expect(!devCert.contains("--listen"))
+        for topic in ["serve", "check-config", "dev-cert"] {
+            #expect(UsageText.text(for: topic).split(separator: "\n").allSatisfy { $0.count <= UsageText.width })
+        }
+    }
+
+    /// Error messages are equal exactly when they say the same thing.
+    @Test func configError_ComparesByContent() {
+        #expect(ConfigError.unknownSubcommand("x") == ConfigError.unknownSubcommand("x"))
+        #expect(ConfigError.unknownSubcommand("x") != ConfigError.unknownSubcommand("y"))
+        #expect(ConfigError.unknownFlag("--a", subcommand: "serve") != ConfigError.unknownSubcommand("--a"))
+    }
+}
