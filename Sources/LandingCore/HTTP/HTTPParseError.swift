@@ -33,8 +33,10 @@ public enum HTTPParseError: Error, Sendable, Equatable {
     case contentLengthWithTransferEncoding
     /// Transfer-Encoding chunked: this server requires Content-Length (411).
     case chunkedNotSupported
-    /// Any other Transfer-Encoding, or TE on HTTP/1.0 (501 or 400).
+    /// Any other Transfer-Encoding (501).
     case unsupportedTransferEncoding
+    /// Transfer-Encoding in an HTTP/1.0 request: faulty framing (RFC 9112 §6.1) (400).
+    case transferEncodingInHTTP10
 
     /// The status code the server answers with.
     public var status: HTTPStatus {
@@ -69,6 +71,7 @@ public enum HTTPParseError: Error, Sendable, Equatable {
         case .contentLengthWithTransferEncoding: "Content-Length and Transfer-Encoding cannot both be sent."
         case .chunkedNotSupported: "Chunked request bodies are not accepted; send Content-Length."
         case .unsupportedTransferEncoding: "This Transfer-Encoding is not supported."
+        case .transferEncodingInHTTP10: "HTTP/1.0 requests cannot use Transfer-Encoding."
         }
     }
 }

@@ -9,31 +9,299 @@ public enum HTTPParseResult: Sendable, Equatable {
 }
 
 /// Incremental, strict HTTP/1.1 request parser (RFC 9112): bytes in → need more / request / error.
-/// Knows nothing of sockets. PLACEHOLDER: being implemented.
+/// Knows nothing of sockets.
+///
+/// Push bytes with `feed`, then call `next()` until it returns `.needMore` or `.error`. The result
+/// is the same whatever way the input was split across `feed` calls. Errors are sticky: after one,
+/// `next()` keeps returning it and `feed` drops its input (the connection must answer and close).
+///
+/// Cost: each received byte is scanned once for its line end and once more when its line is
+/// parsed; the buffer is compacted lazily and released once empty if it grew past 4 KiB.
 public struct HTTPRequestParser: Sendable {
     /// Where the parser is, which decides the timeout that applies.
     public enum Phase: Sendable, Equatable {
-        /// No byte of the next request has arrived.
+        /// No byte of the next request has arrived (also after an error: nothing more is read).
         case idle
-        /// Some bytes of the request line or header section have arrived.
+        /// Some bytes of the request line or header section have arrived (leading empty lines
+        /// count).
         case head
         /// The header section is complete; the body is being read.
         case body
     }
 
+    /// Which part of the request the parser is reading.
+    private enum Stage: Sendable {
+        case requestLine
+        case headers
+        /// Waiting for `length` body bytes starting at `scanIndex`.
+        case body(length: Int)
+        case failed(HTTPParseError)
+    }
+
+    /// What one call to `advance` produced.
+    private enum Step {
+        case needMore
+        /// A complete request whose last byte is just before `end`.
+        case request(HTTPRequest, end: Int)
+        case error(HTTPParseError)
+    }
+
     public let limits: HTTPParserLimits
+
+    /// Received bytes; `buffer[start...]` are not consumed yet.
+    private var buffer: [UInt8] = []
+    /// First byte of the request being parsed, leading empty lines included.
+    private var start = 0
+    /// First byte of the line being read.
+    private var lineStart = 0
+    /// Where scanning resumes: the bytes in `lineStart..<scanIndex` are checked already. In the
+    /// body stage, the first body byte.
+    private var scanIndex = 0
+    /// First byte of the header section (just after the request line's CRLF).
+    private var headerStart = 0
+    private var stage = Stage.requestLine
+    /// The request line and fields read so far; set once the request line is parsed.
+    private var head: PartialHead?
+
+    /// Capacity above which an emptied buffer is released rather than kept for the next request.
+    private static let retainedCapacity = 4096
 
     public init(limits: HTTPParserLimits = .default) {
         self.limits = limits
     }
 
-    public var phase: Phase { .idle }
+    /// The phase the parser is in, for the connection to pick its timeout.
+    public var phase: Phase {
+        switch stage {
+        case .requestLine: buffer.count > start ? .head : .idle
+        case .headers: .head
+        case .body: .body
+        case .failed: .idle
+        }
+    }
 
-    public mutating func feed(_ bytes: UnsafeRawBufferPointer) {}
+    /// Bytes received and not yet consumed by a returned request (for back-pressure).
+    public var bufferedByteCount: Int { buffer.count - start }
 
+    /// Appends received bytes (copied). Ignored after an error.
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer) {
+        guard !bytes.isEmpty else { return }
+        if case .failed = stage { return }
+        // why: shift the unconsumed bytes down only when the append would grow the array and the
+        // consumed prefix is at least as long as what remains, so each byte moves at most once
+        // on average (amortised O(1)) and pipelined requests never pay a shift each.
+        let remaining = buffer.count - start
+        if start > 0 && start >= remaining && buffer.count + bytes.count > buffer.capacity {
+            compact()
+        }
+        buffer.append(contentsOf: bytes)
+    }
+
+    /// Appends received bytes. Ignored after an error.
     public mutating func feed(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { feed($0) }
     }
 
-    public mutating func next() -> HTTPParseResult { .needMore }
+    /// The next complete request from the buffered bytes, `.needMore`, or the (sticky) error.
+    /// Call it again after a request: more pipelined requests may be buffered.
+    public mutating func next() -> HTTPParseResult {
+        if case .failed(let error) = stage { return .error(error) }
+        let step: Step
+        do {
+            // why: a local reference to the storage, so `advance` may mutate `self` while reading
+            // it without overlapping accesses (`advance` never writes `buffer`). The block ends the
+            // reference before `consume` empties `buffer`, which would otherwise copy it.
+            let storage = buffer
+            step = storage.withUnsafeBufferPointer { advance($0) }
+        }
+        switch step {
+        case .needMore:
+            return .needMore
+        case .request(let request, let end):
+            consume(upTo: end)
+            return .request(request)
+        case .error(let error):
+            stage = .failed(error)
+            head = nil
+            buffer = []
+            start = 0
+            lineStart = 0
+            scanIndex = 0
+            headerStart = 0
+            return .error(error)
+        }
+    }
+
+    /// Runs the state machine over the buffered bytes until it needs more input, completes a
+    /// request, or fails.
+    private mutating func advance(_ bytes: UnsafeBufferPointer<UInt8>) -> Step {
+        while true {
+            switch stage {
+            case .requestLine:
+                // Leading empty lines are counted into the request-line limit, which bounds how
+                // many a client can send.
+                let limit = Self.offset(start, by: limits.maxRequestLineBytes)
+                switch Self.scanLine(bytes, from: scanIndex, limit: limit) {
+                case .needMore(let resume):
+                    scanIndex = resume
+                    return .needMore
+                case .bareLineBreak:
+                    return .error(.bareCarriageReturn)
+                case .overLimit:
+                    return .error(.requestLineTooLong)
+                case .line(let end, let next):
+                    // RFC 9112 §2.2: "a server that is expecting to receive and parse a
+                    // request-line SHOULD ignore at least one empty line (CRLF) received prior to
+                    // the request-line."
+                    if end == lineStart {
+                        // scanLine never counts CR and LF against the limit: count them here.
+                        if next - start > limits.maxRequestLineBytes { return .error(.requestLineTooLong) }
+                        lineStart = next
+                        scanIndex = next
+                        continue
+                    }
+                    switch Self.parseRequestLine(bytes, lineStart..<end) {
+                    case .failure(let error):
+                        return .error(error)
+                    case .success(let line):
+                        head = PartialHead(line: line)
+                    }
+                    lineStart = next
+                    scanIndex = next
+                    headerStart = next
+                    stage = .headers
+                }
+
+            case .headers:
+                let limit = Self.offset(headerStart, by: limits.maxHeaderBytes)
+                switch Self.scanLine(bytes, from: scanIndex, limit: limit) {
+                case .needMore(let resume):
+                    scanIndex = resume
+                    return .needMore
+                case .bareLineBreak:
+                    return .error(.bareCarriageReturn)
+                case .overLimit:
+                    return .error(.headerSectionTooLarge)
+                case .line(let end, let next):
+                    // RFC 9112 §2.1: HTTP-message = start-line CRLF *( field-line CRLF ) CRLF
+                    // [ message-body ]; the empty line ends the header section.
+                    if end == lineStart {
+                        switch head!.finish(limits: limits) {
+                        case .failure(let error):
+                            return .error(error)
+                        case .success(let length):
+                            scanIndex = next
+                            stage = .body(length: length)
+                        }
+                        continue
+                    }
+                    // The field line with its CRLF counts into maxHeaderBytes.
+                    if next - headerStart > limits.maxHeaderBytes {
+                        return .error(.headerSectionTooLarge)
+                    }
+                    if head!.fieldCount >= limits.maxHeaderCount {
+                        return .error(.headerSectionTooLarge)
+                    }
+                    if let error = head!.addField(bytes, lineStart..<end) {
+                        return .error(error)
+                    }
+                    lineStart = next
+                    scanIndex = next
+                }
+
+            case .body(let length):
+                // RFC 9112 §6.2: the Content-Length value is the number of octets of the body.
+                guard bytes.count - scanIndex >= length else { return .needMore }
+                let end = scanIndex + length
+                let body = length == 0 ? [] : Array(UnsafeBufferPointer(rebasing: bytes[scanIndex..<end]))
+                let request = head!.request(body: body)
+                return .request(request, end: end)
+
+            case .failed(let error):
+                return .error(error)
+            }
+        }
+    }
+
+    /// Marks `buffer[..<end]` consumed and gets ready for the next request.
+    private mutating func consume(upTo end: Int) {
+        if end == buffer.count {
+            // why: idle keep-alive connections should hold no large buffer.
+            if buffer.capacity > Self.retainedCapacity {
+                buffer = []
+            } else {
+                buffer.removeAll(keepingCapacity: true)
+            }
+            start = 0
+        } else {
+            start = end
+        }
+        lineStart = start
+        scanIndex = start
+        headerStart = start
+        stage = .requestLine
+        head = nil
+    }
+
+    /// `index + limit`, saturating: limits are configuration and may be `Int.max`.
+    private static func offset(_ index: Int, by limit: Int) -> Int {
+        let (sum, overflow) = index.addingReportingOverflow(limit)
+        return overflow ? Int.max : sum
+    }
+
+    /// Drops the consumed prefix `buffer[..<start]` and rebases the positions.
+    private mutating func compact() {
+        let shift = start
+        buffer.removeSubrange(0..<shift)
+        start = 0
+        lineStart -= shift
+        scanIndex -= shift
+        headerStart -= shift
+    }
+}
+
+extension HTTPRequestParser {
+    /// The outcome of looking for the CRLF that ends a line.
+    enum LineScan: Equatable {
+        /// No CRLF yet; scanning resumes at the given index.
+        case needMore(resume: Int)
+        /// The line's content ends before `end` (its CR); the next line starts at `next` (end + 2).
+        case line(end: Int, next: Int)
+        /// A CR not followed by LF, or an LF not preceded by CR.
+        case bareLineBreak
+        /// A content byte at or past `limit`.
+        case overLimit
+    }
+
+    /// Scans `bytes[from...]` for the CRLF ending the current line.
+    ///
+    /// Every byte is looked at once across calls: `needMore` says where to resume (at a trailing
+    /// CR whose successor has not arrived yet, or at the end). The checks run in byte order, so
+    /// the outcome does not depend on how the input was split. CR and LF are never counted against
+    /// `limit`, which lets the empty line that ends a header section of exactly the limit through.
+    static func scanLine(_ bytes: UnsafeBufferPointer<UInt8>, from: Int, limit: Int) -> LineScan {
+        let count = bytes.count
+        var p = from
+        while p < count {
+            let b = bytes[p]
+            if b > HTTPGrammar.cr {
+                if p >= limit { return .overLimit }
+                p &+= 1
+                continue
+            }
+            // RFC 9112 §2.2: "A sender MUST NOT generate a bare CR (a CR character not immediately
+            // followed by LF) within any protocol elements other than the content. A recipient of
+            // such a bare CR MUST consider that element to be invalid". We also require CRLF as
+            // the line terminator (no bare LF), so a lone LF is the same error.
+            if b == HTTPGrammar.cr {
+                guard p + 1 < count else { return .needMore(resume: p) }
+                guard bytes[p + 1] == HTTPGrammar.lf else { return .bareLineBreak }
+                return .line(end: p, next: p + 2)
+            }
+            if b == HTTPGrammar.lf { return .bareLineBreak }
+            if p >= limit { return .overLimit }
+            p &+= 1
+        }
+        return .needMore(resume: p)
+    }
 }
