@@ -53,31 +53,39 @@ final class Connection: EventHandler, @unchecked Sendable {
         if events & EPOLLOUT.rawValue != 0 && pendingOffset < pendingOutput.count {
             writePending()
             if isClosed { return }
-            if pendingOutput.isEmpty && readPaused && !awaitingResponse {
-                readPaused = false
-                readable()
-                return
-            }
         }
         if events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
             readable()
         }
     }
 
-    /// Reads everything the socket has (edge-triggered), then processes and answers.
+    /// Reads what the socket has (edge-triggered), processing each chunk as it arrives so that no
+    /// more than one read's worth of unprocessed input is ever buffered.
     private func readable() {
         guard !isClosed else { return }
-        if awaitingResponse || pendingOutput.count - pendingOffset > Self.maxPendingOutput || closeAfterFlush {
-            readPaused = true
-            return
-        }
         let buffer = loop.eventLoop.readBuffer
+        var budget = 16
         while !peerClosed {
+            if awaitingResponse || closeAfterFlush || pendingOutput.count - pendingOffset > Self.maxPendingOutput
+                || loop.plaintextOut.count > Self.maxPendingOutput
+            {
+                // why: edge-triggered epoll will not report these unread bytes again; resume by hand
+                // when the response is sent or the output drains.
+                readPaused = !closeAfterFlush
+                break
+            }
+            if budget == 0 {
+                // why: fairness; one busy connection must not starve the loop. `flush` resumes it
+                // from the loop's task queue, after the other ready connections.
+                readPaused = true
+                break
+            }
+            budget -= 1
             let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
             if n > 0 {
                 ingest(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
                 if isClosed { return }
-                if closeAfterFlush { break }
+                process()
                 // why: a short read means the socket is drained; with EPOLLRDHUP-capable epoll the
                 // next arrival raises a new edge, so the extra read that would return EAGAIN is skipped.
                 if n < buffer.count { break }
@@ -201,10 +209,6 @@ final class Connection: EventHandler, @unchecked Sendable {
         process()
         if peerClosed { closeAfterFlush = true }
         flush()
-        if !isClosed && readPaused && pendingOffset >= pendingOutput.count {
-            readPaused = false
-            readable()
-        }
     }
 
     /// Serializes a response into the loop's batch and logs it.
@@ -272,7 +276,16 @@ final class Connection: EventHandler, @unchecked Sendable {
             close()
         } else {
             updateStage()
+            resumeReadingIfPaused()
         }
+    }
+
+    /// Reading paused (a response was owed, output backed up, or the read budget ran out) and the
+    /// reason is gone: read again from the task queue, since edge-triggered epoll will not remind us.
+    private func resumeReadingIfPaused() {
+        guard readPaused, !awaitingResponse, !closeAfterFlush, !isClosed, pendingOffset >= pendingOutput.count else { return }
+        readPaused = false
+        loop.eventLoop.execute { [self] in self.readable() }
     }
 
     private func writePending() {
@@ -292,6 +305,7 @@ final class Connection: EventHandler, @unchecked Sendable {
             }
         }
         updateStage()
+        resumeReadingIfPaused()
     }
 
     /// Writes as much as the socket takes; nil on a fatal error.
