@@ -1,0 +1,108 @@
+import Testing
+@testable import LandingCore
+
+@Suite struct HTTPResponseSerializerTests {
+    static func serialize(_ r: HTTPResponse, headOnly: Bool = false, keepAlive: Bool = true) -> String {
+        var buffer: [UInt8] = []
+        HTTPResponseSerializer.serialize(r, headOnly: headOnly, keepAlive: keepAlive, date: "Sun, 06 Nov 1994 08:49:37 GMT", into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+
+    /// A response has the status line, Date, Content-Length, its headers, a blank line and the body.
+    @Test func serializer_WritesStatusDateLengthAndBody() {
+        let text = Self.serialize(.text(.ok, "hi"))
+        #expect(text.hasPrefix("HTTP/1.1 200 OK\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Length: 3\r\n"))
+        #expect(text.hasSuffix("\r\n\r\nhi\n"))
+        #expect(!text.contains("Server:"))
+        #expect(!text.contains("Connection:"))
+    }
+
+    /// HEAD gets GET's Content-Length and no body.
+    @Test func serializer_OmitsBody_ForHead() {
+        let text = Self.serialize(.text(.ok, "hello"), headOnly: true)
+        #expect(text.contains("Content-Length: 6\r\n"))
+        #expect(text.hasSuffix("\r\n\r\n"))
+    }
+
+    /// A connection that will close says so.
+    @Test func serializer_AddsConnectionClose_WhenNotKeepingAlive() {
+        #expect(Self.serialize(.text(.badRequest, "x"), keepAlive: false).contains("\r\nConnection: close\r\n"))
+    }
+
+    /// 204 and 304 carry neither Content-Length nor a body.
+    @Test func serializer_Omits_ContentLength_For204And304() {
+        let text = Self.serialize(HTTPResponse(status: .noContent, body: Array("x".utf8)))
+        #expect(!text.contains("Content-Length"))
+        #expect(text.hasSuffix("\r\n\r\n"))
+        #expect(!Self.serialize(HTTPResponse(status: .notModified)).contains("Content-Length"))
+    }
+
+    /// Every parser error maps to its status and a close.
+    @Test func protocolError_MapsStatusAndCloses() {
+        #expect(HTTPResponse.protocolError(.requestLineTooLong).status.code == 414)
+        #expect(HTTPResponse.protocolError(.headerSectionTooLarge).status.code == 431)
+        #expect(HTTPResponse.protocolError(.bodyTooLarge).status.code == 413)
+        #expect(HTTPResponse.protocolError(.chunkedNotSupported).status.code == 411)
+        #expect(HTTPResponse.protocolError(.unsupportedTransferEncoding).status.code == 501)
+        #expect(HTTPResponse.protocolError(.unsupportedVersion).status.code == 505)
+        #expect(HTTPResponse.protocolError(.obsoleteLineFolding).status.code == 400)
+        #expect(HTTPResponse.protocolError(.obsoleteLineFolding).closeConnection)
+    }
+}
+
+@Suite struct JSONLineTests {
+    /// Strings are escaped so that a log line stays one valid JSON line, whatever the path holds.
+    @Test func jsonLine_EscapesQuotesControlsAndLineSeparators() {
+        var line = JSONLine()
+        line.add("path", "/a\"b\\c\n\u{0}\u{2028}é")
+        line.add("status", 200)
+        let text = String(decoding: line.finished(), as: UTF8.self)
+        #expect(text == "{\"path\":\"/a\\\"b\\\\c\\n\\u0000\\u2028é\",\"status\":200}\n")
+    }
+
+    /// Durations print with three decimals.
+    @Test func jsonLine_FormatsMilliseconds() {
+        var line = JSONLine()
+        line.add("duration_ms", milliseconds: 1.23456)
+        #expect(String(decoding: line.finished(), as: UTF8.self) == "{\"duration_ms\":1.235}\n")
+    }
+
+    /// RFC 3339 timestamps are UTC with milliseconds.
+    @Test func timestamp_FormatsRFC3339() {
+        #expect(Timestamp.rfc3339(seconds: 784111777, nanoseconds: 5_000_000) == "1994-11-06T08:49:37.005Z")
+    }
+}
+
+@Suite struct ConnectionDeadlineTests {
+    static let timeouts = ConnectionTimeouts(header: 10, body: 5, idle: 60)
+
+    /// The header deadline runs from the first byte and is not extended by more bytes (slowloris).
+    @Test func deadline_HeaderClockDoesNotRestart_WhileStillReadingHead() {
+        var d = ConnectionDeadline(timeouts: Self.timeouts, stage: .idle, now: 0)
+        d.enter(.head, now: 100)
+        d.enter(.head, now: 105)
+        d.enter(.head, now: 109)
+        #expect(d.deadline == 110)
+        #expect(d.expiry(now: 109.9) == .none)
+        #expect(d.expiry(now: 110) == .requestTimeout)
+    }
+
+    /// Each stage uses its own timeout and action.
+    @Test func deadline_PicksTimeoutAndAction_PerStage() {
+        var d = ConnectionDeadline(timeouts: Self.timeouts, stage: .handshake, now: 0)
+        #expect(d.deadline == 10)
+        #expect(d.expiry(now: 10) == .close)
+        d.enter(.body, now: 20)
+        #expect(d.deadline == 25)
+        #expect(d.expiry(now: 25) == .requestTimeout)
+        d.enter(.idle, now: 30)
+        #expect(d.deadline == 90)
+        #expect(d.expiry(now: 90) == .close)
+        d.enter(.handling, now: 100)
+        #expect(d.deadline == nil)
+        #expect(d.expiry(now: 10_000) == .none)
+        d.enter(.writing, now: 200)
+        d.touch(now: 250)
+        #expect(d.deadline == 310)
+    }
+}
