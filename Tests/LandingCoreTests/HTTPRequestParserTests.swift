@@ -333,3 +333,28 @@ func parseSingle(
         #expect(r.path == "/")
     }
 }
+
+@Suite struct HTTPRequestParserIdleMemoryTests {
+    /// Releasing idle memory between keep-alive requests leaves the parser able to parse the next one,
+    /// and does nothing while a request is partly buffered.
+    @Test func parser_ParsesNextRequest_AfterReleasingIdleMemory() {
+        var parser = HTTPRequestParser()
+        parser.feed(Array("GET /a HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+        guard case .request(let first) = parser.next() else {
+            Issue.record("no first request")
+            return
+        }
+        #expect(first.path == "/a")
+        #expect(parser.next() == .needMore)
+        parser.releaseIdleMemory()
+        parser.feed(Array("GET /b HTTP/1.1\r\nHo".utf8))
+        #expect(parser.next() == .needMore)
+        parser.releaseIdleMemory()
+        parser.feed(Array("st: x\r\n\r\n".utf8))
+        guard case .request(let second) = parser.next() else {
+            Issue.record("partial request lost by releaseIdleMemory")
+            return
+        }
+        #expect(second.path == "/b")
+    }
+}

@@ -70,6 +70,18 @@ public struct HTTPRequestParser: Sendable {
         self.limits = limits
     }
 
+    /// Frees the buffer when nothing is buffered, so a keep-alive connection waiting for its next
+    /// request holds no parser memory at all. The connection calls it when it goes idle.
+    public mutating func releaseIdleMemory() {
+        if start == buffer.count && buffer.capacity > 0, case .requestLine = stage {
+            buffer = []
+            start = 0
+            lineStart = 0
+            scanIndex = 0
+            headerStart = 0
+        }
+    }
+
     /// The phase the parser is in, for the connection to pick its timeout.
     public var phase: Phase {
         switch stage {

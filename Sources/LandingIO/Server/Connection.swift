@@ -165,7 +165,9 @@ final class Connection: EventHandler, @unchecked Sendable {
             deadline.enter(.handshake, now: now)
         } else {
             switch parser.phase {
-            case .idle: deadline.enter(.idle, now: now)
+            case .idle:
+                deadline.enter(.idle, now: now)
+                parser.releaseIdleMemory()
             case .head: deadline.enter(.head, now: now)
             case .body: deadline.enter(.body, now: now)
             }
