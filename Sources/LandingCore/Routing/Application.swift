@@ -14,13 +14,18 @@ public struct RequestContext: Sendable {
     }
 }
 
+/// Builds a response; deferred work hands one back so the rendering runs on the connection's loop
+/// thread, not on the thread that did the slow work.
+public typealias ResponseBuilder = @Sendable () -> HTTPResponse
+
 /// What a handler returns.
 public enum HandlerResult: Sendable {
     /// The response, computed on the event loop: pure, fast work only.
     case response(HTTPResponse)
     /// Slow work (disk, waiting). The server calls the closure on the event loop; the closure must hand
-    /// the work to another thread and call `complete` exactly once, from any thread.
-    case deferred(@Sendable (_ complete: @escaping @Sendable (HTTPResponse) -> Void) -> Void)
+    /// the work to another thread and call `complete` exactly once, from any thread, with a builder
+    /// that the server runs back on the event loop.
+    case deferred(@Sendable (_ complete: @escaping @Sendable (@escaping ResponseBuilder) -> Void) -> Void)
 }
 
 /// A route handler: the request, its context and the path parameters.

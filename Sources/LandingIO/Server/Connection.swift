@@ -196,9 +196,9 @@ final class Connection: EventHandler, @unchecked Sendable {
         case .deferred(let work):
             awaitingResponse = true
             let eventLoop = loop.eventLoop
-            work { [self] response in
+            work { [self] build in
                 eventLoop.execute { [self] in
-                    self.completeDeferred(response, meta: meta)
+                    self.completeDeferred(build(), meta: meta)
                 }
             }
         }
