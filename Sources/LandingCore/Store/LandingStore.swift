@@ -1,0 +1,91 @@
+/// A validated callback, ready to be recorded.
+public struct CallbackEvent: Sendable, Equatable {
+    public var itemId: String?
+    /// Set when the callback arrived on `/oauth/callback/{sessionId}`.
+    public var sessionId: String?
+    /// nil → completed; an error → failed.
+    public var error: LandingError?
+    public var rawParameters: [RawParameter]
+    public var droppedParameters: Int
+    public var receivedAt: Int64
+    public var isTest: Bool
+
+    public init(
+        itemId: String?, sessionId: String?, error: LandingError?, rawParameters: [RawParameter] = [],
+        droppedParameters: Int = 0, receivedAt: Int64, isTest: Bool = false
+    ) {
+        self.itemId = itemId
+        self.sessionId = sessionId
+        self.error = error
+        self.rawParameters = rawParameters
+        self.droppedParameters = droppedParameters
+        self.receivedAt = receivedAt
+        self.isTest = isTest
+    }
+}
+
+/// What recording a callback produced.
+public enum CallbackRecordResult: Sendable, Equatable {
+    /// The record(s) after the callback: the session record when the callback named a session,
+    /// else the item record. `firstCompletion` is false on a refresh or second hit, which renders
+    /// the first outcome again and only counts the hit.
+    case recorded(LandingRecord, firstCompletion: Bool)
+    /// The session id is unknown or expired: nothing was recorded.
+    case unknownSession
+}
+
+/// A new session to create.
+public struct NewSession: Sendable, Equatable {
+    public var id: String
+    public var clientUserId: String?
+    public var returnURL: String?
+    public var createdAt: Int64
+    public var expiresAt: Int64
+    public var isTest: Bool
+
+    public init(id: String, clientUserId: String?, returnURL: String?, createdAt: Int64, expiresAt: Int64, isTest: Bool = false) {
+        self.id = id
+        self.clientUserId = clientUserId
+        self.returnURL = returnURL
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.isTest = isTest
+    }
+}
+
+/// A store failure (disk full, corrupt file...). Never carries secrets.
+public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { "store error: \(message)" }
+}
+
+/// Durable landing state behind a small interface, so the embedded SQLite store can later be
+/// joined by a PostgreSQL one. Calls are synchronous and may block on disk: the server makes them
+/// from its store thread, never from an event loop. Every write is durable when the call returns.
+public protocol LandingStore: AnyObject, Sendable {
+    /// Applies a callback. With a session id: the session must exist and not be expired (else
+    /// `.unknownSession`, nothing written); its first callback sets its outcome and binds the item id;
+    /// later callbacks only count hits. With an item id: the item record is created or its hits
+    /// counted (the first outcome stays); a session callback with an item id updates both records.
+    func recordCallback(_ event: CallbackEvent) throws(StoreError) -> CallbackRecordResult
+
+    /// Several callbacks in one durable transaction (group commit); results in order.
+    func recordCallbacks(_ events: [CallbackEvent]) throws(StoreError) -> [CallbackRecordResult]
+
+    func createSession(_ session: NewSession) throws(StoreError) -> LandingRecord
+    func session(id: String) throws(StoreError) -> LandingRecord?
+    func item(id: String) throws(StoreError) -> LandingRecord?
+    /// Deletes a session; returns whether it existed.
+    func deleteSession(id: String) throws(StoreError) -> Bool
+    /// Deletes records last updated before `cutoff`; returns how many.
+    func purge(updatedBefore cutoff: Int64) throws(StoreError) -> Int
+}
+
+extension LandingStore {
+    public func recordCallbacks(_ events: [CallbackEvent]) throws(StoreError) -> [CallbackRecordResult] {
+        var results: [CallbackRecordResult] = []
+        for event in events { results.append(try recordCallback(event)) }
+        return results
+    }
+}
