@@ -1,0 +1,220 @@
+/// Why the parameters of an OAuth callback were refused. Every case maps to HTTP 400 with the
+/// OAuth error `invalid_request` (RFC 6749 §3.1, §4.1.2.1).
+public enum CallbackParameterError: Error, Sendable, Equatable {
+    /// A parameter appears more than once (RFC 6749 §3.1: "Request and response parameters MUST NOT
+    /// be included more than once"). `itemId` and `item_id` with different values also land here,
+    /// as `repeatedParameter("itemId")`. The name is sanitized (see `CallbackParameters.sanitize`)
+    /// and at most 128 characters.
+    case repeatedParameter(String)
+    /// `itemId`/`item_id` is not 1–128 characters of `A-Z a-z 0-9 . _ -`.
+    case invalidItemId
+    /// The query string or form body could not be decoded.
+    case malformed(FormDecodingError)
+
+    /// A sentence safe to show on a page: it never quotes a value, and quotes a parameter name only
+    /// when the name is made of letters, digits, `.`, `_` and `-` alone.
+    public var explanation: String {
+        switch self {
+        case .repeatedParameter(let name):
+            let subject = CallbackParameters.isPlainName(name) ? "The parameter '\(name)'" : "A parameter"
+            return "\(subject) appears more than once; OAuth parameters must not be repeated."
+        case .invalidItemId:
+            return "The item id is not valid: it must be 1 to 128 letters, digits, '.', '_' or '-'."
+        case .malformed(let error):
+            return error.explanation
+        }
+    }
+}
+
+/// The parameters of one OAuth redirect to the landing page (query string or `form_post` body),
+/// parsed and sanitized.
+///
+/// What is kept: the item id, whether `code` and `state` were present (never their values), the
+/// OAuth error (sanitized), `error_uri` and `iss` (sanitized), and a bounded copy of the other
+/// parameters for forensics. Parameters that look like return links (`return_to`, `redirect_uri`,
+/// `next`, `url`, …) are never interpreted: RFC 9700 §4.11, the return link never comes from the
+/// request.
+public struct CallbackParameters: Sendable, Equatable {
+    /// Bounds on what a callback may carry and on what is kept of it.
+    public struct Limits: Sendable, Equatable {
+        /// Name/value pairs the decoder accepts (`parse(encoded:)` only). Default 1000.
+        public var maxParameters: Int
+        /// Parameters kept in `rawParameters`; the rest are counted in `droppedParameters`. Default 50.
+        public var maxRawParameters: Int
+        /// Bytes (UTF-8 of name + value) of one kept parameter; a longer one is counted in
+        /// `droppedParameters`. Default 2048.
+        public var maxRawParameterBytes: Int
+
+        public init(
+            maxParameters: Int = FormDecoder.defaultMaxParameters, maxRawParameters: Int = 50,
+            maxRawParameterBytes: Int = 2048
+        ) {
+            self.maxParameters = maxParameters
+            self.maxRawParameters = maxRawParameters
+            self.maxRawParameterBytes = maxRawParameterBytes
+        }
+
+        public static let `default` = Limits()
+    }
+
+    /// RFC 6749 §4.1.2.1: the error codes an authorization server may return.
+    public static let knownErrorCodes: [String] = [
+        "invalid_request", "unauthorized_client", "access_denied", "unsupported_response_type",
+        "invalid_scope", "server_error", "temporarily_unavailable",
+    ]
+    /// Longest item id accepted.
+    public static let maxItemIdLength = 128
+    /// Longest error code kept; longer ones are truncated.
+    public static let maxErrorCodeLength = 128
+    /// Longest `error_description`, `error_uri` and `iss` kept; longer ones are truncated.
+    public static let maxErrorTextLength = 512
+
+    /// Names whose values are secrets: never kept, not even in `rawParameters` (matched ignoring
+    /// case). Only the presence of `code` and `state` is recorded.
+    public static let secretParameterNames: Set<String> = [
+        "code", "state", "id_token", "access_token", "refresh_token", "token", "client_secret",
+        "code_verifier", "password",
+    ]
+
+    /// The Pluggy item id (`itemId` or `item_id`), validated.
+    public var itemId: String?
+    /// A `state` parameter was present (its value is never kept).
+    public var statePresent: Bool
+    /// A `code` parameter was present (its value is never kept).
+    public var codePresent: Bool
+    /// `error` and `error_description`, sanitized; nil when there is no `error`.
+    public var error: LandingError?
+    /// `error_uri`, sanitized.
+    public var errorURI: String?
+    /// `iss` (RFC 9207), sanitized.
+    public var issuer: String?
+    /// The non-secret parameters in order, values as received, bounded by `Limits`. They may hold
+    /// anything: store them, never render them unescaped.
+    public var rawParameters: [RawParameter]
+    /// Parameters beyond `Limits.maxRawParameters` or longer than `Limits.maxRawParameterBytes`.
+    public var droppedParameters: Int
+
+    public init(
+        itemId: String? = nil, statePresent: Bool = false, codePresent: Bool = false, error: LandingError? = nil,
+        errorURI: String? = nil, issuer: String? = nil, rawParameters: [RawParameter] = [],
+        droppedParameters: Int = 0
+    ) {
+        self.itemId = itemId
+        self.statePresent = statePresent
+        self.codePresent = codePresent
+        self.error = error
+        self.errorURI = errorURI
+        self.issuer = issuer
+        self.rawParameters = rawParameters
+        self.droppedParameters = droppedParameters
+    }
+
+    /// Whether `error` holds one of RFC 6749's `knownErrorCodes`.
+    public var hasKnownErrorCode: Bool {
+        error.map { Self.knownErrorCodes.contains($0.code) } ?? false
+    }
+
+    /// Decodes a query string (without `?`) or a form body, then parses it.
+    public static func parse(
+        encoded bytes: some Collection<UInt8>, limits: Limits = .default
+    ) -> Result<CallbackParameters, CallbackParameterError> {
+        do {
+            return parse(try FormDecoder.decode(bytes, maxParameters: limits.maxParameters), limits: limits)
+        } catch {
+            return .failure(.malformed(error))
+        }
+    }
+
+    /// Parses decoded name/value pairs, in order.
+    public static func parse(
+        _ pairs: [(name: String, value: String)], limits: Limits = .default
+    ) -> Result<CallbackParameters, CallbackParameterError> {
+        // RFC 6749 §3.1: "Parameters sent without a value MUST be treated as if they were omitted
+        // from the request." Done first, so `itemId=&itemId=x` is one parameter, not a repeat.
+        let pairs = pairs.filter { !$0.value.isEmpty }
+
+        // RFC 6749 §3.1: "Request and response parameters MUST NOT be included more than once."
+        // Names are case-sensitive; the repeat of a secret is refused like any other.
+        var values: [String: String] = [:]
+        values.reserveCapacity(pairs.count)
+        for pair in pairs {
+            guard values.updateValue(pair.value, forKey: pair.name) == nil else {
+                return .failure(.repeatedParameter(sanitize(pair.name, maxLength: maxItemIdLength)))
+            }
+        }
+
+        var result = CallbackParameters()
+
+        // Pluggy's parameter is undocumented: both spellings are accepted. Both present with the
+        // same value → accepted (one item); with different values → a repeat of the item id.
+        let camel = values["itemId"]
+        let snake = values["item_id"]
+        if let camel, let snake, camel != snake { return .failure(.repeatedParameter("itemId")) }
+        if let itemId = camel ?? snake {
+            guard isValidItemId(itemId) else { return .failure(.invalidItemId) }
+            result.itemId = itemId
+        }
+
+        result.codePresent = values["code"] != nil
+        result.statePresent = values["state"] != nil
+
+        // RFC 6749 §4.1.2.1: error = 1*NQSCHAR, error_description = 1*NQSCHAR,
+        // error_uri = URI-reference, all within %x20-21 / %x23-5B / %x5D-7E. Out-of-set characters
+        // become `?`, so what is kept is safe plain ASCII and never the raw text.
+        if let code = values["error"] {
+            result.error = LandingError(
+                code: sanitize(code, maxLength: maxErrorCodeLength),
+                description: values["error_description"].map { sanitize($0, maxLength: maxErrorTextLength) })
+        }
+        result.errorURI = values["error_uri"].map { sanitize($0, maxLength: maxErrorTextLength) }
+        result.issuer = values["iss"].map(sanitizeIssuer)
+
+        (result.rawParameters, result.droppedParameters) = forensics(pairs, limits: limits)
+        return .success(result)
+    }
+
+    /// Item ids: 1–128 characters of `A-Z a-z 0-9 . _ -` (Pluggy's are UUIDs).
+    public static func isValidItemId(_ text: String) -> Bool {
+        (1...maxItemIdLength).contains(text.utf8.count) && isPlainName(text)
+    }
+
+    /// One byte of an item id: `A-Z a-z 0-9 . _ -`.
+    public static func isItemIDByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
+            true
+        default: false
+        }
+    }
+
+    /// Only `A-Z a-z 0-9 . _ -`, not empty.
+    static func isPlainName(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy(isItemIDByte)
+    }
+
+    /// The non-secret pairs, bounded: at most `maxRawParameters` kept, each at most
+    /// `maxRawParameterBytes` of name + value; the others are counted.
+    private static func forensics(
+        _ pairs: [(name: String, value: String)], limits: Limits
+    ) -> ([RawParameter], Int) {
+        var kept: [RawParameter] = []
+        var dropped = 0
+        for pair in pairs where !isSecret(pair.name) {
+            if kept.count < limits.maxRawParameters,
+                pair.name.utf8.count + pair.value.utf8.count <= limits.maxRawParameterBytes
+            {
+                kept.append(RawParameter(name: pair.name, value: pair.value))
+            } else {
+                dropped += 1
+            }
+        }
+        return (kept, dropped)
+    }
+
+    /// A secret name, ignoring case (`Code`, `STATE` are not OAuth's parameters, but whoever sent
+    /// them may still have meant a secret).
+    static func isSecret(_ name: String) -> Bool {
+        secretParameterNames.contains(name.lowercased())
+    }
+}

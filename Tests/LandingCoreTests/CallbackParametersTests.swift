@@ -1,0 +1,318 @@
+import Testing
+@testable import LandingCore
+
+/// Decodes `query` and parses it with `limits`.
+private func parse(
+    _ query: String, limits: CallbackParameters.Limits = .default
+) -> Result<CallbackParameters, CallbackParameterError> {
+    CallbackParameters.parse(encoded: Array(query.utf8), limits: limits)
+}
+
+/// The parsed parameters of `query`, or a recorded failure.
+private func parsed(_ query: String, limits: CallbackParameters.Limits = .default) throws -> CallbackParameters {
+    try parse(query, limits: limits).get()
+}
+
+/// The names kept for forensics.
+private func rawNames(_ parameters: CallbackParameters) -> [String] {
+    parameters.rawParameters.map(\.name)
+}
+
+@Suite struct CallbackParametersTests {
+    // MARK: item id, code, state
+
+    /// A success callback yields the item id and the presence of code and state.
+    @Test func callbackParameters_ParsesItemIdCodeAndState_WhenSuccess() throws {
+        let result = try parsed("itemId=3f6c1c8e-9d1a-4a8e-b3b3-0c5d3f1a2b4c&code=SECRETCODE&state=SECRETSTATE")
+        #expect(result.itemId == "3f6c1c8e-9d1a-4a8e-b3b3-0c5d3f1a2b4c")
+        #expect(result.codePresent)
+        #expect(result.statePresent)
+        #expect(result.error == nil)
+        #expect(result.droppedParameters == 0)
+    }
+
+    /// `item_id` is accepted as the item id too.
+    @Test func callbackParameters_AcceptsSnakeCaseItemId_WhenItemIdAbsent() throws {
+        #expect(try parsed("item_id=abc-123").itemId == "abc-123")
+    }
+
+    /// `itemId` and `item_id` with the same value are one item id, not a repeat.
+    @Test func callbackParameters_AcceptsBothItemIdSpellings_WhenValuesEqual() throws {
+        let result = try parsed("itemId=abc&item_id=abc")
+        #expect(result.itemId == "abc")
+        #expect(rawNames(result) == ["itemId", "item_id"])
+    }
+
+    /// `itemId` and `item_id` with different values are refused as a repeated item id.
+    @Test func callbackParameters_RejectsBothItemIdSpellings_WhenValuesDiffer() {
+        #expect(parse("itemId=abc&item_id=xyz") == .failure(.repeatedParameter("itemId")))
+    }
+
+    /// No item id, no code, no state: all absent, not an error.
+    @Test func callbackParameters_ReportsAbsence_WhenNothingIsSent() throws {
+        #expect(try parsed("") == CallbackParameters())
+    }
+
+    /// Item ids of 1 and 128 characters of `A-Z a-z 0-9 . _ -` are accepted.
+    @Test func callbackParameters_AcceptsItemId_WhenWithinCharsetAndLength() throws {
+        #expect(try parsed("itemId=a").itemId == "a")
+        let longest = String(repeating: "aZ9._-", count: 21) + "ab"
+        #expect(longest.count == 128)
+        #expect(try parsed("itemId=\(longest)").itemId == longest)
+    }
+
+    /// An item id of 129 characters is refused.
+    @Test func callbackParameters_RejectsItemId_WhenLongerThan128() {
+        #expect(parse("itemId=" + String(repeating: "a", count: 129)) == .failure(.invalidItemId))
+    }
+
+    /// Item ids with characters outside `A-Z a-z 0-9 . _ -` are refused, for both spellings.
+    @Test func callbackParameters_RejectsItemId_WhenCharacterOutsideCharset() {
+        for value in ["a%2Fb", "a+b", "%C3%A9", "%3Cscript%3E", "a~b", "a%00", "a:b", "a%40b"] {
+            #expect(parse("itemId=\(value)") == .failure(.invalidItemId), "\(value)")
+            #expect(parse("item_id=\(value)") == .failure(.invalidItemId), "\(value)")
+        }
+    }
+
+    /// The invalid item id explanation does not echo the value.
+    @Test func callbackParameterError_Explanation_DoesNotEchoItemId() {
+        let explanation = CallbackParameterError.invalidItemId.explanation
+        #expect(explanation.contains("item id"))
+        #expect(!explanation.contains("<script>"))
+    }
+
+    // MARK: RFC 6749 §3.1: empty values are omitted, repeats are refused
+
+    /// A parameter with an empty value is treated as omitted: no item id, no code, not kept.
+    @Test func callbackParameters_TreatsEmptyValueAsOmitted_WhenValueEmpty() throws {
+        let result = try parsed("itemId=&code=&state&error=&other=")
+        #expect(result == CallbackParameters())
+    }
+
+    /// An empty occurrence does not make a later occurrence a repeat.
+    @Test func callbackParameters_IgnoresEmptyOccurrence_WhenCheckingRepeats() throws {
+        #expect(try parsed("itemId=&itemId=abc").itemId == "abc")
+        #expect(try parsed("code&code=x").codePresent)
+    }
+
+    /// A repeated parameter is refused, whatever its name, secrets included.
+    @Test func callbackParameters_RejectsRepeatedParameter_WhenNameAppearsTwice() {
+        #expect(parse("itemId=a&itemId=a") == .failure(.repeatedParameter("itemId")))
+        #expect(parse("error=a&error=b") == .failure(.repeatedParameter("error")))
+        #expect(parse("code=a&code=b") == .failure(.repeatedParameter("code")))
+        #expect(parse("state=a&x=1&state=a") == .failure(.repeatedParameter("state")))
+        #expect(parse("foo=1&foo=2") == .failure(.repeatedParameter("foo")))
+    }
+
+    /// Names are case-sensitive: `error` and `Error` are different parameters.
+    @Test func callbackParameters_TreatsNamesCaseSensitively_WhenCheckingRepeats() throws {
+        let result = try parsed("error=access_denied&Error=x")
+        #expect(result.error?.code == "access_denied")
+    }
+
+    /// The explanation of a repeat names a plain parameter and never a value.
+    @Test func callbackParameterError_Explanation_NamesPlainParameterOnly() {
+        #expect(CallbackParameterError.repeatedParameter("itemId").explanation.contains("'itemId'"))
+        let odd = CallbackParameterError.repeatedParameter("<script>alert(1)</script>").explanation
+        #expect(!odd.contains("<"))
+        #expect(odd.hasPrefix("A parameter"))
+    }
+
+    /// A repeated name with odd characters is reported sanitized and capped at 128 characters.
+    @Test func callbackParameters_SanitizesRepeatedName_WhenNameHasOddCharacters() {
+        #expect(parse("a%22b=1&a%22b=2") == .failure(.repeatedParameter("a?b")))
+        let long = String(repeating: "n", count: 300)
+        #expect(parse("\(long)=1&\(long)=2") == .failure(.repeatedParameter(String(repeating: "n", count: 128))))
+    }
+
+    /// Decoder errors surface as `.malformed`, with the decoder's explanation.
+    @Test func callbackParameters_ReportsMalformed_WhenDecodingFails() {
+        #expect(parse("itemId=%zz") == .failure(.malformed(.malformedPercentEncoding)))
+        #expect(parse("a=%ff") == .failure(.malformed(.invalidUTF8)))
+        #expect(
+            CallbackParameterError.malformed(.invalidCharacter).explanation
+                == FormDecodingError.invalidCharacter.explanation)
+        let tight = CallbackParameters.Limits(maxParameters: 2)
+        #expect(parse("a=1&b=2&c=3", limits: tight) == .failure(.malformed(.tooManyParameters)))
+    }
+
+    // MARK: OAuth errors (RFC 6749 §4.1.2.1)
+
+    /// `knownErrorCodes` is exactly RFC 6749 §4.1.2.1's list.
+    @Test func callbackParameters_KnownErrorCodes_MatchRFC6749() {
+        #expect(
+            CallbackParameters.knownErrorCodes == [
+                "invalid_request", "unauthorized_client", "access_denied", "unsupported_response_type",
+                "invalid_scope", "server_error", "temporarily_unavailable",
+            ])
+    }
+
+    /// An error callback yields the code and description; a known code is flagged as known.
+    @Test func callbackParameters_ParsesError_WhenErrorAndDescriptionSent() throws {
+        let result = try parsed("error=access_denied&error_description=User+denied+access&itemId=i1")
+        #expect(result.error == LandingError(code: "access_denied", description: "User denied access"))
+        #expect(result.hasKnownErrorCode)
+        #expect(result.itemId == "i1")
+    }
+
+    /// An unknown error code is kept (sanitized) but not flagged as known.
+    @Test func callbackParameters_KeepsUnknownErrorCode_WhenNotInRFCList() throws {
+        let result = try parsed("error=USER_AUTHORIZATION_NOT_GRANTED")
+        #expect(result.error == LandingError(code: "USER_AUTHORIZATION_NOT_GRANTED", description: nil))
+        #expect(!result.hasKnownErrorCode)
+    }
+
+    /// Error code characters outside `%x20-21 / %x23-5B / %x5D-7E` each become `?`.
+    @Test func callbackParameters_SanitizesErrorCode_WhenCharactersOutsideNQSChar() throws {
+        let result = try parsed("error=a%22b%5Cc%0Ad%C3%A9e%7Ff%09g")
+        #expect(result.error?.code == "a?b?c?d?e?f?g")
+    }
+
+    /// Error codes are cut at 128 characters.
+    @Test func callbackParameters_TruncatesErrorCode_WhenLongerThan128() throws {
+        let result = try parsed("error=" + String(repeating: "x", count: 200))
+        #expect(result.error?.code == String(repeating: "x", count: 128))
+    }
+
+    /// `error_description` is sanitized the same way and plainly cut at 512 ASCII characters.
+    @Test func callbackParameters_SanitizesAndTruncatesDescription_WhenLongOrOdd() throws {
+        let odd = try parsed("error=server_error&error_description=%22quoted%22+%5C+%E2%9C%93+%00")
+        #expect(odd.error?.description == "?quoted? ? ? ?")
+        let long = try parsed("error=server_error&error_description=" + String(repeating: "%C3%A9", count: 600))
+        #expect(long.error?.description == String(repeating: "?", count: 512))
+    }
+
+    /// A `</script>` payload in the description loses nothing it needs to lose here: the sanitized
+    /// text is printable ASCII only, and is kept apart from the raw value.
+    @Test func callbackParameters_KeepsDescriptionPrintableASCII_WhenPayloadIsHTML() throws {
+        let result = try parsed("error=x&error_description=%3C%2Fscript%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E%0A")
+        let description = try #require(result.error?.description)
+        #expect(description == "</script><script>alert(1)</script>?")
+        #expect(description.unicodeScalars.allSatisfy { (0x20...0x7E).contains($0.value) })
+    }
+
+    /// `error_description` without `error` yields no error (RFC 6749: `error` is required).
+    @Test func callbackParameters_YieldsNoError_WhenOnlyDescriptionSent() throws {
+        let result = try parsed("error_description=oops")
+        #expect(result.error == nil)
+        #expect(result.rawParameters == [RawParameter(name: "error_description", value: "oops")])
+    }
+
+    /// `error_uri` is sanitized and cut at 512 characters.
+    @Test func callbackParameters_SanitizesErrorURI_WhenOddOrLong() throws {
+        #expect(try parsed("error_uri=https://x.example/e%22%3E").errorURI == "https://x.example/e?>")
+        let long = try parsed("error_uri=https://x.example/" + String(repeating: "a", count: 600))
+        #expect(long.errorURI?.count == 512)
+    }
+
+    /// `iss` is kept sanitized; a clean issuer is kept as is.
+    @Test func callbackParameters_KeepsIssuer_WhenIssSent() throws {
+        #expect(try parsed("iss=https%3A%2F%2Fauth.bank.example").issuer == "https://auth.bank.example")
+        #expect(try parsed("iss=https://auth.bank.example/%C3%A9").issuer == "https://auth.bank.example/?")
+    }
+
+    /// An over-long `iss` is cut to 512 characters ending in `?`, so it can never equal a real issuer.
+    @Test func callbackParameters_MarksTruncatedIssuer_WhenLongerThan512() throws {
+        let exact = "https://a.example/" + String(repeating: "a", count: 512 - 18)
+        #expect(try parsed("iss=\(exact)").issuer == exact)
+        let issuer = try #require(try parsed("iss=\(exact)b").issuer)
+        #expect(issuer.count == 512)
+        #expect(issuer.hasSuffix("?"))
+    }
+
+    /// `sanitize` reads scalars, so one non-ASCII character becomes one `?`.
+    @Test func callbackParameters_Sanitize_ReplacesEachScalarOnce() {
+        #expect(CallbackParameters.sanitize("a😀b\u{301}", maxLength: 10) == "a?b?")
+        #expect(CallbackParameters.sanitize("abcdef", maxLength: 3) == "abc")
+        #expect(CallbackParameters.sanitize("abc", maxLength: 0) == "")
+    }
+
+    // MARK: secrets
+
+    /// Secret parameters are never kept: not in raw parameters, not in the value's description.
+    @Test func callbackParameters_NeverKeepsSecrets_WhenSecretsSent() throws {
+        let secrets = [
+            "code", "state", "id_token", "access_token", "refresh_token", "token", "client_secret",
+            "code_verifier", "password",
+        ]
+        let query = secrets.map { "\($0)=SECRET\($0)" }.joined(separator: "&") + "&itemId=i1"
+        let result = try parsed(query)
+        #expect(rawNames(result) == ["itemId"])
+        #expect(result.droppedParameters == 0)
+        #expect(result.codePresent && result.statePresent)
+        #expect(!String(describing: result).contains("SECRET"))
+        #expect(Set(secrets) == CallbackParameters.secretParameterNames)
+    }
+
+    /// Secret names are matched ignoring case for exclusion, but only exact `code`/`state` count
+    /// as present.
+    @Test func callbackParameters_ExcludesSecretsIgnoringCase_WhenNameCased() throws {
+        let result = try parsed("CODE=SECRET1&State=SECRET2&Access_Token=SECRET3&keep=1")
+        #expect(rawNames(result) == ["keep"])
+        #expect(!result.codePresent)
+        #expect(!result.statePresent)
+    }
+
+    // MARK: raw forensics
+
+    /// Non-secret parameters are kept in order with their decoded values as received (not sanitized).
+    @Test func callbackParameters_KeepsRawParametersInOrder_WhenNotSecret() throws {
+        let result = try parsed("z=1&itemId=abc&code=s&error=a%22b&error_description=%3Cb%3E%0A&x=%00")
+        #expect(
+            result.rawParameters == [
+                RawParameter(name: "z", value: "1"), RawParameter(name: "itemId", value: "abc"),
+                RawParameter(name: "error", value: "a\"b"),
+                RawParameter(name: "error_description", value: "<b>\n"), RawParameter(name: "x", value: "\u{0}"),
+            ])
+        #expect(result.error == LandingError(code: "a?b", description: "<b>?"))
+    }
+
+    /// At most 50 parameters are kept; the rest are counted as dropped; secrets count for neither.
+    @Test func callbackParameters_DropsBeyondFifty_WhenManyParameters() throws {
+        let query = (0..<60).map { "p\($0)=v" }.joined(separator: "&") + "&code=c"
+        let result = try parsed(query)
+        #expect(result.rawParameters.count == 50)
+        #expect(result.rawParameters.last?.name == "p49")
+        #expect(result.droppedParameters == 10)
+    }
+
+    /// A parameter whose name + value exceed 2048 UTF-8 bytes is dropped and counted; 2048 is kept.
+    @Test func callbackParameters_DropsOversizedParameter_WhenOver2048Bytes() throws {
+        let fits = String(repeating: "v", count: 2047)
+        let over = String(repeating: "%C3%A9", count: 1024)  // 2048 bytes of value + 1 of name
+        let result = try parsed("a=\(fits)&b=\(over)&c=1")
+        #expect(rawNames(result) == ["a", "c"])
+        #expect(result.droppedParameters == 1)
+    }
+
+    /// Custom limits bound the kept parameters.
+    @Test func callbackParameters_HonoursCustomLimits_WhenGiven() throws {
+        let limits = CallbackParameters.Limits(maxRawParameters: 2, maxRawParameterBytes: 3)
+        let result = try parsed("a=1&bb=22&c=3&d=4", limits: limits)
+        #expect(rawNames(result) == ["a", "c"])
+        #expect(result.droppedParameters == 2)
+    }
+
+    /// The default limits are 1000 decoded pairs, 50 kept parameters, 2048 bytes each.
+    @Test func callbackParameters_DefaultLimits_AreDocumentedValues() {
+        #expect(CallbackParameters.Limits.default.maxParameters == 1000)
+        #expect(CallbackParameters.Limits.default.maxRawParameters == 50)
+        #expect(CallbackParameters.Limits.default.maxRawParameterBytes == 2048)
+    }
+
+    // MARK: RFC 9700 §4.11: no return link from the request
+
+    /// Return-link parameters are only kept as forensics, never interpreted.
+    @Test func callbackParameters_NeverInterpretsReturnLinks_WhenSent() throws {
+        let links = [
+            "return_to", "redirect", "redirect_uri", "next", "url", "returnUrl", "continue", "target",
+        ].map { "\($0)=https%3A%2F%2Fevil.example%2F" }
+        let base = try parsed("itemId=abc&state=s")
+        let withLinks = try parsed("itemId=abc&state=s&" + links.joined(separator: "&"))
+        #expect(withLinks.rawParameters.count == 9)
+        #expect(withLinks.rawParameters.dropFirst().allSatisfy { $0.value == "https://evil.example/" })
+        var stripped = withLinks
+        stripped.rawParameters = base.rawParameters
+        #expect(stripped == base)
+    }
+}
