@@ -11,7 +11,11 @@ import Testing
             "--log-level", "notice", "--shutdown-grace", "1.5", "--max-request-line", "4096",
             "--max-header-bytes", "8192", "--max-header-count", "50", "--max-body-bytes", "1024",
             "--header-timeout", "0.3", "--body-timeout", "0.3", "--idle-timeout", "0.3", "--threads", "2",
-            "--dev", "--access-log", "off",
+            "--dev", "--access-log", "off", "--store", "memory:", "--retention", "3600",
+            "--api-key", "k1-0123456789abcdef", "--session-ttl", "600",
+            "--allowed-return-url", "myapp://done", "--return-url", "myapp://done/ok?x=1",
+            "--opener-origin", "https://app.example.com/", "--android-package", "com.example.app",
+            "--templates", "tpl", "--callback-path", "/cb",
         ])
         var expected = ServerConfig()
         expected.listen = .init(host: "127.0.0.1", port: 9443)
@@ -29,6 +33,16 @@ import Testing
         expected.threads = 2
         expected.dev = true
         expected.accessLog = false
+        expected.store = .memory
+        expected.retention = 3600
+        expected.apiKeys = ["k1-0123456789abcdef"]
+        expected.sessionTTL = 600
+        expected.allowedReturnURLs = ["myapp://done"]
+        expected.returnURL = "myapp://done/ok?x=1"
+        expected.openerOrigins = ["https://app.example.com"]
+        expected.androidPackage = "com.example.app"
+        expected.templatesDirectory = "tpl"
+        expected.callbackPath = "/cb"
         #expect(config == expected)
     }
 
@@ -38,17 +52,21 @@ import Testing
         ("public-url", "https://x.example"), ("log-level", "warning"), ("shutdown-grace", "0"),
         ("max-request-line", "1"), ("max-header-bytes", "1"), ("max-header-count", "1"),
         ("max-body-bytes", "1"), ("header-timeout", "0.001"), ("body-timeout", "86400"),
-        ("idle-timeout", "7"), ("threads", "0"), ("access-log", "on"),
+        ("idle-timeout", "7"), ("threads", "0"), ("access-log", "on"), ("store", "sqlite:/var/lib/l.db"),
+        ("retention", "60"), ("api-key", "0123456789abcdef"), ("session-ttl", "86400"),
+        ("allowed-return-url", "https://app.example/done"), ("return-url", "https://app.example/done?a=b"),
+        ("opener-origin", "http://localhost:3000"), ("android-package", "com.example.app"),
+        ("templates", "/srv/tpl"), ("callback-path", "/oauth/cb"),
     ])
     func commandLine_TreatsEqualsFormLikeSpacedForm_ForEachFlag(name: String, value: String) throws {
         let spaced = try serveConfig(["--" + name, value])
         #expect(try serveConfig(["--\(name)=\(value)"]) == spaced)
         let option = try #require(ConfigOption.all.first { $0.name == name })
-        guard case .setting(_, let read) = option.target else {
-            Issue.record("\(name) is not a setting")
-            return
+        switch option.target {
+        case .setting(_, let read): #expect(read(spaced) == value)
+        case .list(_, let read, _): #expect(read(spaced) == [value])
+        case .configFile: Issue.record("\(name) is not a setting")
         }
-        #expect(read(spaced) == value)
     }
 
     /// Every log level name is accepted.
@@ -92,11 +110,32 @@ import Testing
         config.httpListen = .init(host: "::1", port: 8080)
         config.publicURL = "https://x.example/p"
         config.headerTimeout = 0.1 + 0.2
+        config.apiKeys = ["0123456789abcdef", "fedcba9876543210"]
+        config.allowedReturnURLs = ["https://app.example/done", "myapp://done"]
+        config.returnURL = "myapp://done?x=1"
+        config.openerOrigins = ["https://app.example:8443"]
+        config.androidPackage = "com.example.app"
         for option in ConfigOption.all {
-            guard case .setting(let apply, let read) = option.target, let text = read(config) else { continue }
-            var copy = ServerConfig()
-            try apply(&copy, text)
-            #expect(read(copy) == text, "\(option.name)")
+            switch option.target {
+            case .configFile:
+                continue
+            case .setting(let apply, let read):
+                guard let text = read(config) else { continue }
+                var copy = ServerConfig()
+                try apply(&copy, text)
+                #expect(read(copy) == text, "\(option.name)")
+            case .list(let parse, let read, let write):
+                var copy = ServerConfig()
+                write(&copy, try read(config).map { (item) throws(ConfigValueError) in try parse(item) })
+                #expect(read(copy) == read(config), "\(option.name)")
+                #expect(!read(config).isEmpty, "\(option.name) is not exercised")
+            }
         }
+    }
+
+    /// Exactly api-key, allowed-return-url and opener-origin are repeatable.
+    @Test func configOptionTable_MarksRepeatableOptions() {
+        #expect(
+            ConfigOption.all.filter(\.isRepeatable).map(\.name) == ["api-key", "allowed-return-url", "opener-origin"])
     }
 }

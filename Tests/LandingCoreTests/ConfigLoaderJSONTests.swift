@@ -13,7 +13,11 @@ import Testing
               "log-level": "error", "shutdown-grace": 0, "max-request-line": 1000,
               "max-header-bytes": 2000, "max-header-count": 30, "max-body-bytes": 4000,
               "header-timeout": 5, "body-timeout": 0.3, "idle-timeout": 120, "threads": 16,
-              "dev": true, "access-log": "off"
+              "dev": true, "access-log": "off", "store": "memory:", "retention": 120,
+              "api-key": ["file-key-0123456789", "file-key-abcdefghij"], "session-ttl": 900,
+              "allowed-return-url": "https://app.example/done", "return-url": "https://app.example/done?from=file",
+              "opener-origin": ["https://app.example:443/"], "android-package": "org.example.app_1",
+              "templates": "file-templates", "callback-path": "/oauth/return"
             }
             """
         let config = try serveConfig(["--config", "c.json"], files: ["c.json": file])
@@ -34,6 +38,16 @@ import Testing
         #expect(config.threads == 16)
         #expect(config.dev)
         #expect(!config.accessLog)
+        #expect(config.store == .memory)
+        #expect(config.retention == 120)
+        #expect(config.apiKeys == ["file-key-0123456789", "file-key-abcdefghij"])
+        #expect(config.sessionTTL == 900)
+        #expect(config.allowedReturnURLs == ["https://app.example/done"])
+        #expect(config.returnURL == "https://app.example/done?from=file")
+        #expect(config.openerOrigins == ["https://app.example"])
+        #expect(config.androidPackage == "org.example.app_1")
+        #expect(config.templatesDirectory == "file-templates")
+        #expect(config.callbackPath == "/oauth/return")
     }
 
     /// Booleans in a file may also be the environment's words; access-log may be a JSON boolean.

@@ -3,9 +3,9 @@ import Testing
 @testable import LandingCore
 
 @Suite struct ConfigLoaderOutputTests {
-    /// A fake secret option, to test masking before any real secret exists.
+    /// A fake single-valued secret option (the real secret, api-key, is a list).
     static let fakeSecret = ConfigOption(
-        name: "api-key", kind: .text, valueName: "KEY", summary: "A fake secret.",
+        name: "webhook-secret", kind: .text, valueName: "SECRET", summary: "A fake secret.",
         target: .setting(
             apply: { (_, text) throws(ConfigValueError) in
                 guard text.utf8.count >= 16 else { throw ConfigValueError(reason: "must be at least 16 characters") }
@@ -32,6 +32,16 @@ import Testing
             threads = 0
             dev = false
             access-log = on
+            store = sqlite:data/landing.db
+            retention = 604800
+            api-key = (none)
+            session-ttl = 1800
+            allowed-return-url = (none)
+            return-url = (none)
+            opener-origin = (none)
+            android-package = (none)
+            templates = templates
+            callback-path = /oauth/callback
 
             """
         #expect(ServerConfig().effectiveDescription == expected)
@@ -60,12 +70,12 @@ import Testing
     /// A secret's value is printed as `****`, other values as they are.
     @Test func effectiveDescription_MasksSecret_WhenKeyIsSecret() {
         let options = ConfigOption.all + [Self.fakeSecret]
-        let text = ServerConfig().effectiveDescription(options: options, secretKeys: ["api-key"])
-        #expect(text.contains("api-key = ****\n"))
+        let text = ServerConfig().effectiveDescription(options: options, secretKeys: ["webhook-secret"])
+        #expect(text.contains("webhook-secret = ****\n"))
         #expect(!text.contains("hunter2"))
         #expect(text.contains("listen = 0.0.0.0:8443\n"))
         let unmasked = ServerConfig().effectiveDescription(options: options, secretKeys: [])
-        #expect(unmasked.contains("api-key = hunter2-hunter2-hunter2\n"))
+        #expect(unmasked.contains("webhook-secret = hunter2-hunter2-hunter2\n"))
     }
 
     /// A bad secret value is reported without repeating it, from any source.
@@ -75,18 +85,20 @@ import Testing
             do {
                 _ = try ConfigLoader.parse(
                     arguments: arguments, environment: environment,
-                    readFile: { _ in Array(#"{"api-key": "short-secret"}"#.utf8) },
-                    options: options, secretKeys: ["api-key"])
+                    readFile: { _ in Array(#"{"webhook-secret": "short-secret"}"#.utf8) },
+                    options: options, secretKeys: ["webhook-secret"])
                 return ""
             } catch {
                 return error.description
             }
         }
         #expect(
-            message(["--api-key", "short-secret"]) == "invalid value for --api-key: must be at least 16 characters")
+            message(["--webhook-secret", "short-secret"])
+                == "invalid value for --webhook-secret: must be at least 16 characters")
         #expect(
-            message([], environment: ["OAUTH_LANDING_API_KEY": "short-secret"])
-                == "invalid value for environment variable OAUTH_LANDING_API_KEY: must be at least 16 characters")
+            message([], environment: ["OAUTH_LANDING_WEBHOOK_SECRET": "short-secret"])
+                == "invalid value for environment variable OAUTH_LANDING_WEBHOOK_SECRET: must be at least 16 characters"
+        )
         #expect(!message(["--config", "c.json"]).contains("short-secret"))
     }
 
@@ -94,6 +106,7 @@ import Testing
     @Test func secretKeys_NameExistingOptions() {
         let names = Set(ConfigOption.all.map(\.name))
         #expect(ServerConfig.secretKeys.isSubset(of: names))
+        #expect(ServerConfig.secretKeys.contains("api-key"))
     }
 
     /// The usage lists every flag, its default and its environment variable, the subcommands and
@@ -108,6 +121,10 @@ import Testing
             "Default: 0.0.0.0:8443.", "Default: certs/server.pem.", "Default: 8192.", "Default: 60.",
             "Default: false.", "Default: on.", "Default: none.", "--listen HOST:PORT", "--out DIR",
             "Default: certs.", "check-config", "dev-cert", "--version", "  0  success", "  2  bad command line",
+            "--store sqlite:PATH|memory:", "Default: sqlite:data/landing.db.", "--retention SECONDS",
+            "Default: 604800.", "--api-key KEY", "--session-ttl SECONDS", "Default: 1800.",
+            "--allowed-return-url PREFIX", "--return-url URL", "--opener-origin ORIGIN", "--android-package NAME",
+            "--templates DIR", "Default: templates.", "--callback-path PATH", "Default: /oauth/callback.",
         ] {
             #expect(text.contains(fact), "\(fact)")
         }

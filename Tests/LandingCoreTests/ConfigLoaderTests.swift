@@ -75,6 +75,16 @@ func parseErrorMessage(
         #expect(config.threads == 0)
         #expect(config.dev == false)
         #expect(config.accessLog == true)
+        #expect(config.store == .sqlite(path: "data/landing.db"))
+        #expect(config.retention == 604_800)
+        #expect(config.apiKeys.isEmpty)
+        #expect(config.sessionTTL == 1_800)
+        #expect(config.allowedReturnURLs.isEmpty)
+        #expect(config.returnURL == nil)
+        #expect(config.openerOrigins.isEmpty)
+        #expect(config.androidPackage == nil)
+        #expect(config.templatesDirectory == "templates")
+        #expect(config.callbackPath == "/oauth/callback")
     }
 
     /// A flag beats the environment variable for the same setting.
@@ -142,6 +152,13 @@ func parseErrorMessage(
             "OAUTH_LANDING_MAX_BODY_BYTES": "400", "OAUTH_LANDING_HEADER_TIMEOUT": "0.3",
             "OAUTH_LANDING_BODY_TIMEOUT": "0.4", "OAUTH_LANDING_IDLE_TIMEOUT": "0.5",
             "OAUTH_LANDING_THREADS": "2", "OAUTH_LANDING_DEV": "1", "OAUTH_LANDING_ACCESS_LOG": "off",
+            "OAUTH_LANDING_STORE": "sqlite:/tmp/l.db", "OAUTH_LANDING_RETENTION": "86400",
+            "OAUTH_LANDING_API_KEY": "key-one-0123456789,key-two-0123456789", "OAUTH_LANDING_SESSION_TTL": "60",
+            "OAUTH_LANDING_ALLOWED_RETURN_URL": "https://app.example/done,myapp://done",
+            "OAUTH_LANDING_RETURN_URL": "https://app.example/done/home",
+            "OAUTH_LANDING_OPENER_ORIGIN": "https://app.example,http://127.0.0.1:3000",
+            "OAUTH_LANDING_ANDROID_PACKAGE": "com.example.app", "OAUTH_LANDING_TEMPLATES": "t",
+            "OAUTH_LANDING_CALLBACK_PATH": "/back",
         ]
         let config = try serveConfig([], environment: environment)
         #expect(config.listen == .init(host: "::1", port: 9443))
@@ -161,6 +178,16 @@ func parseErrorMessage(
         #expect(config.threads == 2)
         #expect(config.dev)
         #expect(!config.accessLog)
+        #expect(config.store == .sqlite(path: "/tmp/l.db"))
+        #expect(config.retention == 86_400)
+        #expect(config.apiKeys == ["key-one-0123456789", "key-two-0123456789"])
+        #expect(config.sessionTTL == 60)
+        #expect(config.allowedReturnURLs == ["https://app.example/done", "myapp://done"])
+        #expect(config.returnURL == "https://app.example/done/home")
+        #expect(config.openerOrigins == ["https://app.example", "http://127.0.0.1:3000"])
+        #expect(config.androidPackage == "com.example.app")
+        #expect(config.templatesDirectory == "t")
+        #expect(config.callbackPath == "/back")
     }
 
     /// `OAUTH_LANDING_DEV` accepts 1/true/0/false in any letter case.
@@ -245,6 +272,12 @@ func parseErrorMessage(
         #expect(throws: ConfigError.self) { try config.validate() }
         config = ServerConfig()
         config.publicURL = "http://x.example"
+        #expect(throws: ConfigError.self) { try config.validate() }
+        config = ServerConfig()
+        config.sessionTTL = 59
+        #expect(throws: ConfigError.self) { try config.validate() }
+        config = ServerConfig()
+        config.callbackPath = "/v1/callback"
         #expect(throws: ConfigError.self) { try config.validate() }
     }
 }

@@ -3,7 +3,9 @@ import Foundation
 extension ConfigLoader {
     /// Builds the `ServerConfig` of `serve`/`check-config` from its layers, later wins:
     /// defaults < `--config` JSON file < `OAUTH_LANDING_*` environment < flags (in command-line
-    /// order, so the last of a repeated flag wins). Then `validate()` checks the combination.
+    /// order, so the last of a repeated flag wins). A repeatable option's flags accumulate instead,
+    /// and each layer that sets it replaces the whole list of the layers below (flags given → only
+    /// the flags' values). Then `validate()` checks the combination.
     static func loadServerConfig(
         flags: [FlagOccurrence], environment: [String: String], readFile: (String) throws -> [UInt8],
         options: [ConfigOption], secretKeys: Set<String>
@@ -22,12 +24,27 @@ extension ConfigLoader {
 
         for option in options {
             guard let text = environment[option.environmentName] else { continue }
-            try apply(option, text, from: .environment(option.environmentName), to: &config, secretKeys: secretKeys)
+            let source = ConfigError.Source.environment(option.environmentName)
+            if case .list(_, _, let write) = option.target {
+                let items = text.split(separator: ConfigOption.listSeparator, omittingEmptySubsequences: false)
+                write(&config, try parseItems(option, items.map(String.init), from: source, secretKeys: secretKeys))
+            } else {
+                try apply(option, text, from: source, to: &config, secretKeys: secretKeys)
+            }
         }
 
+        var listsFromFlags: Set<String> = []
         for flag in flags {
             guard let option = options.first(where: { $0.name == flag.name }) else { continue }
-            try apply(option, flag.value, from: .flag(flag.name), to: &config, secretKeys: secretKeys)
+            if case .list(_, _, let write) = option.target {
+                // why: all of a list's flags are parsed at its first one, so that the list replaces
+                // the lower layers' once and its items keep command-line order.
+                guard listsFromFlags.insert(option.name).inserted else { continue }
+                let items = flags.filter { $0.name == option.name }.map(\.value)
+                write(&config, try parseItems(option, items, from: .flag(option.name), secretKeys: secretKeys))
+            } else {
+                try apply(option, flag.value, from: .flag(flag.name), to: &config, secretKeys: secretKeys)
+            }
         }
 
         try config.validate(options: options, secretKeys: secretKeys)
@@ -78,16 +95,45 @@ extension ConfigLoader {
                 let suggestion = ConfigText.closest(to: member.key, among: options.map(\.name))
                 throw .unknownConfigKey(path: path, key: member.key, suggestion: suggestion)
             }
-            guard case .setting = option.target else {
+            let source = ConfigError.Source.configFile(path: path, key: member.key)
+            switch option.target {
+            case .configFile:
                 throw .configKeyNotAllowed(path: path, key: member.key)
+            case .setting:
+                guard let text = jsonText(member.value, kind: option.kind) else {
+                    throw .wrongConfigType(
+                        path: path, key: member.key, expected: option.jsonExpectation,
+                        found: member.value.typeDescription)
+                }
+                try apply(option, text, from: source, to: &config, secretKeys: secretKeys)
+            case .list(_, _, let write):
+                let texts = try jsonItems(member.value, option: option, path: path, key: member.key)
+                write(&config, try parseItems(option, texts, from: source, secretKeys: secretKeys))
             }
-            guard let text = jsonText(member.value, kind: option.kind) else {
-                throw .wrongConfigType(
-                    path: path, key: member.key, expected: option.kind.jsonExpectation,
-                    found: member.value.typeDescription)
-            }
-            try apply(option, text, from: .configFile(path: path, key: member.key), to: &config, secretKeys: secretKeys)
         }
+    }
+
+    /// The items of a repeatable option's JSON value: one for a string, each element of an array
+    /// (which may be empty, for no items at all).
+    private static func jsonItems(
+        _ value: JSONValue, option: ConfigOption, path: String, key: String
+    ) throws(ConfigError) -> [String] {
+        guard case .array(let elements) = value else {
+            guard let text = jsonText(value, kind: option.kind) else {
+                throw .wrongConfigType(
+                    path: path, key: key, expected: option.jsonExpectation, found: value.typeDescription)
+            }
+            return [text]
+        }
+        var texts: [String] = []
+        for element in elements {
+            guard let text = jsonText(element, kind: option.kind) else {
+                let found = "an array holding \(element.typeDescription)"
+                throw .wrongConfigType(path: path, key: key, expected: option.jsonExpectation, found: found)
+            }
+            texts.append(text)
+        }
+        return texts
     }
 
     /// The text a JSON value stands for, when its type fits the option; nil otherwise.
@@ -116,6 +162,27 @@ extension ConfigLoader {
             let echo = error.echoesValue && !secretKeys.contains(option.name)
             throw .invalidValue(source: source, value: echo ? text : nil, reason: error.reason)
         }
+    }
+
+    /// Parses the items one source gives a repeatable option, in order, dropping repeats (after
+    /// normalization). A refusal names `source` and, when it gave several, which item (1-based);
+    /// it repeats the item unless the option is secret or the parser said not to.
+    static func parseItems(
+        _ option: ConfigOption, _ items: [String], from source: ConfigError.Source, secretKeys: Set<String>
+    ) throws(ConfigError) -> [String] {
+        guard case .list(let parse, _, _) = option.target else { return [] }
+        var parsed: [String] = []
+        for (index, item) in items.enumerated() {
+            do {
+                let value = try parse(item)
+                if !parsed.contains(value) { parsed.append(value) }
+            } catch {
+                let echo = error.echoesValue && !secretKeys.contains(option.name)
+                let position = items.count > 1 ? "item \(index + 1) of \(items.count): " : ""
+                throw .invalidValue(source: source, value: echo ? item : nil, reason: position + error.reason)
+            }
+        }
+        return parsed
     }
 
     /// One line for whatever `readFile` threw.

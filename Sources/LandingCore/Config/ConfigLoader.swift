@@ -9,12 +9,16 @@
 ///
 /// - An option is `--name value` or `--name=value`; a boolean is `--name` or `--name=true|false`.
 ///   A value may not start with `--` in the first form (`--name=--x` passes one).
-/// - A flag given twice: the last one wins, as with any later source.
+/// - A flag given twice: the last one wins, as with any later source. A repeatable option
+///   (`--api-key`, `--allowed-return-url`, `--opener-origin`) accumulates instead.
 /// - `--` ends the options; any argument after it is an error, since no subcommand takes positional
 ///   arguments.
 /// - `--help`/`-h`/`--version` win over anything else on the line, including unknown options and
 ///   bad values, so help is always reachable.
 /// - Settings, later wins: defaults < `--config` file < `OAUTH_LANDING_*` environment < flags.
+///   A repeatable option's list is replaced whole by each source that sets it: its variable is a
+///   comma-separated list (`OAUTH_LANDING_API_KEY=k1,k2`), its JSON key a string or an array of
+///   strings, and flags given → only the flags' values.
 ///   The file's path is `--config`, else `OAUTH_LANDING_CONFIG`. Unknown `OAUTH_LANDING_*`
 ///   variables are ignored (other tools may share the prefix); unknown flags and keys are errors.
 public enum ConfigLoader {

@@ -13,10 +13,14 @@ extension ConfigOption {
     static let shutdownGraceRange = 0.0...86_400.0
     /// Accepted `--threads` (0: one per CPU).
     static let threadsRange = 0...256
+    /// Accepted `--retention`: one minute to ten years of 365 days.
+    static let retentionRange = 60.0...315_360_000.0
+    /// Accepted `--session-ttl`: one minute to one day.
+    static let sessionTTLRange = 60.0...86_400.0
 
     /// Every option of `serve` and `check-config`, in usage and `effectiveDescription` order.
-    /// To add a setting: add its `ServerConfig` field, one entry here, and (for an API key,
-    /// password or webhook secret) its name to `ServerConfig.secretKeys`.
+    /// To add a setting: add its `ServerConfig` field, one entry here (`list` for a repeatable
+    /// one), and (for an API key, password or webhook secret) its name to `ServerConfig.secretKeys`.
     static let all: [ConfigOption] = [
         setting(
             "listen", .text, "HOST:PORT",
@@ -132,6 +136,75 @@ extension ConfigOption {
             apply: { (config, text) throws(ConfigValueError) in
                 config.accessLog = try ConfigValueParser.onOff(text)
             }, read: { $0.accessLog ? "on" : "off" }),
+
+        // MARK: Landing flow
+        setting(
+            "store", .text, "sqlite:PATH|memory:",
+            "Where records are kept: sqlite:PATH, an SQLite database file (its directories are created),"
+                + " or memory:, lost on exit (tests, development).",
+            apply: { (config, text) throws(ConfigValueError) in
+                config.store = try ConfigValueParser.store(text)
+            }, read: { $0.store.description }),
+        setting(
+            "retention", .decimal, "SECONDS",
+            "Records older than this are purged; \(ConfigText.decimal(retentionRange.lowerBound)) (a minute)"
+                + " to \(ConfigText.decimal(retentionRange.upperBound)) (ten years). 604800 is 7 days.",
+            apply: { (config, text) throws(ConfigValueError) in
+                config.retention = try ConfigValueParser.seconds(text, in: retentionRange)
+            }, read: { ConfigText.decimal($0.retention) }),
+        list(
+            "api-key", "KEY",
+            "Bearer key accepted by the /v1/ session API: \(ConfigValueParser.apiKeyLength.lowerBound) to"
+                + " \(ConfigValueParser.apiKeyLength.upperBound) visible ASCII characters, no spaces or commas."
+                + " Secret: printed as **** and never repeated in messages. None: the API refuses every request.",
+            parse: ConfigValueParser.apiKey, field: \.apiKeys),
+        setting(
+            "session-ttl", .decimal, "SECONDS",
+            "Lifetime of a session created through the API when the request sets none,"
+                + " \(ConfigText.decimal(sessionTTLRange.lowerBound)) to"
+                + " \(ConfigText.decimal(sessionTTLRange.upperBound)).",
+            apply: { (config, text) throws(ConfigValueError) in
+                config.sessionTTL = try ConfigValueParser.seconds(text, in: sessionTTLRange)
+            }, read: { ConfigText.decimal($0.sessionTTL) }),
+        list(
+            "allowed-return-url", "PREFIX",
+            "Prefix a session's returnUrl must start with (same scheme, host and port; its path under the"
+                + " prefix's, at a / boundary): an absolute URL with a host and no query, fragment or user"
+                + " info; https or an app's own scheme (myapp://done), http only for localhost and 127.0.0.1;"
+                + " never " + ConfigText.list(ReturnURLPolicy.forbiddenSchemes.sorted().map { $0 + ":" }) + ".",
+            parse: ConfigValueParser.returnURLPrefix, field: \.allowedReturnURLs),
+        setting(
+            "return-url", .text, "URL",
+            "The \"return to app\" link when a session has none; the rules of --allowed-return-url, but a"
+                + " query is allowed. When prefixes are set, it must be allowed by one of them.",
+            apply: { (config, text) throws(ConfigValueError) in
+                config.returnURL = try ConfigValueParser.returnURL(text)
+            }, read: { $0.returnURL }),
+        list(
+            "opener-origin", "ORIGIN",
+            "Exact origin the desktop page may post its result to (window.opener), such as"
+                + " https://app.example.com:8443: https, or http only for localhost and 127.0.0.1; no path"
+                + " (a trailing / is dropped), no wildcard.",
+            parse: ConfigValueParser.openerOrigin, field: \.openerOrigins),
+        setting(
+            "android-package", .text, "NAME",
+            "Android application id (a Java package name like com.example.app) for the intent:// return link.",
+            apply: { (config, text) throws(ConfigValueError) in
+                config.androidPackage = try ConfigValueParser.androidPackage(text)
+            }, read: { $0.androidPackage }),
+        setting(
+            "templates", .text, "DIR", "Directory of the page templates and string catalogs.",
+            apply: { (config, text) throws(ConfigValueError) in
+                config.templatesDirectory = try ConfigValueParser.path(text)
+            }, read: { $0.templatesDirectory }),
+        setting(
+            "callback-path", .text, "PATH",
+            "Path of the OAuth callback endpoint (also PATH/SESSION-ID): segments of letters, digits, '.',"
+                + " '_', '~' and '-', no trailing /; not under "
+                + ConfigText.list(ConfigValueParser.reservedCallbackSegments.map { "/" + $0 }) + ".",
+            apply: { (config, text) throws(ConfigValueError) in
+                config.callbackPath = try ConfigValueParser.callbackPath(text)
+            }, read: { $0.callbackPath }),
     ]
 
     /// A table entry for a `ServerConfig` field.
@@ -143,5 +216,19 @@ extension ConfigOption {
         ConfigOption(
             name: name, kind: kind, valueName: valueName, summary: summary,
             target: .setting(apply: apply, read: read))
+    }
+
+    /// A table entry for a repeatable `[String]` field of `ServerConfig` (JSON: a string or an
+    /// array of strings), stored at `field`. `parse` checks one item; commas are refused before it runs.
+    private static func list(
+        _ name: String, _ valueName: String, _ summary: String,
+        parse: @escaping @Sendable (String) throws(ConfigValueError) -> String,
+        field: WritableKeyPath<ServerConfig, [String]> & Sendable
+    ) -> ConfigOption {
+        ConfigOption(
+            name: name, kind: .text, valueName: valueName, summary: summary,
+            target: .list(
+                parse: { (text) throws(ConfigValueError) in try ConfigValueParser.listItem(text, parse) },
+                read: { $0[keyPath: field] }, write: { $0[keyPath: field] = $1 }))
     }
 }

@@ -3,6 +3,11 @@
 /// `ServerConfig`, and how its effective value reads back. `ConfigLoader`, `UsageText`,
 /// `ServerConfig.validate()` and `ServerConfig.effectiveDescription` all work from the one table
 /// (`ConfigOption.all`), so they cannot disagree.
+///
+/// A repeatable option (target `.list`) sets a `[String]` field: its flag may be given several
+/// times and the values accumulate; its environment variable is a comma-separated list; its JSON
+/// key takes a string (one item) or an array of strings. Each source replaces the whole list of
+/// the sources below it (defaults < file < environment < flags), so an item cannot hold a comma.
 struct ConfigOption: Sendable {
     /// The value's shape: decides the flag syntax (booleans take no separate argument) and which
     /// JSON types a config file may use.
@@ -28,6 +33,14 @@ struct ConfigOption: Sendable {
             case .onOff: "\"on\" or \"off\" (or a boolean)"
             }
         }
+
+        /// For "must be …" messages about the JSON types of a repeatable option.
+        var jsonListExpectation: String {
+            switch self {
+            case .text: "a string or an array of strings"
+            default: "\(jsonExpectation), or an array of such values"
+            }
+        }
     }
 
     /// What the option sets.
@@ -39,6 +52,14 @@ struct ConfigOption: Sendable {
         case setting(
             apply: @Sendable (inout ServerConfig, String) throws(ConfigValueError) -> Void,
             read: @Sendable (ServerConfig) -> String?
+        )
+        /// A repeatable `[String]` field of `ServerConfig`. `parse` checks one item and returns it
+        /// normalized (it refuses commas, which separate items in the environment); `read` gives
+        /// the effective items, each text `parse` accepts back; `write` replaces the whole list.
+        case list(
+            parse: @Sendable (String) throws(ConfigValueError) -> String,
+            read: @Sendable (ServerConfig) -> [String],
+            write: @Sendable (inout ServerConfig, [String]) -> Void
         )
     }
 
@@ -61,4 +82,15 @@ struct ConfigOption: Sendable {
 
     /// True when the flag consumes a value (`--listen X`); booleans only take `--dev=false`.
     var takesValue: Bool { kind != .boolean }
+
+    /// True for a `.list` option: repeated flags accumulate instead of the last one winning.
+    var isRepeatable: Bool {
+        if case .list = target { true } else { false }
+    }
+
+    /// What the option's JSON key must hold, for "must be …" messages.
+    var jsonExpectation: String { isRepeatable ? kind.jsonListExpectation : kind.jsonExpectation }
+
+    /// Separates the items of a repeatable option's environment variable (`KEY1,KEY2`).
+    static let listSeparator: Character = ","
 }

@@ -57,7 +57,7 @@ extension ConfigValueParser {
     }
 
     /// `host [ ":" port ]` of a URL, host lower-cased, IPv6 kept in brackets.
-    private static func urlHost(_ authority: Substring) throws(ConfigValueError) -> String {
+    static func urlHost(_ authority: Substring) throws(ConfigValueError) -> String {
         let host: Substring
         var port: Substring?
         if authority.hasPrefix("[") {
@@ -94,7 +94,7 @@ extension ConfigValueParser {
     }
 
     /// path-abempty = *( "/" segment ), with pct-encoded = "%" HEXDIG HEXDIG.
-    private static func isValidPath(_ path: Substring) -> Bool {
+    static func isValidPath(_ path: Substring) -> Bool {
         let allowedMarks = Set("-._~!$&'()*+,;=:@/".utf8)
         let bytes = Array(path.utf8)
         var index = 0

@@ -1,8 +1,8 @@
 extension ServerConfig {
     /// Names (option names, as in `ConfigOption.all`) of settings whose values are secret: shown
-    /// as `****` by `effectiveDescription` and never repeated in a `ConfigError`. Add API keys,
-    /// passwords and webhook secrets here when their options are added.
-    public static let secretKeys: Set<String> = []
+    /// as `****` by `effectiveDescription` and never repeated in a `ConfigError`. Add passwords and
+    /// webhook secrets here when their options are added.
+    public static let secretKeys: Set<String> = ["api-key"]
 
     /// What a secret's value is shown as.
     public static let secretMask = "****"
@@ -11,8 +11,10 @@ extension ServerConfig {
     public static let unsetValue = "(none)"
 
     /// The effective settings for `check-config`: one `name = value` line per setting, in option
-    /// order, named as the flags are (without dashes). Secrets are masked, unset settings shown as
-    /// `(none)`, control characters escaped so that a value cannot forge another line.
+    /// order, named as the flags are (without dashes). A repeatable setting's items are joined by
+    /// `, ` (items hold no comma). Secrets are masked, one `****` per item (`api-key = ****, ****`);
+    /// unset settings and empty lists are shown as `(none)`; control characters are escaped so that
+    /// a value cannot forge another line.
     public var effectiveDescription: String {
         effectiveDescription(options: ConfigOption.all, secretKeys: Self.secretKeys)
     }
@@ -20,12 +22,19 @@ extension ServerConfig {
     func effectiveDescription(options: [ConfigOption], secretKeys: Set<String>) -> String {
         var text = ""
         for option in options {
-            guard case .setting(_, let read) = option.target else { continue }
+            let items: [String]
+            switch option.target {
+            case .configFile: continue
+            case .setting(_, let read): items = read(self).map { [$0] } ?? []
+            case .list(_, let read, _): items = read(self)
+            }
             let value: String
-            if let raw = read(self) {
-                value = secretKeys.contains(option.name) ? Self.secretMask : ConfigText.escaped(raw)
-            } else {
+            if items.isEmpty {
                 value = Self.unsetValue
+            } else if secretKeys.contains(option.name) {
+                value = items.map { _ in Self.secretMask }.joined(separator: ", ")
+            } else {
+                value = items.map { ConfigText.escaped($0) }.joined(separator: ", ")
             }
             text += "\(option.name) = \(value)\n"
         }

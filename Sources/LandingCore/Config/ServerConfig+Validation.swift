@@ -9,15 +9,37 @@ extension ServerConfig {
     func validate(options: [ConfigOption], secretKeys: Set<String>) throws(ConfigError) {
         var scratch = self
         for option in options {
-            guard case .setting(let apply, let read) = option.target, let text = read(self) else { continue }
-            do {
-                try apply(&scratch, text)
-            } catch {
-                let echo = error.echoesValue && !secretKeys.contains(option.name)
-                throw .invalidValue(source: .setting(option.name), value: echo ? text : nil, reason: error.reason)
+            switch option.target {
+            case .configFile:
+                continue
+            case .setting(let apply, let read):
+                guard let text = read(self) else { continue }
+                do {
+                    try apply(&scratch, text)
+                } catch {
+                    let echo = error.echoesValue && !secretKeys.contains(option.name)
+                    throw .invalidValue(source: .setting(option.name), value: echo ? text : nil, reason: error.reason)
+                }
+            case .list(_, let read, _):
+                _ = try ConfigLoader.parseItems(
+                    option, read(self), from: .setting(option.name), secretKeys: secretKeys)
             }
         }
         try checkListenersDoNotOverlap()
+        try checkReturnURLIsAllowed()
+    }
+
+    /// `--return-url` must itself be allowed by the `--allowed-return-url` prefixes, when there are
+    /// any, exactly as a session's `returnUrl` is (`ReturnURLPolicy.allows`).
+    private func checkReturnURLIsAllowed() throws(ConfigError) {
+        guard let returnURL, !allowedReturnURLs.isEmpty,
+            !ConfigValueParser.returnURL(returnURL, isAllowedBy: allowedReturnURLs)
+        else { return }
+        throw .conflict(
+            "--return-url \(ConfigText.quoted(returnURL)) is not allowed by any --allowed-return-url ("
+                + ConfigText.list(allowedReturnURLs.map(ConfigText.quoted)) + "): it needs a prefix's scheme,"
+                + " host and port, and a path under the prefix's path (a URL with an empty path, like"
+                + " myapp://done?x, never is); add a prefix that covers it, or change it")
     }
 
     /// `--http-listen` must not take the HTTPS listener's port on the same or a wildcard address.

@@ -1,5 +1,6 @@
 /// The effective configuration of `oauth-landing serve`, after defaults, `--config` JSON,
-/// `OAUTH_LANDING_*` environment variables and flags (in that order; later wins).
+/// `OAUTH_LANDING_*` environment variables and flags (in that order; later wins; a list is
+/// replaced whole by the latest source that sets it).
 public struct ServerConfig: Sendable, Equatable {
     /// A `HOST:PORT` pair (`0.0.0.0:8443`, `[::1]:8443`, `localhost:0`).
     public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
@@ -43,5 +44,43 @@ public struct ServerConfig: Sendable, Equatable {
     /// Write one JSON access-log line per request on stdout.
     public var accessLog = true
 
+    // MARK: Landing flow
+
+    /// Where records live: `sqlite:PATH` (default `sqlite:data/landing.db`) or `memory:`.
+    public var store: StoreLocation = .sqlite(path: "data/landing.db")
+    /// Records older than this many seconds are purged (default 7 days).
+    public var retention: Double = 7 * 86_400
+    /// Bearer keys accepted on `/v1/` (`--api-key`, repeatable). Secret: never printed or logged.
+    public var apiKeys: [String] = []
+    /// Default session lifetime in seconds (a connect token's 30 minutes).
+    public var sessionTTL: Double = 1_800
+    /// Prefixes a session's `returnUrl` must match (`--allowed-return-url`, repeatable).
+    public var allowedReturnURLs: [String] = []
+    /// The "return to app" link when a session has none (`--return-url`).
+    public var returnURL: String? = nil
+    /// Exact origins the desktop page posts its result to (`--opener-origin`, repeatable).
+    public var openerOrigins: [String] = []
+    /// Android application id for the `intent://` return link (`--android-package`).
+    public var androidPackage: String? = nil
+    /// Directory of the page templates and string catalogs (`--templates`).
+    public var templatesDirectory = "templates"
+    /// Path of the callback endpoint (`--callback-path`, default `/oauth/callback`).
+    public var callbackPath = "/oauth/callback"
+
     public init() {}
+}
+
+/// Where the landing records are kept.
+public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
+    /// An SQLite database file (directories are created).
+    case sqlite(path: String)
+    /// In memory: lost on exit (tests, development).
+    case memory
+
+    public var description: String {
+        switch self {
+        case .sqlite(let path): "sqlite:\(path)"
+        case .memory: "memory:"
+        }
+    }
 }

@@ -57,10 +57,18 @@ public enum UsageText {
             lines.append("  " + header)
             lines += ConfigText.wrap(option.summary, width: width, indent: 6)
             var facts: [String] = []
-            if case .setting(_, let read) = option.target {
+            switch option.target {
+            case .configFile:
+                facts.append("Environment: \(option.environmentName).")
+            case .setting(_, let read):
                 facts.append("Default: \(read(ServerConfig()) ?? "none").")
+                facts.append("Environment: \(option.environmentName).")
+            case .list(_, let read, _):
+                let defaults = read(ServerConfig())
+                facts.append("Repeatable.")
+                facts.append("Default: \(defaults.isEmpty ? "none" : defaults.joined(separator: ", ")).")
+                facts.append("Environment: \(option.environmentName) (comma-separated).")
             }
-            facts.append("Environment: \(option.environmentName).")
             lines += ConfigText.wrap(facts.joined(separator: " "), width: width, indent: 6)
         }
         return lines
@@ -80,7 +88,11 @@ public enum UsageText {
                     + " \(ConfigLoader.environmentPrefix)<NAME> (upper case, dashes as underscores, e.g."
                     + " \(ConfigLoader.environmentPrefix)TLS_CERT), or given as a key of the --config JSON"
                     + " object, named without dashes. Later sources win: defaults < config file <"
-                    + " environment < flags; of a flag given twice, the last one wins. -- ends the options.")
+                    + " environment < flags; of a flag given twice, the last one wins. -- ends the options."
+                    + " A repeatable option's flags add up instead (--api-key K1 --api-key K2); its"
+                    + " variable holds a comma-separated list (\(ConfigLoader.environmentPrefix)API_KEY=K1,K2) and"
+                    + " its key a string or an array of strings; the items of one source replace those of"
+                    + " the sources before it, so when the flag is given only the flags' values count.")
     }
 
     private static func exitStatusSection() -> [String] {
