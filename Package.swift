@@ -20,19 +20,28 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         .systemLibrary(name: "CLinux"),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
         .target(name: "LandingCore"),
         .target(
             name: "LandingIO",
-            dependencies: ["LandingCore", "COpenSSL", "CLinux"]
+            dependencies: ["LandingCore", "COpenSSL", "CLinux", "CSQLite"]
         ),
         .executableTarget(
             name: "oauth-landing",
             dependencies: ["LandingCore", "LandingIO"]
         ),
-        .testTarget(name: "LandingCoreTests", dependencies: ["LandingCore"]),
+        .executableTarget(
+            name: "landing-store-writer",
+            dependencies: ["LandingCore", "LandingIO"]
+        ),
+        .testTarget(name: "LandingCoreTests", dependencies: ["LandingCore"], exclude: ["Fixtures"]),
         .testTarget(
             name: "LandingIOTests",
-            dependencies: ["LandingCore", "LandingIO", "COpenSSL", "CLinux"]
+            dependencies: ["LandingCore", "LandingIO", "COpenSSL", "CLinux", "landing-store-writer"]
         ),
     ],
     swiftLanguageModes: [.v6]

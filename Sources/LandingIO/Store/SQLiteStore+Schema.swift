@@ -1,0 +1,204 @@
+import Foundation
+import LandingCore
+
+/// One schema step: applied once, in its own transaction, to a database whose
+/// `PRAGMA user_version` is below `version`, which it then sets.
+struct SQLiteMigration: Sendable {
+    var version: Int32
+    var sql: String
+}
+
+extension SQLiteStore {
+    /// The schema, oldest step first. Append new steps; never edit one that has shipped.
+    ///
+    /// Both tables have every `LandingRecord` field, so one row mapping serves both. Times are
+    /// INTEGER milliseconds since the Unix epoch; raw parameters are a JSON array of
+    /// `{"name","value"}`; booleans are 0/1. No foreign keys: an item outlives the session it
+    /// arrived through (sessions are deleted on their own), so `session_id`/`item_id` are plain
+    /// references. `updated_at` is indexed for `purge`.
+    static let migrations: [SQLiteMigration] = [
+        SQLiteMigration(
+            version: 1,
+            sql: """
+                CREATE TABLE items (
+                    item_id TEXT PRIMARY KEY NOT NULL,
+                    \(SQLiteTable.sharedColumnsSQL(keyColumn: "item_id"))
+                ) STRICT;
+                CREATE INDEX items_updated_at ON items (updated_at);
+                CREATE TABLE sessions (
+                    session_id TEXT PRIMARY KEY NOT NULL,
+                    \(SQLiteTable.sharedColumnsSQL(keyColumn: "session_id"))
+                ) STRICT;
+                CREATE INDEX sessions_updated_at ON sessions (updated_at);
+                """)
+    ]
+
+    /// Readies a freshly opened connection: refuses a schema newer than `migrations` knows (before
+    /// writing anything), switches to WAL with `synchronous=FULL`, then applies the missing steps.
+    static func prepare(_ connection: SQLiteConnection, migrations: [SQLiteMigration]) throws(StoreError) {
+        for (index, migration) in migrations.enumerated() {
+            precondition(migration.version == Int32(index + 1), "migrations must be numbered 1, 2, 3... in order")
+        }
+        let known = Int32(migrations.count)
+        // why: first a read (which also rejects a file that is not a database), so a newer file is
+        // refused before even the journal-mode switch touches its header.
+        let found = try userVersion(connection)
+        guard found <= known else {
+            throw StoreError("database schema version \(found) is newer than this build supports (\(known)); refusing to open it")
+        }
+        // why: WAL lets readers run beside the writer and makes a commit one append + fsync to the
+        // log. FULL syncs the WAL on every commit, so a recorded callback survives power loss
+        // before its page is sent (NORMAL could lose the last commits).
+        let mode = try connection.pragma("journal_mode=WAL")
+        guard mode?.lowercased() == "wal" else {
+            throw StoreError("PRAGMA journal_mode=WAL failed: the database stayed in \(mode ?? "an unknown") mode")
+        }
+        try connection.execute("PRAGMA synchronous=FULL")
+        for migration in migrations where migration.version > found {
+            try connection.transaction { () throws(StoreError) in
+                // why: re-read under the write lock; another process may have migrated meanwhile.
+                guard try userVersion(connection) < migration.version else { return }
+                try connection.execute(migration.sql)
+                try connection.execute("PRAGMA user_version = \(migration.version)")
+            }
+        }
+    }
+
+    /// `PRAGMA user_version`: the schema version stored in the database header (0 for a new file).
+    static func userVersion(_ connection: SQLiteConnection) throws(StoreError) -> Int32 {
+        guard let text = try connection.pragma("user_version"), let version = Int32(text) else {
+            throw StoreError("PRAGMA user_version returned no version")
+        }
+        return version
+    }
+}
+
+/// One of the two record tables, with its statements. Both share the column layout of
+/// `LandingRecord` and differ only in their key column.
+struct SQLiteTable: Sendable {
+    let name: String
+    let keyColumn: String
+    let select: String
+    let upsert: String
+    let insert: String
+    let delete: String
+    let purge: String
+
+    static let items = SQLiteTable(name: "items", keyColumn: "item_id")
+    static let sessions = SQLiteTable(name: "sessions", keyColumn: "session_id")
+
+    /// Every column, in the order `bind(_:to:)` binds and `record(from:)` reads.
+    static let columns = [
+        "item_id", "session_id", "status", "confirmed", "error_code", "error_description", "hits", "created_at",
+        "updated_at", "completed_at", "expires_at", "raw_parameters", "dropped_parameters", "client_user_id",
+        "return_url", "is_test",
+    ]
+
+    /// The column definitions after the key column, shared by both tables (migration 1).
+    static func sharedColumnsSQL(keyColumn: String) -> String {
+        let otherKey = keyColumn == "item_id" ? "session_id" : "item_id"
+        return """
+            \(otherKey) TEXT,
+                status TEXT NOT NULL CHECK (status IN ('pending', 'completed', 'failed', 'expired')),
+                confirmed INTEGER NOT NULL DEFAULT 0 CHECK (confirmed IN (0, 1)),
+                error_code TEXT,
+                error_description TEXT,
+                hits INTEGER NOT NULL DEFAULT 0,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                completed_at INTEGER,
+                expires_at INTEGER,
+                raw_parameters TEXT NOT NULL DEFAULT '[]',
+                dropped_parameters INTEGER NOT NULL DEFAULT 0,
+                client_user_id TEXT,
+                return_url TEXT,
+                is_test INTEGER NOT NULL DEFAULT 0 CHECK (is_test IN (0, 1))
+            """
+    }
+
+    private init(name: String, keyColumn: String) {
+        self.name = name
+        self.keyColumn = keyColumn
+        let columns = Self.columns
+        let list = columns.joined(separator: ", ")
+        let placeholders = columns.indices.map { "?\($0 + 1)" }.joined(separator: ", ")
+        let updates = columns.filter { $0 != keyColumn }.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+        select = "SELECT \(list) FROM \(name) WHERE \(keyColumn) = ?1"
+        insert = "INSERT INTO \(name) (\(list)) VALUES (\(placeholders))"
+        upsert = "INSERT INTO \(name) (\(list)) VALUES (\(placeholders)) ON CONFLICT (\(keyColumn)) DO UPDATE SET \(updates)"
+        delete = "DELETE FROM \(name) WHERE \(keyColumn) = ?1"
+        purge = "DELETE FROM \(name) WHERE updated_at < ?1"
+    }
+
+    /// The table a record key lives in.
+    static func of(_ key: LandingRecord.Key) -> (table: SQLiteTable, id: String) {
+        switch key {
+        case .item(let id): (items, id)
+        case .session(let id): (sessions, id)
+        }
+    }
+
+    // MARK: Row mapping
+
+    /// Binds every column of `record` to an `insert`/`upsert` statement.
+    static func bind(_ record: LandingRecord, to statement: SQLiteStatement) throws(StoreError) {
+        var itemId = record.itemId
+        var sessionId = record.sessionId
+        switch record.key {
+        case .item(let id): itemId = id
+        case .session(let id): sessionId = id
+        }
+        try statement.bind(itemId, at: 0)
+        try statement.bind(sessionId, at: 1)
+        try statement.bind(record.status.rawValue, at: 2)
+        try statement.bind(record.confirmed, at: 3)
+        try statement.bind(record.error?.code, at: 4)
+        try statement.bind(record.error?.description, at: 5)
+        try statement.bind(record.hits, at: 6)
+        try statement.bind(record.createdAt, at: 7)
+        try statement.bind(record.updatedAt, at: 8)
+        try statement.bind(record.completedAt, at: 9)
+        try statement.bind(record.expiresAt, at: 10)
+        try statement.bind(try encode(record.rawParameters), at: 11)
+        try statement.bind(record.droppedParameters, at: 12)
+        try statement.bind(record.clientUserId, at: 13)
+        try statement.bind(record.returnURL, at: 14)
+        try statement.bind(record.isTest, at: 15)
+    }
+
+    /// The record in the current row of a `select` statement on this table.
+    func record(from row: SQLiteStatement) throws(StoreError) -> LandingRecord {
+        let itemId = row.string(at: 0)
+        let sessionId = row.string(at: 1)
+        let keyValue = name == "items" ? itemId : sessionId
+        guard let keyValue else { throw StoreError("corrupt \(name) row: no \(keyColumn)") }
+        guard let statusText = row.string(at: 2), let status = LandingStatus(rawValue: statusText) else {
+            throw StoreError("corrupt \(name) row: unknown status")
+        }
+        let error = row.string(at: 4).map { LandingError(code: $0, description: row.string(at: 5)) }
+        return LandingRecord(
+            key: name == "items" ? .item(keyValue) : .session(keyValue), itemId: itemId, sessionId: sessionId,
+            status: status, confirmed: row.int64(at: 3) != 0, error: error, hits: Int(row.int64(at: 6)),
+            createdAt: row.int64(at: 7), updatedAt: row.int64(at: 8), completedAt: row.optionalInt64(at: 9),
+            expiresAt: row.optionalInt64(at: 10), rawParameters: try Self.decode(row.string(at: 11), table: name),
+            droppedParameters: Int(row.int64(at: 12)), clientUserId: row.string(at: 13), returnURL: row.string(at: 14),
+            isTest: row.int64(at: 15) != 0)
+    }
+
+    private static func encode(_ parameters: [RawParameter]) throws(StoreError) -> String {
+        if parameters.isEmpty { return "[]" }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(parameters) else { throw StoreError("cannot encode raw parameters as JSON") }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private static func decode(_ text: String?, table: String) throws(StoreError) -> [RawParameter] {
+        guard let text, text != "[]" else { return [] }
+        // why: the message never quotes the text, which holds callback parameters.
+        guard let parameters = try? JSONDecoder().decode([RawParameter].self, from: Data(text.utf8)) else {
+            throw StoreError("corrupt \(table) row: raw_parameters is not a JSON parameter list")
+        }
+        return parameters
+    }
+}

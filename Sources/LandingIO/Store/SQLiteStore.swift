@@ -1,0 +1,190 @@
+import Glibc
+import LandingCore
+import Synchronization
+
+/// `--store sqlite:PATH`: the landing records in an embedded SQLite database (WAL,
+/// `synchronous=FULL`), so every write is durable when its call returns. Same semantics as
+/// `MemoryStore` (the shared conformance tests run against both).
+///
+/// Meant to be driven from one store thread (`StoreWorker`), but safe from any: the one connection
+/// lives behind a `Mutex`. Blocking: never call it from an event loop.
+public final class SQLiteStore: LandingStore {
+    /// The database file.
+    public let path: String
+    private let connection: Mutex<SQLiteConnection>
+
+    /// Opens (creating if missing, mode 0640) the database at `path` and brings its schema up to
+    /// date. Throws when the file is not a database, cannot be opened, or has a newer schema than
+    /// this build knows. The parent directory must exist (`StoreFactory` creates it).
+    public convenience init(path: String) throws(StoreError) {
+        try self.init(path: path, migrations: Self.migrations, busyTimeoutMilliseconds: 5_000)
+    }
+
+    /// The designated initializer, with the schema steps and lock wait injectable for tests.
+    init(path: String, migrations: [SQLiteMigration], busyTimeoutMilliseconds: Int32) throws(StoreError) {
+        self.path = path
+        try Self.createFileIfMissing(path)
+        let connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+        try Self.prepare(connection, migrations: migrations)
+        self.connection = Mutex(connection)
+    }
+
+    // MARK: LandingStore
+
+    public func recordCallback(_ event: CallbackEvent) throws(StoreError) -> CallbackRecordResult {
+        try recordCallbacks([event])[0]
+    }
+
+    /// Applies every event in one transaction (one fsync for the lot); a failure rolls them all back.
+    public func recordCallbacks(_ events: [CallbackEvent]) throws(StoreError) -> [CallbackRecordResult] {
+        if events.isEmpty { return [] }
+        return try connection.withLock { (db) throws(StoreError) -> [CallbackRecordResult] in
+            try db.transaction { () throws(StoreError) -> [CallbackRecordResult] in
+                var results: [CallbackRecordResult] = []
+                results.reserveCapacity(events.count)
+                for event in events { results.append(try Self.apply(event, in: db)) }
+                return results
+            }
+        }
+    }
+
+    public func createSession(_ session: NewSession) throws(StoreError) -> LandingRecord {
+        try connection.withLock { (db) throws(StoreError) -> LandingRecord in
+            try db.transaction { () throws(StoreError) -> LandingRecord in
+                guard try Self.read(.session(session.id), in: db) == nil else {
+                    throw StoreError("session id already exists")
+                }
+                let record = LandingRecord(
+                    key: .session(session.id), sessionId: session.id, status: .pending, createdAt: session.createdAt,
+                    updatedAt: session.createdAt, expiresAt: session.expiresAt, clientUserId: session.clientUserId,
+                    returnURL: session.returnURL, isTest: session.isTest)
+                try db.run(SQLiteTable.sessions.insert) { (statement) throws(StoreError) in
+                    try SQLiteTable.bind(record, to: statement)
+                }
+                return record
+            }
+        }
+    }
+
+    public func session(id: String) throws(StoreError) -> LandingRecord? {
+        try connection.withLock { (db) throws(StoreError) -> LandingRecord? in try Self.read(.session(id), in: db) }
+    }
+
+    public func item(id: String) throws(StoreError) -> LandingRecord? {
+        try connection.withLock { (db) throws(StoreError) -> LandingRecord? in try Self.read(.item(id), in: db) }
+    }
+
+    public func deleteSession(id: String) throws(StoreError) -> Bool {
+        try connection.withLock { (db) throws(StoreError) -> Bool in
+            try db.run(SQLiteTable.sessions.delete) { (statement) throws(StoreError) in try statement.bind(id, at: 0) }
+            return db.changes > 0
+        }
+    }
+
+    public func purge(updatedBefore cutoff: Int64) throws(StoreError) -> Int {
+        try connection.withLock { (db) throws(StoreError) -> Int in
+            try db.transaction { () throws(StoreError) -> Int in
+                var removed = 0
+                for table in [SQLiteTable.items, SQLiteTable.sessions] {
+                    try db.run(table.purge) { (statement) throws(StoreError) in try statement.bind(cutoff, at: 0) }
+                    removed += db.changes
+                }
+                return removed
+            }
+        }
+    }
+
+    // MARK: Test seams
+
+    /// `PRAGMA name` on the store's own connection (tests check journal mode and sync level).
+    func pragma(_ name: String) throws(StoreError) -> String? {
+        try connection.withLock { (db) throws(StoreError) -> String? in try db.pragma(name) }
+    }
+
+    // MARK: Callback rules
+
+    /// The callback rules of `LandingStore.recordCallback`, step for step as in `MemoryStore.apply`
+    /// (the conformance tests hold the two to the same results), reading and writing rows inside
+    /// the caller's transaction.
+    private static func apply(_ event: CallbackEvent, in db: SQLiteConnection) throws(StoreError) -> CallbackRecordResult {
+        let now = event.receivedAt
+        var sessionResult: (LandingRecord, Bool)?
+        if let sessionID = event.sessionId {
+            guard var session = try read(.session(sessionID), in: db), session.effectiveStatus(now: now) != .expired else {
+                return .unknownSession
+            }
+            let first = session.status == .pending
+            session.hits += 1
+            session.updatedAt = now
+            if first {
+                complete(&session, with: event)
+                session.itemId = event.itemId
+            }
+            try write(session, in: db)
+            sessionResult = (session, first)
+        }
+        var itemResult: (LandingRecord, Bool)?
+        if let itemID = event.itemId {
+            if var item = try read(.item(itemID), in: db) {
+                let first = item.status == .pending
+                item.hits += 1
+                item.updatedAt = now
+                if first { complete(&item, with: event) }
+                if item.sessionId == nil { item.sessionId = event.sessionId }
+                try write(item, in: db)
+                itemResult = (item, first)
+            } else {
+                var item = LandingRecord(
+                    key: .item(itemID), itemId: itemID, sessionId: event.sessionId, status: .pending, hits: 1,
+                    createdAt: now, updatedAt: now, isTest: event.isTest)
+                complete(&item, with: event)
+                try write(item, in: db)
+                itemResult = (item, true)
+            }
+        }
+        if let (record, first) = sessionResult ?? itemResult {
+            return .recorded(record, firstCompletion: first)
+        }
+        return .unknownSession
+    }
+
+    private static func complete(_ record: inout LandingRecord, with event: CallbackEvent) {
+        record.status = event.error == nil ? .completed : .failed
+        record.error = event.error
+        record.completedAt = event.receivedAt
+        record.rawParameters = event.rawParameters
+        record.droppedParameters = event.droppedParameters
+        record.isTest = record.isTest || event.isTest
+    }
+
+    // MARK: Rows
+
+    private static func read(_ key: LandingRecord.Key, in db: SQLiteConnection) throws(StoreError) -> LandingRecord? {
+        let (table, id) = SQLiteTable.of(key)
+        return try db.withStatement(table.select) { (statement) throws(StoreError) -> LandingRecord? in
+            try statement.bind(id, at: 0)
+            guard try statement.step() else { return nil }
+            return try table.record(from: statement)
+        }
+    }
+
+    private static func write(_ record: LandingRecord, in db: SQLiteConnection) throws(StoreError) {
+        try db.run(SQLiteTable.of(record.key).table.upsert) { (statement) throws(StoreError) in
+            try SQLiteTable.bind(record, to: statement)
+        }
+    }
+
+    /// Creates the database file with mode 0640 (before umask) when it does not exist yet, so the
+    /// records are not world-readable; SQLite gives its -wal and -shm files the same mode.
+    private static func createFileIfMissing(_ path: String) throws(StoreError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
+        if fd >= 0 {
+            close(fd)
+            return
+        }
+        let err = errno
+        guard err == EEXIST else {
+            throw StoreError("open(\(path)) failed: \(String(cString: strerror(err))) (errno \(err))")
+        }
+    }
+}

@@ -1,0 +1,237 @@
+import Foundation
+import Glibc
+import LandingCore
+
+/// The store thread of the imperative shell: owns one `LandingStore` and one dedicated thread, so
+/// blocking disk I/O never runs on an event loop. Event loops submit work and get a completion
+/// call (on the store thread) that posts the result back to their loop.
+///
+/// Callbacks are group-committed: each time the thread wakes it takes everything queued and
+/// records all consecutive callbacks with one `recordCallbacks` call (one transaction, one fsync),
+/// so many concurrent callbacks share the cost of one sync. Other work (`perform`) runs in
+/// submission order relative to callbacks: a callback submitted before a read is committed before
+/// the read runs. Waiting is on a condition variable; the thread sleeps while there is nothing to do.
+public final class StoreWorker: Sendable {
+    /// What a completion receives for a callback.
+    public typealias CallbackCompletion = @Sendable (Result<CallbackRecordResult, StoreError>) -> Void
+
+    /// Most callbacks committed in one transaction; a larger backlog is split, so one commit's
+    /// latency stays bounded.
+    public static let maxBatch = 1_024
+
+    private let queue: StoreWorkQueue
+
+    /// Starts the store thread for `store`, named `name` (at most 15 bytes are kept).
+    public init(store: any LandingStore, name: String = "landing-store") {
+        let queue = StoreWorkQueue()
+        self.queue = queue
+        // why: the thread holds the queue and the store, not `self`, so releasing the last
+        // reference to the worker runs `deinit`, which shuts the thread down.
+        let thread = Thread {
+            Self.nameCurrentThread(name)
+            Self.run(queue: queue, store: store)
+        }
+        thread.start()
+    }
+
+    deinit { shutdown() }
+
+    /// Records `event` durably, batched with whatever else is queued; `completion` runs on the store
+    /// thread after the commit (or with the error that rolled the batch back). After `shutdown`,
+    /// `completion` runs at once, on the caller's thread, with a "shut down" error.
+    public func recordCallback(_ event: CallbackEvent, completion: @escaping CallbackCompletion) {
+        guard queue.submit(.callback(event, completion)) else { return completion(.failure(Self.shutDownError)) }
+    }
+
+    /// Runs `work` against the store on the store thread, in submission order, then `completion`
+    /// (on the store thread) with its result. After `shutdown`, `completion` runs at once, on the
+    /// caller's thread, with a "shut down" error.
+    public func perform<T: Sendable>(
+        _ work: @escaping @Sendable (any LandingStore) throws(StoreError) -> T,
+        completion: @escaping @Sendable (Result<T, StoreError>) -> Void
+    ) {
+        let job = StoreWorkQueue.Job.work { store in
+            do throws(StoreError) {
+                completion(.success(try work(store)))
+            } catch {
+                completion(.failure(error))
+            }
+        }
+        guard queue.submit(job) else { return completion(.failure(Self.shutDownError)) }
+    }
+
+    /// Purges records last updated more than `retention` seconds before `clock()` (milliseconds
+    /// since the epoch): once now, then every `interval` seconds, on the store thread, between
+    /// batches. `log` gets one line per run (how many records went, or the error). Calling it
+    /// again replaces the schedule.
+    public func startPurging(
+        every interval: Double, retention: Double, clock: @escaping @Sendable () -> Int64,
+        log: @escaping @Sendable (String) -> Void
+    ) {
+        precondition(interval > 0, "the purge interval must be positive")
+        queue.schedulePurge(StoreWorkQueue.PurgeSchedule(interval: interval, retention: retention, clock: clock, log: log))
+    }
+
+    /// Finishes everything already queued, then stops the thread and waits for it to exit.
+    /// Idempotent. Called from the store thread itself (a completion), it only asks the thread to
+    /// stop once its current work is done.
+    public func shutdown() {
+        queue.stop()
+    }
+
+    static let shutDownError = StoreError("the store worker is shut down")
+
+    /// Names the calling thread as `top -H`, `ps -L` and gdb show it (best effort).
+    /// why: swift-corelibs-foundation does not reliably pass `Thread.name` on to the OS thread (a
+    /// new thread then keeps its creator's name), and Glibc's module hides `pthread_setname_np`;
+    /// writing /proc/thread-self/comm is what that call does on Linux.
+    static func nameCurrentThread(_ name: String) {
+        let fd = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        let bytes = Array(name.utf8.prefix(15))
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    }
+
+    // MARK: The store thread
+
+    private static func run(queue: StoreWorkQueue, store: any LandingStore) {
+        queue.markStarted()
+        var pending: [(CallbackEvent, CallbackCompletion)] = []
+        while let (jobs, purge) = queue.next() {
+            for job in jobs {
+                switch job {
+                case .callback(let event, let completion):
+                    pending.append((event, completion))
+                    if pending.count >= maxBatch { commit(&pending, to: store) }
+                case .work(let work):
+                    commit(&pending, to: store)
+                    work(store)
+                }
+            }
+            commit(&pending, to: store)
+            if let purge { runPurge(purge, on: store) }
+        }
+        queue.markFinished()
+    }
+
+    /// Records the pending callbacks in one `recordCallbacks` call, then completes each.
+    private static func commit(_ pending: inout [(CallbackEvent, CallbackCompletion)], to store: any LandingStore) {
+        guard !pending.isEmpty else { return }
+        defer { pending.removeAll(keepingCapacity: true) }
+        let events = pending.map(\.0)
+        do throws(StoreError) {
+            let results = try store.recordCallbacks(events)
+            guard results.count == events.count else {
+                throw StoreError("the store returned \(results.count) results for \(events.count) callbacks")
+            }
+            for (index, entry) in pending.enumerated() { entry.1(.success(results[index])) }
+        } catch {
+            for entry in pending { entry.1(.failure(error)) }
+        }
+    }
+
+    private static func runPurge(_ purge: StoreWorkQueue.PurgeSchedule, on store: any LandingStore) {
+        // why: clamp so an absurd retention cannot trap the conversion; the cutoff then predates everything.
+        let retention = Int64(min(max(purge.retention * 1_000, 0), 1e15).rounded())
+        let cutoff = purge.clock() - retention
+        do throws(StoreError) {
+            let removed = try store.purge(updatedBefore: cutoff)
+            purge.log("store purge removed \(removed) record\(removed == 1 ? "" : "s") last updated before \(cutoff)")
+        } catch {
+            purge.log("store purge failed: \(error.message)")
+        }
+    }
+}
+
+/// The worker's queue and lifecycle flags, shared by submitters and the store thread.
+final class StoreWorkQueue: @unchecked Sendable {  // why: every mutable field is guarded by `condition`.
+    enum Job {
+        case callback(CallbackEvent, StoreWorker.CallbackCompletion)
+        case work(@Sendable (any LandingStore) -> Void)
+    }
+
+    struct PurgeSchedule {
+        var interval: Double
+        var retention: Double
+        var clock: @Sendable () -> Int64
+        var log: @Sendable (String) -> Void
+    }
+
+    private let condition = NSCondition()
+    private var jobs: [Job] = []
+    private var stopping = false
+    private var finished = false
+    private var purge: PurgeSchedule?
+    /// Monotonic time of the next purge.
+    private var nextPurge = 0.0
+    private var workerThread: pthread_t?
+
+    /// Queues `job` and wakes the thread; false when the worker is stopping.
+    func submit(_ job: Job) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !stopping else { return false }
+        jobs.append(job)
+        condition.signal()
+        return true
+    }
+
+    func schedulePurge(_ schedule: PurgeSchedule) {
+        condition.lock()
+        defer { condition.unlock() }
+        purge = schedule
+        nextPurge = monotonicNow()
+        condition.signal()
+    }
+
+    /// Store thread: waits until there is work, a purge is due, or the worker stops; returns the
+    /// queued jobs and the purge to run, or nil once stopping with nothing left to do.
+    func next() -> ([Job], PurgeSchedule?)? {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            var due: PurgeSchedule?
+            let now = monotonicNow()
+            if let purge, !stopping, now >= nextPurge {
+                due = purge
+                nextPurge = now + purge.interval
+            }
+            if !jobs.isEmpty || due != nil {
+                let taken = jobs
+                jobs.removeAll(keepingCapacity: true)
+                return (taken, due)
+            }
+            if stopping { return nil }
+            if purge != nil {
+                _ = condition.wait(until: Date(timeIntervalSinceNow: nextPurge - now))
+            } else {
+                condition.wait()
+            }
+        }
+    }
+
+    func markStarted() {
+        condition.lock()
+        workerThread = pthread_self()
+        condition.unlock()
+    }
+
+    func markFinished() {
+        condition.lock()
+        finished = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Asks the thread to stop after the queued jobs and waits for it, unless called on it.
+    func stop() {
+        condition.lock()
+        defer { condition.unlock() }
+        stopping = true
+        condition.broadcast()
+        // why: the store thread cannot wait for itself; it exits once its current batch is done.
+        if let workerThread, pthread_equal(workerThread, pthread_self()) != 0 { return }
+        while !finished { condition.wait() }
+    }
+}
