@@ -1,0 +1,136 @@
+/// Renders a `TemplateProgram` against a context into one byte buffer. A value; one per render.
+///
+/// Lookup follows Mustache: the first segment of a name is looked up in the innermost section's
+/// context, then outward to the root; the remaining segments descend from what it found (and do
+/// not look outward again). A segment may match a key that itself contains dots: at each step the
+/// longest run of segments that is a key wins (`{{t.title.completed}}` finds `t["title.completed"]`).
+/// A name that resolves to nothing renders as nothing (`{{json}}`: `null`).
+struct TemplateRenderer {
+    /// A context on the stack, with its members extracted once (most lookups hit objects).
+    private struct Frame {
+        let value: TemplateValue
+        let members: [String: TemplateValue]?
+
+        init(_ value: TemplateValue) {
+            self.value = value
+            if case .object(let members) = value { self.members = members } else { self.members = nil }
+        }
+    }
+
+    private(set) var output: [UInt8]
+    /// The section contexts, root first.
+    private var stack: [Frame]
+
+    init(context: TemplateValue, capacity: Int) {
+        output = []
+        output.reserveCapacity(capacity)
+        stack = [Frame(context)]
+    }
+
+    /// Renders the whole program.
+    mutating func render(_ program: TemplateProgram) {
+        program.ops.withUnsafeBufferPointer { ops in
+            program.text.withUnsafeBufferPointer { text in
+                program.paths.withUnsafeBufferPointer { paths in
+                    run(0..<ops.count, ops: ops, text: text, paths: paths)
+                }
+            }
+        }
+    }
+
+    private mutating func run(
+        _ range: Range<Int>, ops: UnsafeBufferPointer<TemplateProgram.Op>, text: UnsafeBufferPointer<UInt8>,
+        paths: UnsafeBufferPointer<TemplatePath>
+    ) {
+        var index = range.lowerBound
+        while index < range.upperBound {
+            switch ops[index] {
+            case .text(let start, let end):
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: text[start..<end]))
+                index += 1
+            case .variable(let path):
+                switch lookup(paths[path]) {
+                case .string(let value)?: TemplateEscaping.appendHTML(value, to: &output)
+                case .int(let value)?: TemplateEscaping.appendDecimal(value, to: &output)
+                case .bool(let value)?: output.append(contentsOf: value ? Self.trueBytes : Self.falseBytes)
+                // why: a list or object has no obvious text; printing Swift's description would
+                // leak structure into the page. Missing and null print nothing, as in Mustache.
+                case .list?, .object?, .null?, nil: break
+                }
+                index += 1
+            case .json(let path):
+                (lookup(paths[path]) ?? .null).appendJSON(to: &output)
+                index += 1
+            case .section(let path, let end, let inverted):
+                let content = index + 1..<end
+                let value = lookup(paths[path]) ?? .null
+                if inverted {
+                    if !value.isTruthy { run(content, ops: ops, text: text, paths: paths) }
+                } else if value.isTruthy {
+                    switch value {
+                    case .list(let elements):
+                        for element in elements {
+                            stack.append(Frame(element))
+                            run(content, ops: ops, text: text, paths: paths)
+                            stack.removeLast()
+                        }
+                    case .bool:
+                        run(content, ops: ops, text: text, paths: paths)
+                    default:
+                        stack.append(Frame(value))
+                        run(content, ops: ops, text: text, paths: paths)
+                        stack.removeLast()
+                    }
+                }
+                index = end
+            }
+        }
+    }
+
+    /// The value `path` names in the current context, or nil.
+    func lookup(_ path: TemplatePath) -> TemplateValue? {
+        let count = path.segments.count
+        guard count > 0 else { return stack.last?.value }
+        let firstKeys = path.keys[0]
+        var level = stack.count - 1
+        while level >= 0 {
+            if let members = stack[level].members {
+                var end = count
+                while end > 0 {
+                    if let found = members[firstKeys[end - 1]] {
+                        return end == count ? found : Self.descend(found, path, from: end)
+                    }
+                    end -= 1
+                }
+            }
+            level -= 1
+        }
+        return nil
+    }
+
+    /// Resolves `path.segments[start...]` inside `value`.
+    private static func descend(_ value: TemplateValue, _ path: TemplatePath, from start: Int) -> TemplateValue? {
+        var current = value
+        var position = start
+        let count = path.segments.count
+        while position < count {
+            guard case .object(let members) = current else { return nil }
+            var next: TemplateValue?
+            var end = count
+            while end > position {
+                if let found = members[path.keys[position][end - position - 1]] {
+                    next = found
+                    break
+                }
+                end -= 1
+            }
+            guard let next else { return nil }
+            current = next
+            position = end
+        }
+        return current
+    }
+
+    private static let trueBytes = Array("true".utf8)
+    private static let falseBytes = Array("false".utf8)
+}
