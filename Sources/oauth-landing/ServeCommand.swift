@@ -39,9 +39,43 @@ struct ServeCommand {
             fail("\(error)\nPut a certificate chain and key at --tls-cert/--tls-key (see certs/README.md), or run with --dev to create a self-signed one.")
         }
 
+        let templateStore: TemplateStore
+        do {
+            templateStore = try TemplateStore(directory: config.templatesDirectory)
+        } catch {
+            fail("templates: \(error)")
+        }
+        let store: any LandingStore
+        do {
+            store = try StoreFactory.makeStore(config.store)
+        } catch {
+            fail("store \(config.store): \(error)", code: 1)
+        }
+        let storeWorker = StoreWorker(store: store)
+        storeWorker.startPurging(every: 3600, retention: config.retention, clock: SystemRandom.nowMillis) { line in
+            logger.info("purge", ["result": line])
+        }
+        var returnPolicy: ReturnURLPolicy?
+        if !config.allowedReturnURLs.isEmpty {
+            do {
+                returnPolicy = try ReturnURLPolicy(allowedPrefixes: config.allowedReturnURLs)
+            } catch {
+                fail("--allowed-return-url: \(error)")
+            }
+        }
+        let settings = LandingSettings(
+            publicURL: config.publicURL ?? "", callbackPath: config.callbackPath, returnURL: config.returnURL,
+            openerOrigins: config.openerOrigins, androidPackage: config.androidPackage, sessionTTL: config.sessionTTL,
+            returnURLPolicy: returnPolicy, apiKeys: config.apiKeys)
+        let landing = LandingService(
+            settings: settings, store: storeWorker,
+            environment: LandingEnvironment(now: SystemRandom.nowMillis, randomBytes: SystemRandom.bytes),
+            templates: { templateStore.templates })
+
         let readiness = ServerReadiness()
         var router = Router<RouteHandler>()
         CoreRoutes.install(into: &router) { readiness.isReady }
+        landing.install(into: &router)
         let application = Application(router: router)
         let redirect = config.httpListen != nil ? HTTPSRedirect.application(publicURL: config.publicURL ?? "") : nil
         let server = Server(config: config, application: application, redirectApplication: redirect, tlsStore: tlsStore, logger: logger)
@@ -69,9 +103,16 @@ struct ServeCommand {
                 case .failure(let error):
                     logger.error("certificate reload failed; keeping the previous certificate", ["error": error.description])
                 }
+                switch templateStore.reload() {
+                case .success:
+                    logger.info("templates reloaded", ["directory": config.templatesDirectory])
+                case .failure(let error):
+                    logger.error("template reload failed; keeping the previous templates", ["error": error.description])
+                }
             case SIGTERM, SIGINT:
                 logger.info("draining", ["signal": signal == SIGTERM ? "SIGTERM" : "SIGINT", "grace_seconds": "\(config.shutdownGrace)", "open_connections": "\(server.openConnections)"])
                 let left = server.shutdown(grace: config.shutdownGrace)
+                storeWorker.shutdown()
                 logger.info("stopped", ["connections_cut": "\(left)"])
                 exit(0)
             default:

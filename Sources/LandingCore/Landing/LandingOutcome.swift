@@ -1,0 +1,73 @@
+/// What a landing page shows. Decided by the handler from the request and the stored record.
+public enum LandingOutcome: Sendable, Equatable {
+    /// The authorization finished; the app can continue.
+    case completed(itemId: String?, sessionId: String?)
+    /// The bank or aggregator returned an OAuth error.
+    case failed(itemId: String?, sessionId: String?, error: LandingError)
+    /// Neither an item id nor a session: the connection cannot be identified (400). Any OAuth error
+    /// that came with it is still shown.
+    case unidentified(error: LandingError?)
+    /// The callback itself is malformed (400 `invalid_request`): repeated parameter, bad item id,
+    /// bad encoding. `explanation` never echoes request data.
+    case invalid(explanation: String)
+    /// Unknown or expired session link (404); nothing was recorded.
+    case expired
+    /// The query was empty: the page relays `location.hash` (fragment response mode) by POST.
+    case relay(sessionId: String?)
+    /// The store failed; the user is asked to retry (503). Nothing is lost: nothing was acknowledged.
+    case unavailable
+
+    public var httpStatus: HTTPStatus {
+        switch self {
+        case .completed, .failed, .relay: .ok
+        case .unidentified, .invalid: .badRequest
+        case .expired: .notFound
+        case .unavailable: .serviceUnavailable
+        }
+    }
+
+    /// The `status` word used in the page data, the JSON answer and the postMessage.
+    public var statusName: String {
+        switch self {
+        case .completed: "completed"
+        case .failed: "failed"
+        case .unidentified: "unidentified"
+        case .invalid: "invalid"
+        case .expired: "expired"
+        case .relay: "pending"
+        case .unavailable: "unavailable"
+        }
+    }
+
+    public var itemId: String? {
+        switch self {
+        case .completed(let item, _), .failed(let item, _, _): item
+        default: nil
+        }
+    }
+
+    public var sessionId: String? {
+        switch self {
+        case .completed(_, let session), .failed(_, let session, _): session
+        case .relay(let session): session
+        default: nil
+        }
+    }
+
+    public var error: LandingError? {
+        switch self {
+        case .failed(_, _, let error): error
+        case .unidentified(let error): error
+        case .invalid: LandingError(code: "invalid_request", description: nil)
+        default: nil
+        }
+    }
+
+    /// The outcome a stored record renders as (a refresh renders the first outcome again).
+    public static func from(record: LandingRecord) -> LandingOutcome {
+        if record.status == .failed, let error = record.error {
+            return .failed(itemId: record.itemId, sessionId: record.sessionId, error: error)
+        }
+        return .completed(itemId: record.itemId, sessionId: record.sessionId)
+    }
+}

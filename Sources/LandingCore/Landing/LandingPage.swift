@@ -1,0 +1,183 @@
+/// Renders a landing outcome as the HTML page (or, for the fragment relay's fetch, JSON), with the
+/// headers every landing response carries. Pure: the nonce and templates are passed in.
+public struct LandingPage: Sendable {
+    /// Who the page is for.
+    public struct Audience: Sendable, Equatable {
+        public var device: DeviceClass
+        public var inAppBrowser: Bool
+        public var language: String
+        public init(device: DeviceClass, inAppBrowser: Bool, language: String) {
+            self.device = device
+            self.inAppBrowser = inAppBrowser
+            self.language = language
+        }
+    }
+
+    public let settings: LandingSettings
+
+    public init(settings: LandingSettings) {
+        self.settings = settings
+    }
+
+    /// Chooses the audience from the request headers (QA overrides come later through `device`/`language`).
+    public static func audience(for headers: HTTPHeaders, languages: [String]) -> Audience {
+        Audience(
+            device: DeviceClass.detect(headers: headers), inAppBrowser: DeviceClass.isInAppBrowser(headers: headers),
+            language: LanguageNegotiation.choose(acceptLanguage: headers["Accept-Language"], supported: languages))
+    }
+
+    /// The headers of every landing response, errors included (RFC 9700 §4.16, §4.2; domain notes).
+    /// No `Cross-Origin-Opener-Policy`: it would cut `window.opener`.
+    public static func securityHeaders(nonce: String, contentType: String) -> HTTPHeaders {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: contentType)
+        headers.add(name: "Cache-Control", value: "no-store")
+        headers.add(name: "Referrer-Policy", value: "no-referrer")
+        headers.add(
+            name: "Content-Security-Policy",
+            value: "default-src 'none'; script-src 'nonce-\(nonce)'; style-src 'nonce-\(nonce)'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+        headers.add(name: "X-Content-Type-Options", value: "nosniff")
+        headers.add(name: "X-Frame-Options", value: "DENY")
+        headers.add(name: "Strict-Transport-Security", value: "max-age=31536000")
+        headers.add(name: "Vary", value: "User-Agent, Accept-Language, Sec-CH-UA-Mobile")
+        return headers
+    }
+
+    /// The return-to-app link for this audience: the session's `returnUrl`, else `--return-url`;
+    /// on Android with `--android-package`, the `intent://` form with the link as browser fallback.
+    public func returnHref(sessionReturnURL: String?, device: DeviceClass) -> String? {
+        guard let url = sessionReturnURL ?? settings.returnURL else { return nil }
+        guard device == .android, let package = settings.androidPackage,
+            let schemeEnd = url.range(of: "://")
+        else { return url }
+        let scheme = url[..<schemeEnd.lowerBound]
+        var rest = url[schemeEnd.upperBound...]
+        if let hash = rest.firstIndex(of: "#") { rest = rest[..<hash] }
+        return "intent://\(rest)#Intent;scheme=\(scheme);package=\(package);S.browser_fallback_url=\(Self.percentEncode(url));end"
+    }
+
+    /// Localized title, message and detail for an outcome.
+    public static func texts(for outcome: LandingOutcome, catalog: [String: String]) -> (title: String, message: String, detail: String?) {
+        func t(_ key: String) -> String { catalog[key] ?? key }
+        switch outcome {
+        case .completed:
+            return (t("title_completed"), t("message_completed"), nil)
+        case .failed(_, _, let error):
+            let known = CallbackParameters.knownErrorCodes.contains(error.code)
+            return (t("title_failed"), t(known ? "error_\(error.code)" : "error_other"), error.description)
+        case .unidentified(let error):
+            if let error {
+                let known = CallbackParameters.knownErrorCodes.contains(error.code)
+                return (t("title_unidentified"), t("message_unidentified") + " " + t(known ? "error_\(error.code)" : "error_other"), error.description)
+            }
+            return (t("title_unidentified"), t("message_unidentified"), nil)
+        case .invalid(let explanation):
+            return (t("title_invalid"), t("message_invalid"), explanation)
+        case .expired:
+            return (t("title_expired"), t("message_expired"), nil)
+        case .relay:
+            return (t("title_relay"), t("message_relay"), nil)
+        case .unavailable:
+            return (t("title_unavailable"), t("message_unavailable"), nil)
+        }
+    }
+
+    /// The page as HTML, rendered from the `landing` template.
+    public func html(
+        outcome: LandingOutcome, audience: Audience, sessionReturnURL: String?, postPath: String, nonce: String,
+        templates: TemplateSet, headOnly: Bool = false
+    ) -> HTTPResponse {
+        let catalog = templates.catalog(for: audience.language) ?? [:]
+        let texts = Self.texts(for: outcome, catalog: catalog)
+        let href = returnHref(sessionReturnURL: sessionReturnURL, device: audience.device)
+        var errorValue: TemplateValue = .null
+        if let error = outcome.error {
+            errorValue = .object(["code": .string(error.code), "description": error.description.map { .string($0) } ?? .null])
+        }
+        let data: TemplateValue = .object([
+            "type": "oauth-landing",
+            "status": .string(outcome.statusName),
+            "itemId": outcome.itemId.map { .string($0) } ?? .null,
+            "sessionId": outcome.sessionId.map { .string($0) } ?? .null,
+            "error": errorValue,
+            "openerOrigins": .list(settings.openerOrigins.map { .string($0) }),
+            "device": .string(audience.device.rawValue),
+            "relay": .bool(outcome.isRelay),
+            "postPath": .string(postPath),
+        ])
+        var strings: [String: TemplateValue] = [:]
+        for (key, value) in catalog { strings[key] = .string(value) }
+        let context: TemplateValue = .object([
+            "lang": .string(audience.language),
+            "nonce": .string(nonce),
+            "t": .object(strings),
+            "status": .string(outcome.statusName),
+            "title": .string(texts.title),
+            "message": .string(texts.message),
+            "detail": texts.detail.map { .string($0) } ?? .null,
+            "device": .string(audience.device.rawValue),
+            "isMobile": .bool(audience.device.isMobile),
+            "isDesktop": .bool(!audience.device.isMobile),
+            "inAppBrowser": .bool(audience.inAppBrowser),
+            "returnHref": href.map { .string($0) } ?? .null,
+            "isRelay": .bool(outcome.isRelay),
+            "data": data,
+        ])
+        let body: String
+        do {
+            body = try templates.render("landing", context: context)
+        } catch {
+            body = "<!doctype html><meta charset=\"utf-8\"><title>oauth-landing</title><p>The page template failed to render.</p>"
+        }
+        return HTTPResponse(
+            status: outcome.httpStatus, headers: Self.securityHeaders(nonce: nonce, contentType: "text/html; charset=utf-8"),
+            body: Array(body.utf8))
+    }
+
+    /// The outcome as JSON, for the fragment relay's `fetch` (`Accept: application/json`).
+    public func json(outcome: LandingOutcome, audience: Audience, sessionReturnURL: String?, nonce: String, templates: TemplateSet) -> HTTPResponse {
+        let catalog = templates.catalog(for: audience.language) ?? [:]
+        let texts = Self.texts(for: outcome, catalog: catalog)
+        var errorValue: TemplateValue = .null
+        if let error = outcome.error {
+            errorValue = .object(["code": .string(error.code), "description": error.description.map { .string($0) } ?? .null])
+        }
+        let value: TemplateValue = .object([
+            "type": "oauth-landing",
+            "status": .string(outcome.statusName),
+            "itemId": outcome.itemId.map { .string($0) } ?? .null,
+            "sessionId": outcome.sessionId.map { .string($0) } ?? .null,
+            "error": errorValue,
+            "title": .string(texts.title),
+            "message": .string(texts.message),
+            "detail": texts.detail.map { .string($0) } ?? .null,
+            "returnHref": returnHref(sessionReturnURL: sessionReturnURL, device: audience.device).map { .string($0) } ?? .null,
+        ])
+        return HTTPResponse(
+            status: outcome.httpStatus, headers: Self.securityHeaders(nonce: nonce, contentType: "application/json"),
+            body: Array(value.jsonString.utf8))
+    }
+
+    /// Percent-encodes everything but unreserved characters (RFC 3986 §2.3).
+    static func percentEncode(_ s: String) -> String {
+        let hex = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.append(b)
+            default:
+                out.append(contentsOf: [UInt8(ascii: "%"), hex[Int(b >> 4)], hex[Int(b & 15)]])
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+extension LandingOutcome {
+    var isRelay: Bool {
+        if case .relay = self { return true }
+        return false
+    }
+}

@@ -1,0 +1,125 @@
+import Synchronization
+
+/// The landing flow's handlers: the OAuth callback (GET query, POST form_post or fragment relay,
+/// HEAD) and the session API. Pure decisions; the store is reached through `LandingStoreAccess`
+/// (never blocking the event loop), templates through a provider (reloaded on SIGHUP).
+public struct LandingService: Sendable {
+    public let settings: LandingSettings
+    public let store: LandingStoreAccess
+    public let environment: LandingEnvironment
+    public let templates: @Sendable () -> TemplateSet
+    let page: LandingPage
+
+    public init(
+        settings: LandingSettings, store: LandingStoreAccess, environment: LandingEnvironment,
+        templates: @escaping @Sendable () -> TemplateSet
+    ) {
+        self.settings = settings
+        self.store = store
+        self.environment = environment
+        self.templates = templates
+        self.page = LandingPage(settings: settings)
+    }
+
+    /// Adds the callback routes (`PATH`, `PATH/{sessionId}`) and the session API to `router`.
+    public func install(into router: inout Router<RouteHandler>) {
+        let service = self
+        let path = settings.callbackPath
+        for method in [HTTPMethod.get, .post] {
+            router.add(method, path) { request, _, _ in service.callback(request, sessionId: nil) }
+            router.add(method, path + "/{sessionId}") { request, _, parameters in
+                service.callback(request, sessionId: parameters["sessionId"])
+            }
+        }
+        SessionAPI(service: self).install(into: &router)
+    }
+
+    // MARK: - Callback
+
+    /// Handles one callback request. GET/HEAD read the query, POST the form body.
+    public func callback(_ request: HTTPRequest, sessionId rawSessionId: String?) -> HandlerResult {
+        let set = templates()
+        let audience = LandingPage.audience(for: request.headers, languages: Self.orderedLanguages(set))
+        let wantsJSON = request.method == .post && (request.headers["Accept"] ?? "").contains("application/json")
+        let nonce = Base64URL.encode(environment.randomBytes(16))
+        let postPath = request.path
+        let page = self.page
+        let headOnly = request.method == .head
+        @Sendable func render(_ outcome: LandingOutcome, returnURL: String?) -> HTTPResponse {
+            wantsJSON
+                ? page.json(outcome: outcome, audience: audience, sessionReturnURL: returnURL, nonce: nonce, templates: set)
+                : page.html(outcome: outcome, audience: audience, sessionReturnURL: returnURL, postPath: postPath, nonce: nonce, templates: set, headOnly: headOnly)
+        }
+
+        // The parameters: the query for GET/HEAD, the form body for POST (RFC 6749 form_post).
+        let encoded: [UInt8]
+        if request.method == .post {
+            let contentType = (request.headers["Content-Type"] ?? "").lowercased()
+            guard contentType.hasPrefix("application/x-www-form-urlencoded") else {
+                var response = render(.invalid(explanation: "The callback must be sent as a form (application/x-www-form-urlencoded)."), returnURL: nil)
+                response.status = .unsupportedMediaType
+                return .response(response)
+            }
+            encoded = request.body
+        } else {
+            encoded = Array((request.query ?? "").utf8)
+        }
+        let pairs: [(name: String, value: String)]
+        do {
+            pairs = try FormDecoder.decode(encoded)
+        } catch {
+            return .response(render(.invalid(explanation: "The callback's parameters are not correctly encoded."), returnURL: nil))
+        }
+
+        // A session path segment that cannot be one of ours is an expired link; no store access.
+        if let rawSessionId, !Base64URL.isSessionID(rawSessionId) {
+            return .response(render(.expired, returnURL: nil))
+        }
+        let sessionId = rawSessionId
+
+        // Nothing at all in the query: the parameters may be in the fragment (response_mode=fragment),
+        // which only the page can see. It posts them back here.
+        if pairs.isEmpty && request.method != .post {
+            return .response(render(.relay(sessionId: sessionId), returnURL: nil))
+        }
+
+        let parameters: CallbackParameters
+        switch CallbackParameters.parse(pairs) {
+        case .success(let p): parameters = p
+        case .failure(let error): return .response(render(.invalid(explanation: error.explanation), returnURL: nil))
+        }
+        guard parameters.itemId != nil || sessionId != nil else {
+            return .response(render(.unidentified(error: parameters.error), returnURL: nil))
+        }
+
+        // HEAD and link-preview bots see the page but never change state.
+        if headOnly || DeviceClass.isLinkPreviewBot(headers: request.headers) {
+            let preview: LandingOutcome = parameters.error.map { .failed(itemId: parameters.itemId, sessionId: sessionId, error: $0) }
+                ?? .completed(itemId: parameters.itemId, sessionId: sessionId)
+            return .response(render(preview, returnURL: nil))
+        }
+
+        let event = CallbackEvent(
+            itemId: parameters.itemId, sessionId: sessionId, error: parameters.error, rawParameters: parameters.rawParameters,
+            droppedParameters: parameters.droppedParameters, receivedAt: environment.now())
+        let store = self.store
+        return .deferred { complete in
+            store.recordCallback(event) { result in
+                switch result {
+                case .success(.recorded(let record, _)):
+                    complete { render(LandingOutcome.from(record: record), returnURL: record.returnURL) }
+                case .success(.unknownSession):
+                    complete { render(.expired, returnURL: nil) }
+                case .failure:
+                    complete { render(.unavailable, returnURL: nil) }
+                }
+            }
+        }
+    }
+
+    /// Languages with `en` first (the default).
+    static func orderedLanguages(_ set: TemplateSet) -> [String] {
+        let languages = set.languages
+        return languages.contains("en") ? ["en"] + languages.filter { $0 != "en" }.sorted() : languages.sorted()
+    }
+}

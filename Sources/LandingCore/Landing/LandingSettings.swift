@@ -1,0 +1,76 @@
+/// The configuration the landing handlers need, taken from `ServerConfig` once at start.
+public struct LandingSettings: Sendable {
+    /// External base URL, without a trailing slash; absolute URLs are built from it only.
+    public var publicURL: String
+    public var callbackPath: String
+    /// Default return-to-app link (a session's own `returnUrl` wins).
+    public var returnURL: String?
+    public var openerOrigins: [String]
+    public var androidPackage: String?
+    public var sessionTTL: Double
+    public var returnURLPolicy: ReturnURLPolicy?
+    public var apiKeys: [String]
+
+    public init(
+        publicURL: String, callbackPath: String = "/oauth/callback", returnURL: String? = nil, openerOrigins: [String] = [],
+        androidPackage: String? = nil, sessionTTL: Double = 1800, returnURLPolicy: ReturnURLPolicy? = nil, apiKeys: [String] = []
+    ) {
+        self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+        self.callbackPath = callbackPath
+        self.returnURL = returnURL
+        self.openerOrigins = openerOrigins
+        self.androidPackage = androidPackage
+        self.sessionTTL = sessionTTL
+        self.returnURLPolicy = returnURLPolicy
+        self.apiKeys = apiKeys
+    }
+}
+
+/// Randomness and time, injected so handlers stay pure and testable.
+public struct LandingEnvironment: Sendable {
+    /// Milliseconds since the Unix epoch.
+    public var now: @Sendable () -> Int64
+    /// Cryptographically random bytes.
+    public var randomBytes: @Sendable (Int) -> [UInt8]
+
+    public init(now: @escaping @Sendable () -> Int64, randomBytes: @escaping @Sendable (Int) -> [UInt8]) {
+        self.now = now
+        self.randomBytes = randomBytes
+    }
+}
+
+/// Base64url without padding (RFC 4648 §5): session ids and nonces.
+public enum Base64URL {
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
+    public static func encode(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count * 4 + 2) / 3)
+        var i = 0
+        while i + 2 < bytes.count {
+            let n = (UInt32(bytes[i]) << 16) | (UInt32(bytes[i + 1]) << 8) | UInt32(bytes[i + 2])
+            out.append(alphabet[Int((n >> 18) & 63)])
+            out.append(alphabet[Int((n >> 12) & 63)])
+            out.append(alphabet[Int((n >> 6) & 63)])
+            out.append(alphabet[Int(n & 63)])
+            i += 3
+        }
+        let rest = bytes.count - i
+        if rest == 1 {
+            let n = UInt32(bytes[i]) << 16
+            out.append(alphabet[Int((n >> 18) & 63)])
+            out.append(alphabet[Int((n >> 12) & 63)])
+        } else if rest == 2 {
+            let n = (UInt32(bytes[i]) << 16) | (UInt32(bytes[i + 1]) << 8)
+            out.append(alphabet[Int((n >> 18) & 63)])
+            out.append(alphabet[Int((n >> 12) & 63)])
+            out.append(alphabet[Int((n >> 6) & 63)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// A session id: 128 random bits → 22 characters.
+    public static func isSessionID(_ s: String) -> Bool {
+        s.utf8.count == 22 && s.utf8.allSatisfy { alphabet.contains($0) }
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import LandingCore
+
+/// A landing service over a MemoryStore, the repository's real templates, a settable clock and
+/// counting random bytes: handlers run synchronously, no sockets.
+final class LandingHarness: @unchecked Sendable {
+    let store = MemoryStore()
+    final class Cell<T: Sendable>: Sendable {
+        let value: Mutex<T>
+        init(_ v: T) { value = Mutex(v) }
+    }
+    let clock = Cell<Int64>(1_800_000_000_000)
+    let counter = Cell<UInt8>(0)
+    let service: LandingService
+    static let apiKey = "test-key-0123456789abcdef"
+
+    static let templates: TemplateSet = {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let dir = root.appendingPathComponent("templates")
+        var templates: [String: String] = [:]
+        var catalogs: [String: String] = [:]
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [] where name.hasSuffix(".html") {
+            templates[String(name.dropLast(5))] = try! String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8)
+        }
+        let strings = dir.appendingPathComponent("strings")
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: strings.path)) ?? [] where name.hasSuffix(".json") {
+            catalogs[String(name.dropLast(5))] = try! String(contentsOf: strings.appendingPathComponent(name), encoding: .utf8)
+        }
+        return try! TemplateSet.parse(templates: templates, catalogs: catalogs)
+    }()
+
+    init(returnURL: String? = "https://app.example.com/done", androidPackage: String? = "com.example.app", openerOrigins: [String] = ["https://app.example.com"]) {
+        let policy = try! ReturnURLPolicy(allowedPrefixes: ["https://app.example.com/"])
+        let settings = LandingSettings(
+            publicURL: "https://landing.example.com", returnURL: returnURL, openerOrigins: openerOrigins, androidPackage: androidPackage,
+            sessionTTL: 1800, returnURLPolicy: policy, apiKeys: [Self.apiKey])
+        let clock = self.clock
+        let counter = self.counter
+        service = LandingService(
+            settings: settings, store: InlineStoreAccess(store: store),
+            environment: LandingEnvironment(
+                now: { clock.value.withLock { $0 } },
+                randomBytes: { n in counter.value.withLock { c in c &+= 1; return [UInt8](repeating: c, count: n) } }),
+            templates: { Self.templates })
+    }
+
+    var application: Application {
+        var router = Router<RouteHandler>()
+        service.install(into: &router)
+        return Application(router: router)
+    }
+
+    func advance(seconds: Int64) { clock.value.withLock { $0 += seconds * 1000 } }
+
+    /// Sends a request through the routed application and returns the response.
+    func send(
+        _ method: HTTPMethod = .get, _ target: String, headers: [(String, String)] = [], body: String = ""
+    ) -> HTTPResponse {
+        let path = String(target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0])
+        let query = target.contains("?") ? String(target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[1]) : nil
+        let request = HTTPRequest(
+            method: method, target: target, path: path, query: query, version: .http1_1,
+            headers: HTTPHeaders([("Host", "landing.example.com")] + headers), body: Array(body.utf8))
+        let context = RequestContext(requestID: "t", remoteAddress: "127.0.0.1", isSecure: true)
+        switch application.handle(request, context: context) {
+        case .response(let r):
+            return r
+        case .deferred(let work):
+            let box = Mutex<HTTPResponse?>(nil)
+            work { build in box.withLock { $0 = build() } }
+            return box.withLock { $0 }!
+        }
+    }
+
+    func createSession(_ json: String = "{}") -> (response: HTTPResponse, id: String?) {
+        let r = send(.post, "/v1/sessions", headers: [("Authorization", "Bearer \(Self.apiKey)"), ("Content-Type", "application/json")], body: json)
+        let object = (try? JSONSerialization.jsonObject(with: Data(r.body))) as? [String: Any]
+        return (r, object?["id"] as? String)
+    }
+}
+
+extension HTTPResponse {
+    var text: String { String(decoding: body, as: UTF8.self) }
+    var json: [String: Any] { ((try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]) ?? [:] }
+}
+
+enum UA {
+    static let desktop = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
+    static let iPhone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
+    static let iPad = "Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
+    static let android = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36"
+    static let instagram = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Instagram 300.0"
+    static let slackbot = "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)"
+}
