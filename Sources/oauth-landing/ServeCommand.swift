@@ -110,6 +110,7 @@ struct ServeCommand {
                     logger.error("template reload failed; keeping the previous templates", ["error": error.description])
                 }
             case SIGTERM, SIGINT:
+                server.beginDraining()
                 logger.info("draining", ["signal": signal == SIGTERM ? "SIGTERM" : "SIGINT", "grace_seconds": "\(config.shutdownGrace)", "open_connections": "\(server.openConnections)"])
                 let left = server.shutdown(grace: config.shutdownGrace)
                 storeWorker.shutdown()

@@ -79,6 +79,12 @@ public final class Server: @unchecked Sendable {
         }
     }
 
+    /// Sets the drain flag: `/readyz` answers 503 and responses carry `Connection: close` from now on.
+    /// `shutdown` does it too; calling it first lets the caller log "draining" truthfully.
+    public func beginDraining() {
+        shared.beginDraining()
+    }
+
     /// Stops accepting, lets in-flight requests finish, closes idle keep-alive connections, and
     /// waits up to `grace` seconds for the rest. Returns the number of connections still open when
     /// it gave up (0 on a clean drain). The loops are stopped afterwards.
