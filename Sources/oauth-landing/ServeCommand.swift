@@ -22,7 +22,32 @@ struct ServeCommand {
         _ = handled.withUnsafeBufferPointer { landing_block_signals($0.baseAddress, Int32($0.count)) }
         let fileLimit = raiseFileLimit()
 
-        if config.dev { prepareDevCertificate() }
+        if config.dev {
+            prepareDevCertificate()
+            config.qa = true
+        }
+        if let file = config.apiKeysFile {
+            do {
+                let text = try String(contentsOfFile: file, encoding: .utf8)
+                for key in try APIKeysFile.parse(text, file: file) where !config.apiKeys.contains(key) {
+                    config.apiKeys.append(key)
+                }
+            } catch let error as ConfigError {
+                fail("\(error)")
+            } catch {
+                fail("--api-keys-file: cannot read \(file): \(error.localizedDescription)")
+            }
+        }
+        if config.apiKeys.isEmpty {
+            guard config.dev else {
+                fail("serve needs at least one API key for /v1/ (--api-key KEY or --api-keys-file FILE); --dev generates one")
+            }
+            let key = "dev-" + Base64URL.encode(SystemRandom.bytes(24))
+            config.apiKeys = [key]
+            // why: shown once so a developer can copy it; a generated dev key is the one secret we
+            // print on purpose, and only in --dev.
+            logger.info("generated a development API key for this run", ["api_key": key])
+        }
         if config.publicURL == nil {
             if config.dev {
                 let host = config.listen.host == "0.0.0.0" || config.listen.host == "::" ? "localhost" : config.listen.host

@@ -115,6 +115,7 @@ import Testing
         config.returnURL = "myapp://done?x=1"
         config.openerOrigins = ["https://app.example:8443"]
         config.androidPackage = "com.example.app"
+        config.corsOrigins = ["https://app.example"]
         for option in ConfigOption.all {
             switch option.target {
             case .configFile:
@@ -133,9 +134,9 @@ import Testing
         }
     }
 
-    /// Exactly api-key, allowed-return-url and opener-origin are repeatable.
+    /// Exactly api-key, allowed-return-url, opener-origin and cors-origin are repeatable.
     @Test func configOptionTable_MarksRepeatableOptions() {
         #expect(
-            ConfigOption.all.filter(\.isRepeatable).map(\.name) == ["api-key", "allowed-return-url", "opener-origin"])
+            ConfigOption.all.filter(\.isRepeatable).map(\.name) == ["api-key", "allowed-return-url", "opener-origin", "cors-origin"])
     }
 }

@@ -5,7 +5,7 @@ import Testing
 @Suite struct ConfigLoaderOutputTests {
     /// A fake single-valued secret option (the real secret, api-key, is a list).
     static let fakeSecret = ConfigOption(
-        name: "webhook-secret", kind: .text, valueName: "SECRET", summary: "A fake secret.",
+        name: "fake-secret", kind: .text, valueName: "SECRET", summary: "A fake secret.",
         target: .setting(
             apply: { (_, text) throws(ConfigValueError) in
                 guard text.utf8.count >= 16 else { throw ConfigValueError(reason: "must be at least 16 characters") }
@@ -42,6 +42,11 @@ import Testing
             android-package = (none)
             templates = templates
             callback-path = /oauth/callback
+            api-keys-file = (none)
+            cors-origin = (none)
+            webhook-secret = (none)
+            metrics-listen = (none)
+            qa = false
 
             """
         #expect(ServerConfig().effectiveDescription == expected)
@@ -70,12 +75,12 @@ import Testing
     /// A secret's value is printed as `****`, other values as they are.
     @Test func effectiveDescription_MasksSecret_WhenKeyIsSecret() {
         let options = ConfigOption.all + [Self.fakeSecret]
-        let text = ServerConfig().effectiveDescription(options: options, secretKeys: ["webhook-secret"])
-        #expect(text.contains("webhook-secret = ****\n"))
+        let text = ServerConfig().effectiveDescription(options: options, secretKeys: ["fake-secret"])
+        #expect(text.contains("fake-secret = ****\n"))
         #expect(!text.contains("hunter2"))
         #expect(text.contains("listen = 0.0.0.0:8443\n"))
         let unmasked = ServerConfig().effectiveDescription(options: options, secretKeys: [])
-        #expect(unmasked.contains("webhook-secret = hunter2-hunter2-hunter2\n"))
+        #expect(unmasked.contains("fake-secret = hunter2-hunter2-hunter2\n"))
     }
 
     /// A bad secret value is reported without repeating it, from any source.
@@ -85,19 +90,19 @@ import Testing
             do {
                 _ = try ConfigLoader.parse(
                     arguments: arguments, environment: environment,
-                    readFile: { _ in Array(#"{"webhook-secret": "short-secret"}"#.utf8) },
-                    options: options, secretKeys: ["webhook-secret"])
+                    readFile: { _ in Array(#"{"fake-secret": "short-secret"}"#.utf8) },
+                    options: options, secretKeys: ["fake-secret"])
                 return ""
             } catch {
                 return error.description
             }
         }
         #expect(
-            message(["--webhook-secret", "short-secret"])
-                == "invalid value for --webhook-secret: must be at least 16 characters")
+            message(["--fake-secret", "short-secret"])
+                == "invalid value for --fake-secret: must be at least 16 characters")
         #expect(
-            message([], environment: ["OAUTH_LANDING_WEBHOOK_SECRET": "short-secret"])
-                == "invalid value for environment variable OAUTH_LANDING_WEBHOOK_SECRET: must be at least 16 characters"
+            message([], environment: ["OAUTH_LANDING_FAKE_SECRET": "short-secret"])
+                == "invalid value for environment variable OAUTH_LANDING_FAKE_SECRET: must be at least 16 characters"
         )
         #expect(!message(["--config", "c.json"]).contains("short-secret"))
     }

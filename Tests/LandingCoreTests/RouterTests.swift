@@ -14,7 +14,7 @@ import Testing
 
     /// A literal route matches its exact path only.
     @Test func router_MatchesLiteralPath() {
-        guard case .found(let h, let p) = Self.router().match(method: .get, path: "/healthz") else {
+        guard case .found(let h, let p, _) = Self.router().match(method: .get, path: "/healthz") else {
             Issue.record("no match")
             return
         }
@@ -26,7 +26,7 @@ import Testing
 
     /// A parameter binds one non-empty segment, still percent-encoded.
     @Test func router_BindsPathParameters() {
-        guard case .found(let h, let p) = Self.router().match(method: .get, path: "/v1/items/abc%2Fdef") else {
+        guard case .found(let h, let p, _) = Self.router().match(method: .get, path: "/v1/items/abc%2Fdef") else {
             Issue.record("no match")
             return
         }
@@ -38,7 +38,7 @@ import Testing
 
     /// HEAD is served by the GET route.
     @Test func router_ServesHeadWithGetRoute() {
-        guard case .found(let h, _) = Self.router().match(method: .head, path: "/healthz") else {
+        guard case .found(let h, _, _) = Self.router().match(method: .head, path: "/healthz") else {
             Issue.record("no match")
             return
         }

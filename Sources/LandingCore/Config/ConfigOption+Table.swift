@@ -205,6 +205,37 @@ extension ConfigOption {
             apply: { (config, text) throws(ConfigValueError) in
                 config.callbackPath = try ConfigValueParser.callbackPath(text)
             }, read: { $0.callbackPath }),
+        setting(
+            "api-keys-file", .text, "FILE",
+            "File of API keys for /v1/, one per line (blank lines and lines starting with # ignored);"
+                + " read at start and added to --api-key.",
+            apply: { (config, text) throws(ConfigValueError) in
+                config.apiKeysFile = try ConfigValueParser.path(text)
+            }, read: { $0.apiKeysFile }),
+        list(
+            "cors-origin", "ORIGIN",
+            "Exact browser origin allowed to call /v1/ (CORS), like --opener-origin. None: no CORS headers.",
+            parse: ConfigValueParser.openerOrigin, field: \.corsOrigins),
+        setting(
+            "webhook-secret", .text, "SECRET",
+            "Enables POST /webhooks/pluggy; each request must carry it in X-Webhook-Secret."
+                + " \(ConfigValueParser.apiKeyLength.lowerBound) to \(ConfigValueParser.apiKeyLength.upperBound)"
+                + " visible ASCII characters. Secret: printed as ****.",
+            apply: { (config, text) throws(ConfigValueError) in
+                config.webhookSecret = try ConfigValueParser.apiKey(text)
+            }, read: { $0.webhookSecret }),
+        setting(
+            "metrics-listen", .text, "HOST:PORT",
+            "Serve /metrics on this separate plain-HTTP listener (keep it local) instead of the HTTPS one.",
+            apply: { (config, text) throws(ConfigValueError) in
+                config.metricsListen = try ConfigValueParser.listenAddress(text)
+            }, read: { $0.metricsListen?.description }),
+        setting(
+            "qa", .boolean, "",
+            "QA mode: the /qa page of test callbacks and the qa_device/qa_lang overrides (on with --dev).",
+            apply: { (config, text) throws(ConfigValueError) in
+                config.qa = try ConfigValueParser.boolean(text)
+            }, read: { $0.qa ? "true" : "false" }),
     ]
 
     /// A table entry for a `ServerConfig` field.

@@ -67,6 +67,19 @@ public struct ServerConfig: Sendable, Equatable {
     /// Path of the callback endpoint (`--callback-path`, default `/oauth/callback`).
     public var callbackPath = "/oauth/callback"
 
+    // MARK: App-facing API, operations and QA
+
+    /// A file of API keys, one per line (`--api-keys-file`); read at start, added to `apiKeys`.
+    public var apiKeysFile: String? = nil
+    /// Exact origins allowed to call `/v1` from a browser (`--cors-origin`, repeatable).
+    public var corsOrigins: [String] = []
+    /// Enables `POST /webhooks/pluggy`; requests must carry it in `X-Webhook-Secret`. Secret.
+    public var webhookSecret: String? = nil
+    /// Serve `/metrics` on this separate plain local listener instead of the HTTPS one.
+    public var metricsListen: ListenAddress? = nil
+    /// The QA page and QA-only overrides (`--qa`; on with `--dev`).
+    public var qa = false
+
     public init() {}
 }
 

@@ -37,35 +37,42 @@ public struct Application: Sendable {
     /// Methods this server implements somewhere; any other method is 501 (RFC 9110 §9.1).
     public static let implementedMethods: Set<HTTPMethod> = [.get, .head, .post, .put, .delete, .options, .patch]
 
-    private let handler: @Sendable (HTTPRequest, RequestContext) -> HandlerResult
+    private let handler: @Sendable (HTTPRequest, RequestContext) -> (HandlerResult, route: String)
 
     /// An application that routes with `router`.
     public init(router: Router<RouteHandler>) {
         self.handler = { request, context in Self.route(request, context: context, router: router) }
     }
 
-    /// An application that answers every request with `handler` (the plain-HTTP redirect).
-    public init(handler: @escaping @Sendable (HTTPRequest, RequestContext) -> HandlerResult) {
-        self.handler = handler
+    /// An application that answers every request with `handler` (the plain-HTTP redirect); `route`
+    /// is its label in metrics.
+    public init(route: String = "*", handler: @escaping @Sendable (HTTPRequest, RequestContext) -> HandlerResult) {
+        self.handler = { request, context in (handler(request, context), route) }
     }
 
     public func handle(_ request: HTTPRequest, context: RequestContext) -> HandlerResult {
+        handler(request, context).0
+    }
+
+    /// Handles the request and names the route that answered it (its pattern, e.g.
+    /// `/v1/items/{itemId}`, or `unmatched`/`unsupported-method`), for metrics labels that stay few.
+    public func handleRouted(_ request: HTTPRequest, context: RequestContext) -> (HandlerResult, route: String) {
         handler(request, context)
     }
 
-    static func route(_ request: HTTPRequest, context: RequestContext, router: Router<RouteHandler>) -> HandlerResult {
+    static func route(_ request: HTTPRequest, context: RequestContext, router: Router<RouteHandler>) -> (HandlerResult, route: String) {
         guard Self.implementedMethods.contains(request.method) else {
-            return .response(.text(.notImplemented, "501 Not Implemented: this server does not implement that method."))
+            return (.response(.text(.notImplemented, "501 Not Implemented: this server does not implement that method.")), "unsupported-method")
         }
         switch router.match(method: request.method, path: request.path) {
-        case .found(let handler, let parameters):
-            return handler(request, context, parameters)
+        case .found(let handler, let parameters, let pattern):
+            return (handler(request, context, parameters), pattern)
         case .methodNotAllowed(let allowed):
             var response = HTTPResponse.text(.methodNotAllowed, "405 Method Not Allowed: this resource accepts \(allowed.map(\.description).joined(separator: ", ")).")
             response.headers.add(name: "Allow", value: allowed.map(\.description).joined(separator: ", "))
-            return .response(response)
+            return (.response(response), "method-not-allowed")
         case .notFound:
-            return .response(.text(.notFound, "404 Not Found: there is nothing at this path."))
+            return (.response(.text(.notFound, "404 Not Found: there is nothing at this path.")), "unmatched")
         }
     }
 }

@@ -4,7 +4,7 @@
 public struct Router<Handler: Sendable>: Sendable {
     /// What a lookup found.
     public enum Match {
-        case found(Handler, parameters: [String: String])
+        case found(Handler, parameters: [String: String], pattern: String)
         /// The path exists with other methods: answer 405 with `Allow` (RFC 9110 §15.5.6).
         case methodNotAllowed(allowed: [HTTPMethod])
         case notFound
@@ -16,6 +16,7 @@ public struct Router<Handler: Sendable>: Sendable {
     }
 
     struct Route: Sendable {
+        var pattern: String
         var method: HTTPMethod
         var segments: [Segment]
         var handler: Handler
@@ -34,7 +35,7 @@ public struct Router<Handler: Sendable>: Sendable {
             }
             return .literal(String(part))
         }
-        routes.append(Route(method: method, segments: segments, handler: handler))
+        routes.append(Route(pattern: pattern, method: method, segments: segments, handler: handler))
     }
 
     /// Finds the handler for `method` on `path` (the percent-encoded path of the request).
@@ -47,7 +48,7 @@ public struct Router<Handler: Sendable>: Sendable {
             guard let parameters = Self.bind(route.segments, to: parts) else { continue }
             pathExists = true
             if route.method == method || (method == .head && route.method == .get) {
-                return .found(route.handler, parameters: parameters)
+                return .found(route.handler, parameters: parameters, pattern: route.pattern)
             }
             if !allowed.contains(route.method) { allowed.append(route.method) }
             if route.method == .get && !allowed.contains(.head) { allowed.append(.head) }

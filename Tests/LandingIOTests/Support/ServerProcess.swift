@@ -16,6 +16,9 @@ final class ServerProcess: @unchecked Sendable {  // why: immutable after init; 
     /// The "listening" line's fields.
     let listeningLine: [String: Any]
 
+    /// The API key servers get unless a test passes its own.
+    static let apiKey = "e2e-test-key-0123456789abcdef"
+
     /// The package root (where `templates/` lives), from this file's path.
     static let repositoryRoot: String = {
         var url = URL(fileURLWithPath: #filePath)
@@ -32,6 +35,9 @@ final class ServerProcess: @unchecked Sendable {  // why: immutable after init; 
         // why: tests must not depend on the working directory or share one database file.
         if !arguments.contains("--templates") { defaults += ["--templates", Self.repositoryRoot + "/templates"] }
         if !arguments.contains("--store") { defaults += ["--store", "memory:"] }
+        if !arguments.contains("--api-key") && !arguments.contains("--api-keys-file") && !arguments.contains("--dev") {
+            defaults += ["--api-key", Self.apiKey]
+        }
         let fullArguments = [
             "serve", "--listen", "127.0.0.1:0", "--tls-cert", certificate.certificatePath, "--tls-key", certificate.keyPath,
             "--threads", "\(threads)",
