@@ -38,16 +38,6 @@ struct ServeCommand {
                 fail("--api-keys-file: cannot read \(file): \(error.localizedDescription)")
             }
         }
-        if config.apiKeys.isEmpty {
-            guard config.dev else {
-                fail("serve needs at least one API key for /v1/ (--api-key KEY or --api-keys-file FILE); --dev generates one")
-            }
-            let key = "dev-" + Base64URL.encode(SystemRandom.bytes(24))
-            config.apiKeys = [key]
-            // why: shown once so a developer can copy it; a generated dev key is the one secret we
-            // print on purpose, and only in --dev.
-            logger.info("generated a development API key for this run", ["api_key": key])
-        }
         if config.publicURL == nil {
             if config.dev {
                 let host = config.listen.host == "0.0.0.0" || config.listen.host == "::" ? "localhost" : config.listen.host
@@ -64,6 +54,16 @@ struct ServeCommand {
             fail("\(error)\nPut a certificate chain and key at --tls-cert/--tls-key (see certs/README.md), or run with --dev to create a self-signed one.")
         }
 
+        if config.apiKeys.isEmpty {
+            guard config.dev else {
+                fail("serve needs at least one API key for /v1/ (--api-key KEY or --api-keys-file FILE); --dev generates one")
+            }
+            let key = "dev-" + Base64URL.encode(SystemRandom.bytes(24))
+            config.apiKeys = [key]
+            // why: shown once so a developer can copy it; a generated dev key is the one secret we
+            // print on purpose, and only in --dev.
+            logger.info("generated a development API key for this run", ["api_key": key])
+        }
         let templateStore: TemplateStore
         do {
             templateStore = try TemplateStore(directory: config.templatesDirectory)
