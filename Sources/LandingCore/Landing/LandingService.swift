@@ -8,13 +8,16 @@ public struct LandingService: Sendable {
     public let store: LandingStoreAccess
     public let environment: LandingEnvironment
     public let templates: @Sendable () -> TemplateSet
+    /// Long-poll waiters; every write through this service notifies it.
+    public let waiters: RecordWaiters
     let page: LandingPage
 
     public init(
         settings: LandingSettings, store: LandingStoreAccess, environment: LandingEnvironment,
-        templates: @escaping @Sendable () -> TemplateSet
+        templates: @escaping @Sendable () -> TemplateSet, waiters: RecordWaiters = RecordWaiters()
     ) {
         self.settings = settings
+        self.waiters = waiters
         self.store = store
         self.environment = environment
         self.templates = templates
@@ -103,8 +106,15 @@ public struct LandingService: Sendable {
             itemId: parameters.itemId, sessionId: sessionId, error: parameters.error, rawParameters: parameters.rawParameters,
             droppedParameters: parameters.droppedParameters, receivedAt: environment.now())
         let store = self.store
+        let waiters = self.waiters
         return .deferred { complete in
             store.recordCallback(event) { result in
+                if case .success(.recorded) = result {
+                    var keys: [LandingRecord.Key] = []
+                    if let id = event.sessionId { keys.append(.session(id)) }
+                    if let id = event.itemId { keys.append(.item(id)) }
+                    waiters.notify(keys)
+                }
                 switch result {
                 case .success(.recorded(let record, _)):
                     complete { render(LandingOutcome.from(record: record), returnURL: record.returnURL) }
