@@ -88,14 +88,17 @@ struct ServeCommand {
                 fail("--allowed-return-url: \(error)")
             }
         }
-        let settings = LandingSettings(
+        var settings = LandingSettings(
             publicURL: config.publicURL ?? "", callbackPath: config.callbackPath, returnURL: config.returnURL,
             openerOrigins: config.openerOrigins, androidPackage: config.androidPackage, sessionTTL: config.sessionTTL,
             returnURLPolicy: returnPolicy, apiKeys: config.apiKeys)
+        settings.corsOrigins = config.corsOrigins
+        let waiters = RecordWaiters()
+        let waiterTimer = WaiterTimer(waiters: waiters, now: SystemRandom.nowMillis)
         let landing = LandingService(
             settings: settings, store: storeWorker,
             environment: LandingEnvironment(now: SystemRandom.nowMillis, randomBytes: SystemRandom.bytes),
-            templates: { templateStore.templates })
+            templates: { templateStore.templates }, waiters: waiters)
 
         let readiness = ServerReadiness()
         var router = Router<RouteHandler>()
@@ -136,6 +139,9 @@ struct ServeCommand {
                 }
             case SIGTERM, SIGINT:
                 server.beginDraining()
+                // Long-polls are answered now with the current state; the drain then sends them.
+                waiters.shutdownAll()
+                waiterTimer.stop()
                 logger.info("draining", ["signal": signal == SIGTERM ? "SIGTERM" : "SIGINT", "grace_seconds": "\(config.shutdownGrace)", "open_connections": "\(server.openConnections)"])
                 let left = server.shutdown(grace: config.shutdownGrace)
                 storeWorker.shutdown()

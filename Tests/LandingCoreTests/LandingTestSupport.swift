@@ -31,11 +31,15 @@ final class LandingHarness: @unchecked Sendable {
         return try! TemplateSet.parse(templates: templates, catalogs: catalogs)
     }()
 
-    init(returnURL: String? = "https://app.example.com/done", androidPackage: String? = "com.example.app", openerOrigins: [String] = ["https://app.example.com"]) {
+    init(
+        returnURL: String? = "https://app.example.com/done", androidPackage: String? = "com.example.app",
+        openerOrigins: [String] = ["https://app.example.com"], corsOrigins: [String] = []
+    ) {
         let policy = try! ReturnURLPolicy(allowedPrefixes: ["https://app.example.com/"])
-        let settings = LandingSettings(
+        var settings = LandingSettings(
             publicURL: "https://landing.example.com", returnURL: returnURL, openerOrigins: openerOrigins, androidPackage: androidPackage,
             sessionTTL: 1800, returnURLPolicy: policy, apiKeys: [Self.apiKey])
+        settings.corsOrigins = corsOrigins
         let clock = self.clock
         let counter = self.counter
         service = LandingService(
@@ -72,6 +76,22 @@ final class LandingHarness: @unchecked Sendable {
             work { build in box.withLock { $0 = build() } }
             return box.withLock { $0 }!
         }
+    }
+
+    /// Sends a request whose response may come later (long-poll): the cell fills when it does.
+    func start(_ method: HTTPMethod = .get, _ target: String, headers: [(String, String)] = []) -> Cell<HTTPResponse?> {
+        let path = String(target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0])
+        let query = target.contains("?") ? String(target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[1]) : nil
+        let request = HTTPRequest(
+            method: method, target: target, path: path, query: query, version: .http1_1,
+            headers: HTTPHeaders([("Host", "landing.example.com")] + headers))
+        let context = RequestContext(requestID: "t", remoteAddress: "127.0.0.1", isSecure: true)
+        let cell = Cell<HTTPResponse?>(nil)
+        switch application.handle(request, context: context) {
+        case .response(let r): cell.value.withLock { $0 = r }
+        case .deferred(let work): work { build in cell.value.withLock { $0 = build() } }
+        }
+        return cell
     }
 
     func createSession(_ json: String = "{}") -> (response: HTTPResponse, id: String?) {

@@ -10,6 +10,8 @@ public struct LandingSettings: Sendable {
     public var sessionTTL: Double
     public var returnURLPolicy: ReturnURLPolicy?
     public var apiKeys: [String]
+    /// Exact origins allowed to call `/v1/` from a browser.
+    public var corsOrigins: [String] = []
 
     public init(
         publicURL: String, callbackPath: String = "/oauth/callback", returnURL: String? = nil, openerOrigins: [String] = [],

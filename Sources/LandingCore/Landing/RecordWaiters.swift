@@ -25,6 +25,8 @@ public final class RecordWaiters: Sendable {
         var waiters: [UInt64: Waiter] = [:]
         var byKey: [LandingRecord.Key: Set<UInt64>] = [:]
         var closed = false
+        /// No deadline is earlier than this, so `expire` is O(1) until then.
+        var earliest = Int64.max
     }
 
     private let state = Mutex(State())
@@ -43,6 +45,7 @@ public final class RecordWaiters: Sendable {
             let id = state.nextID
             state.waiters[id] = Waiter(key: key, deadline: deadline, resume: resume)
             state.byKey[key, default: []].insert(id)
+            state.earliest = min(state.earliest, deadline)
             return true
         }
         if !accepted { resume(.shutdown) }
@@ -68,6 +71,7 @@ public final class RecordWaiters: Sendable {
     @discardableResult
     public func expire(now: Int64) -> Int64? {
         let (expired, next) = state.withLock { state -> ([@Sendable (Wake) -> Void], Int64?) in
+            if now < state.earliest { return ([], state.earliest == .max ? nil : state.earliest) }
             var out: [@Sendable (Wake) -> Void] = []
             var next: Int64?
             for (id, waiter) in state.waiters {
@@ -80,6 +84,7 @@ public final class RecordWaiters: Sendable {
                     next = min(next ?? waiter.deadline, waiter.deadline)
                 }
             }
+            state.earliest = next ?? .max
             return (out, next)
         }
         for resume in expired { resume(.timedOut) }

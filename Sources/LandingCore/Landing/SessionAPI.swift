@@ -8,10 +8,57 @@ struct SessionAPI: Sendable {
 
     func install(into router: inout Router<RouteHandler>) {
         let api = self
-        router.add(.post, "/v1/sessions") { request, _, _ in api.authorized(request) { api.createSession(request) } }
-        router.add(.get, "/v1/sessions/{id}") { request, _, p in api.authorized(request) { api.readSession(p["id"] ?? "") } }
-        router.add(.delete, "/v1/sessions/{id}") { request, _, p in api.authorized(request) { api.deleteSession(p["id"] ?? "") } }
-        router.add(.get, "/v1/items/{itemId}") { request, _, p in api.authorized(request) { api.readItem(p["itemId"] ?? "") } }
+        router.add(.post, "/v1/sessions") { request, _, _ in api.cors(request, api.authorized(request) { api.createSession(request) }) }
+        router.add(.get, "/v1/sessions/{id}") { request, _, p in api.cors(request, api.authorized(request) { api.readSession(p["id"] ?? "", request) }) }
+        router.add(.delete, "/v1/sessions/{id}") { request, _, p in api.cors(request, api.authorized(request) { api.deleteSession(p["id"] ?? "") }) }
+        router.add(.get, "/v1/items/{itemId}") { request, _, p in api.cors(request, api.authorized(request) { api.readItem(p["itemId"] ?? "", request) }) }
+        for pattern in ["/v1/sessions", "/v1/sessions/{id}", "/v1/items/{itemId}"] {
+            router.add(.options, pattern) { request, _, _ in .response(api.preflight(request)) }
+        }
+    }
+
+    // MARK: - CORS (Fetch standard; exact origins from --cors-origin, nothing by default)
+
+    /// The request's `Origin` when it is one of `--cors-origin`.
+    func allowedOrigin(_ request: HTTPRequest) -> String? {
+        guard let origin = request.headers["Origin"], service.settings.corsOrigins.contains(origin) else { return nil }
+        return origin
+    }
+
+    /// Answers a CORS preflight: 204 with the allowed methods and headers for a configured origin,
+    /// 403 JSON for any other.
+    func preflight(_ request: HTTPRequest) -> HTTPResponse {
+        guard let origin = allowedOrigin(request) else {
+            var r = Self.error(.forbidden, "cors_origin_not_allowed", "This origin may not call the API from a browser.")
+            r.headers.add(name: "Vary", value: "Origin")
+            return r
+        }
+        var headers = HTTPHeaders()
+        headers.add(name: "Access-Control-Allow-Origin", value: origin)
+        headers.add(name: "Access-Control-Allow-Methods", value: "GET, POST, DELETE, OPTIONS")
+        headers.add(name: "Access-Control-Allow-Headers", value: "Authorization, Content-Type, If-None-Match, Prefer")
+        headers.add(name: "Access-Control-Max-Age", value: "600")
+        headers.add(name: "Vary", value: "Origin")
+        headers.add(name: "Cache-Control", value: "no-store")
+        return HTTPResponse(status: .noContent, headers: headers)
+    }
+
+    /// Adds the CORS response headers (now or when a deferred response is built).
+    func cors(_ request: HTTPRequest, _ result: HandlerResult) -> HandlerResult {
+        guard let origin = allowedOrigin(request) else { return result }
+        @Sendable func decorate(_ response: HTTPResponse) -> HTTPResponse {
+            var response = response
+            response.headers.add(name: "Access-Control-Allow-Origin", value: origin)
+            response.headers.add(name: "Access-Control-Expose-Headers", value: "ETag, Preference-Applied, WWW-Authenticate")
+            response.headers.add(name: "Vary", value: "Origin")
+            return response
+        }
+        switch result {
+        case .response(let response):
+            return .response(decorate(response))
+        case .deferred(let work):
+            return .deferred { complete in work { build in complete { decorate(build()) } } }
+        }
     }
 
     // MARK: - Auth
@@ -125,16 +172,16 @@ struct SessionAPI: Sendable {
         }
     }
 
-    func readSession(_ id: String) -> HandlerResult {
+    func readSession(_ id: String, _ request: HTTPRequest) -> HandlerResult {
         guard Base64URL.isSessionID(id) else { return .response(Self.error(.notFound, "not_found", "No such session.")) }
-        return read { store throws(StoreError) in try store.session(id: id) }
+        return read(.session(id), request) { store throws(StoreError) in try store.session(id: id) }
     }
 
-    func readItem(_ id: String) -> HandlerResult {
+    func readItem(_ id: String, _ request: HTTPRequest) -> HandlerResult {
         guard id.utf8.count <= 128, !id.isEmpty, id.utf8.allSatisfy(Self.isItemIDByte) else {
             return .response(Self.error(.notFound, "not_found", "No such item."))
         }
-        return read { store throws(StoreError) in try store.item(id: id) }
+        return read(.item(id), request) { store throws(StoreError) in try store.item(id: id) }
     }
 
     func deleteSession(_ id: String) -> HandlerResult {
@@ -142,7 +189,9 @@ struct SessionAPI: Sendable {
         return .deferred { complete in
             service.store.perform({ store throws(StoreError) in try store.deleteSession(id: id) }) { result in
                 switch result {
-                case .success(true): complete { HTTPResponse(status: .noContent, headers: HTTPHeaders([("Cache-Control", "no-store")])) }
+                case .success(true):
+                    service.waiters.notify([.session(id)])
+                    complete { HTTPResponse(status: .noContent, headers: HTTPHeaders([("Cache-Control", "no-store")])) }
                 case .success(false): complete { Self.error(.notFound, "not_found", "No such session.") }
                 case .failure: complete { Self.error(.serviceUnavailable, "store_unavailable", "Try again.") }
                 }
@@ -150,16 +199,100 @@ struct SessionAPI: Sendable {
         }
     }
 
-    private func read(_ work: @escaping @Sendable (LandingStore) throws(StoreError) -> LandingRecord?) -> HandlerResult {
-        let now = service.environment.now()
+    /// Longest long-poll, in seconds (issue: N ≤ 60).
+    static let maxWait = 60
+
+    /// The long-poll wait asked for: `Prefer: wait=N` (RFC 7240 §4.3) or `?wait=N`; capped at 60.
+    static func requestedWait(_ request: HTTPRequest) -> Int? {
+        var value: Int?
+        for preference in request.headers.values("Prefer").flatMap({ $0.split(separator: ",") }) {
+            let p = preference.trimmingASCIIWhitespace()
+            if p.lowercased().hasPrefix("wait=") { value = Int(p.dropFirst(5)) }
+        }
+        if value == nil, let query = request.query, let pairs = try? FormDecoder.decode(query) {
+            value = pairs.last { $0.name == "wait" }.flatMap { Int($0.value) }
+        }
+        guard let value, value >= 0 else { return nil }
+        return min(value, maxWait)
+    }
+
+    /// Whether `If-None-Match` (RFC 9110 §13.1.2) names `etag` (or is `*` and the record exists).
+    static func ifNoneMatchMatches(_ header: String?, etag: String?) -> Bool {
+        guard let header, let etag else { return false }
+        return header.split(separator: ",").contains { tag in
+            let t = tag.trimmingASCIIWhitespace()
+            return t == "*" || t == Substring(etag) || t == Substring("W/" + etag)
+        }
+    }
+
+    /// A strong ETag over the status document (FNV-1a 64 of its canonical JSON).
+    static func etag(of object: [String: Any]) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in data {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        let hex = String(hash, radix: 16)
+        return "\"" + String(repeating: "0", count: 16 - hex.count) + hex + "\""
+    }
+
+    /// Reads a record, honouring `If-None-Match` (304) and long-poll (`Prefer: wait=N`): while the
+    /// record still matches the client's ETag, the request waits (holding no thread) until a write
+    /// to it, the deadline (304) or shutdown (the current state).
+    private func read(
+        _ key: LandingRecord.Key, _ request: HTTPRequest,
+        _ lookup: @escaping @Sendable (LandingStore) throws(StoreError) -> LandingRecord?
+    ) -> HandlerResult {
+        let service = self.service
+        let wait = Self.requestedWait(request)
+        let ifNoneMatch = request.headers["If-None-Match"]
+        let start = service.environment.now()
+        let deadline = start + Int64(wait ?? 0) * 1000
         return .deferred { complete in
-            service.store.perform(work) { result in
-                switch result {
-                case .success(let record?): complete { Self.json(.ok, Self.statusObject(record, now: now)) }
-                case .success(nil): complete { Self.error(.notFound, "not_found", "No such record.") }
-                case .failure: complete { Self.error(.serviceUnavailable, "store_unavailable", "Try again.") }
+            /// `final`: answer now (deadline or shutdown); `fullBody`: with the state even if unchanged.
+            @Sendable func attempt(final: Bool, fullBody: Bool = false) {
+                service.store.perform(lookup) { result in
+                    let now = service.environment.now()
+                    let record: LandingRecord?
+                    switch result {
+                    case .failure:
+                        complete { Self.error(.serviceUnavailable, "store_unavailable", "Try again.") }
+                        return
+                    case .success(let r):
+                        record = r
+                    }
+                    let object = record.map { Self.statusObject($0, now: now) }
+                    let tag = object.map(Self.etag(of:))
+                    let unchanged = Self.ifNoneMatchMatches(ifNoneMatch, etag: tag)
+                    // Wait while the client already has this state (or the record does not exist yet).
+                    if !final, wait != nil, now < deadline, unchanged || record == nil {
+                        // why: this runs on the store thread, where writes also complete and notify,
+                        // so no write can slip between this read and the registration.
+                        service.waiters.wait(for: key, deadline: deadline) { wake in
+                            switch wake {
+                            case .changed: attempt(final: false)
+                            case .timedOut: attempt(final: true)
+                            // The issue: on SIGTERM, waiting requests get the current state.
+                            case .shutdown: attempt(final: true, fullBody: true)
+                            }
+                        }
+                        return
+                    }
+                    var response: HTTPResponse
+                    if let object, let tag {
+                        response = unchanged && !fullBody ? HTTPResponse(status: .notModified) : Self.json(.ok, object)
+                        response.headers.replaceOrAdd(name: "ETag", value: tag)
+                        response.headers.replaceOrAdd(name: "Cache-Control", value: "no-store")
+                    } else {
+                        response = Self.error(.notFound, "not_found", "No such record.")
+                    }
+                    if let wait { response.headers.add(name: "Preference-Applied", value: "wait=\(wait)") }
+                    let finished = response
+                    complete { finished }
                 }
             }
+            attempt(final: false)
         }
     }
 
