@@ -62,6 +62,7 @@ final class CountingStore: LandingStore {
         batches.add(1, ordering: .relaxed)
         return try base.recordCallbacks(events)
     }
+    func applyWebhook(_ event: WebhookEvent) throws(StoreError) -> WebhookResult { try base.applyWebhook(event) }
     func createSession(_ session: NewSession) throws(StoreError) -> LandingRecord { try base.createSession(session) }
     func session(id: String) throws(StoreError) -> LandingRecord? { try base.session(id: id) }
     func item(id: String) throws(StoreError) -> LandingRecord? { try base.item(id: id) }

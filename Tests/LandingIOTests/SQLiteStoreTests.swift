@@ -145,10 +145,11 @@ struct SQLiteStoreTests {
         let directory = try StoreTestDirectory()
         defer { directory.remove() }
         let path = directory.file("landing.db")
-        let v1 = SQLiteStore.migrations
-        let v3 = v1 + [
-            SQLiteMigration(version: 2, sql: "CREATE TABLE marks (n INTEGER NOT NULL) STRICT; ALTER TABLE items ADD COLUMN note TEXT;"),
-            SQLiteMigration(version: 3, sql: "INSERT INTO marks (n) SELECT count(*) FROM items;"),
+        let v1 = Array(SQLiteStore.migrations.prefix(1))
+        let shipped = Int32(SQLiteStore.migrations.count)
+        let v3 = SQLiteStore.migrations + [
+            SQLiteMigration(version: shipped + 1, sql: "CREATE TABLE marks (n INTEGER NOT NULL) STRICT; ALTER TABLE items ADD COLUMN note TEXT;"),
+            SQLiteMigration(version: shipped + 2, sql: "INSERT INTO marks (n) SELECT count(*) FROM items;"),
         ]
         do {
             let old = try SQLiteStore(path: path, migrations: v1, busyTimeoutMilliseconds: 1_000)
@@ -158,7 +159,7 @@ struct SQLiteStoreTests {
         let expected = try SQLiteStore(path: directory.file("reference.db")).recordCallback(callback("it-1"))
         do {
             let migrated = try SQLiteStore(path: path, migrations: v3, busyTimeoutMilliseconds: 1_000)
-            #expect(try migrated.pragma("user_version") == "3")
+            #expect(try migrated.pragma("user_version") == "\(shipped + 2)")
             let item = try #require(try migrated.item(id: "it-1"))
             #expect(CallbackRecordResult.recorded(item, firstCompletion: true) == expected)
             _ = try migrated.recordCallback(callback("it-2"))
@@ -176,12 +177,13 @@ struct SQLiteStoreTests {
         defer { directory.remove() }
         let path = directory.file("landing.db")
         _ = try SQLiteStore(path: path)
+        let shipped = Int32(SQLiteStore.migrations.count)
         let broken = SQLiteStore.migrations + [
-            SQLiteMigration(version: 2, sql: "CREATE TABLE half (x INTEGER); SELECT missing_column FROM items;")
+            SQLiteMigration(version: shipped + 1, sql: "CREATE TABLE half (x INTEGER); SELECT missing_column FROM items;")
         ]
         #expect(throws: StoreError.self) { try SQLiteStore(path: path, migrations: broken, busyTimeoutMilliseconds: 1_000) }
         #expect(try !schemaNames(path).contains("half"))
-        #expect(try SQLiteStore(path: path).pragma("user_version") == "1")
+        #expect(try SQLiteStore(path: path).pragma("user_version") == "\(shipped)")
     }
 
     /// A database from a newer build (user_version 999) is refused, and left untouched (not even switched to WAL).

@@ -57,6 +57,8 @@ final class StoreUnderTest: LandingStore, @unchecked Sendable {  // why: `base` 
     private var store: any LandingStore { base! }
     func recordCallback(_ event: CallbackEvent) throws(StoreError) -> CallbackRecordResult { try store.recordCallback(event) }
     func recordCallbacks(_ events: [CallbackEvent]) throws(StoreError) -> [CallbackRecordResult] { try store.recordCallbacks(events) }
+    func applyWebhook(_ event: WebhookEvent) throws(StoreError) -> WebhookResult { try store.applyWebhook(event) }
+    func applyWebhooks(_ events: [WebhookEvent]) throws(StoreError) -> [WebhookResult] { try store.applyWebhooks(events) }
     func createSession(_ session: NewSession) throws(StoreError) -> LandingRecord { try store.createSession(session) }
     func session(id: String) throws(StoreError) -> LandingRecord? { try store.session(id: id) }
     func item(id: String) throws(StoreError) -> LandingRecord? { try store.item(id: id) }

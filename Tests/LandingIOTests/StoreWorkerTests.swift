@@ -18,6 +18,8 @@ private final class RecordingStore: LandingStore {
     func note(_ line: String) { entries.withLock { $0.append(line) } }
     func fail(with error: StoreError?) { failure.withLock { $0 = error } }
 
+    func applyWebhook(_ event: WebhookEvent) throws(StoreError) -> WebhookResult { try base.applyWebhook(event) }
+
     func recordCallbacks(_ events: [CallbackEvent]) throws(StoreError) -> [CallbackRecordResult] {
         note("batch \(events.count)")
         if let error = failure.withLock({ $0 }) { throw error }

@@ -78,11 +78,29 @@ public protocol LandingStore: AnyObject, Sendable {
     func item(id: String) throws(StoreError) -> LandingRecord?
     /// Deletes a session; returns whether it existed.
     func deleteSession(id: String) throws(StoreError) -> Bool
-    /// Deletes records last updated before `cutoff`; returns how many.
+    /// Deletes records last updated before `cutoff`, and remembered webhook event ids received
+    /// before it; returns how many records (event ids are not counted).
     func purge(updatedBefore cutoff: Int64) throws(StoreError) -> Int
+
+    /// Applies a Pluggy webhook by `WebhookRules`: an event the rules do not map is `.ignored`
+    /// (nothing read or written); an event id already applied is a `.duplicate` (nothing written);
+    /// otherwise the item record is created or updated, the session bound to it mirrors it, the
+    /// event id is remembered (until purged), all in one durable write, and the result is
+    /// `.applied`.
+    func applyWebhook(_ event: WebhookEvent) throws(StoreError) -> WebhookResult
+
+    /// Several webhooks in one durable transaction (group commit); results in order. A failure
+    /// applies none of them.
+    func applyWebhooks(_ events: [WebhookEvent]) throws(StoreError) -> [WebhookResult]
 }
 
 extension LandingStore {
+    public func applyWebhooks(_ events: [WebhookEvent]) throws(StoreError) -> [WebhookResult] {
+        var results: [WebhookResult] = []
+        for event in events { results.append(try applyWebhook(event)) }
+        return results
+    }
+
     public func recordCallbacks(_ events: [CallbackEvent]) throws(StoreError) -> [CallbackRecordResult] {
         var results: [CallbackRecordResult] = []
         for event in events { results.append(try recordCallback(event)) }

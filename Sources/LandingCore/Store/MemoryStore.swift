@@ -7,6 +7,8 @@ public final class MemoryStore: LandingStore {
     private struct State {
         var items: [String: LandingRecord] = [:]
         var sessions: [String: LandingRecord] = [:]
+        /// Applied webhook event ids: the item each named and when it arrived (for purge).
+        var webhookEvents: [String: (itemId: String, receivedAt: Int64)] = [:]
     }
 
     private let state = Mutex(State())
@@ -46,59 +48,39 @@ public final class MemoryStore: LandingStore {
             let before = state.items.count + state.sessions.count
             state.items = state.items.filter { $0.value.updatedAt >= cutoff }
             state.sessions = state.sessions.filter { $0.value.updatedAt >= cutoff }
+            state.webhookEvents = state.webhookEvents.filter { $0.value.receivedAt >= cutoff }
             return before - state.items.count - state.sessions.count
         }
     }
 
-    /// The callback rules, shared in spirit with the SQLite store (see `LandingStore.recordCallback`).
-    private static func apply(_ event: CallbackEvent, to state: inout State) -> CallbackRecordResult {
-        let now = event.receivedAt
-        var sessionResult: (LandingRecord, Bool)?
-        if let sessionID = event.sessionId {
-            guard var session = state.sessions[sessionID], session.effectiveStatus(now: now) != .expired else {
-                return .unknownSession
-            }
-            let first = session.status == .pending
-            session.hits += 1
-            session.updatedAt = now
-            if first {
-                complete(&session, with: event)
-                session.itemId = event.itemId
-            }
-            state.sessions[sessionID] = session
-            sessionResult = (session, first)
-        }
-        var itemResult: (LandingRecord, Bool)?
-        if let itemID = event.itemId {
-            if var item = state.items[itemID] {
-                let first = item.status == .pending
-                item.hits += 1
-                item.updatedAt = now
-                if first { complete(&item, with: event) }
-                if item.sessionId == nil { item.sessionId = event.sessionId }
-                state.items[itemID] = item
-                itemResult = (item, first)
-            } else {
-                var item = LandingRecord(
-                    key: .item(itemID), itemId: itemID, sessionId: event.sessionId, status: .pending, hits: 1,
-                    createdAt: now, updatedAt: now, isTest: event.isTest)
-                complete(&item, with: event)
-                state.items[itemID] = item
-                itemResult = (item, true)
-            }
-        }
-        if let (record, first) = sessionResult ?? itemResult {
-            return .recorded(record, firstCompletion: first)
-        }
-        return .unknownSession
+    public func applyWebhook(_ event: WebhookEvent) throws(StoreError) -> WebhookResult {
+        state.withLock { state in Self.apply(event, to: &state) }
     }
 
-    private static func complete(_ record: inout LandingRecord, with event: CallbackEvent) {
-        record.status = event.error == nil ? .completed : .failed
-        record.error = event.error
-        record.completedAt = event.receivedAt
-        record.rawParameters = event.rawParameters
-        record.droppedParameters = event.droppedParameters
-        record.isTest = record.isTest || event.isTest
+    /// Applies the events under one lock, so no reader sees half of them.
+    public func applyWebhooks(_ events: [WebhookEvent]) throws(StoreError) -> [WebhookResult] {
+        state.withLock { state in events.map { Self.apply($0, to: &state) } }
+    }
+
+    /// The webhook rules of `LandingStore.applyWebhook`, step for step as in `SQLiteStore.apply`.
+    private static func apply(_ event: WebhookEvent, to state: inout State) -> WebhookResult {
+        guard let effect = WebhookRules.effect(of: event) else { return .ignored }
+        if let seen = state.webhookEvents[event.eventId] { return .duplicate(state.items[seen.itemId]) }
+        let outcome = WebhookRules.outcome(of: event, effect: effect, item: state.items[event.itemId]) { (id) throws(Never) in
+            state.sessions[id]
+        }
+        if outcome.itemChanged { state.items[event.itemId] = outcome.item }
+        if outcome.sessionChanged, let session = outcome.session, let id = outcome.item.sessionId { state.sessions[id] = session }
+        state.webhookEvents[event.eventId] = (event.itemId, event.receivedAt)
+        return .applied(outcome.item, sessionRecord: outcome.session)
+    }
+
+    /// Reads the records the event names, applies `CallbackRules`, writes what changed.
+    private static func apply(_ event: CallbackEvent, to state: inout State) -> CallbackRecordResult {
+        let outcome = CallbackRules.apply(
+            event, session: event.sessionId.flatMap { state.sessions[$0] }, item: event.itemId.flatMap { state.items[$0] })
+        if let session = outcome.session, let id = session.sessionId { state.sessions[id] = session }
+        if let item = outcome.item, let id = item.itemId { state.items[id] = item }
+        return outcome.result
     }
 }

@@ -30,7 +30,21 @@ extension SQLiteStore {
                     \(SQLiteTable.sharedColumnsSQL(keyColumn: "session_id"))
                 ) STRICT;
                 CREATE INDEX sessions_updated_at ON sessions (updated_at);
-                """)
+                """),
+        // Webhook event ids already applied, for dedupe (Pluggy retries deliveries): the item each
+        // named (so a replay answers with that item's record) and its event name, for forensics.
+        // `received_at` is indexed for `purge`, which bounds how long a replay is recognized.
+        SQLiteMigration(
+            version: 2,
+            sql: """
+                CREATE TABLE webhook_events (
+                    event_id TEXT PRIMARY KEY NOT NULL,
+                    item_id TEXT NOT NULL,
+                    event TEXT NOT NULL,
+                    received_at INTEGER NOT NULL
+                ) STRICT, WITHOUT ROWID;
+                CREATE INDEX webhook_events_received_at ON webhook_events (received_at);
+                """),
     ]
 
     /// Readies a freshly opened connection: refuses a schema newer than `migrations` knows (before

@@ -89,7 +89,27 @@ public final class SQLiteStore: LandingStore {
                     try db.run(table.purge) { (statement) throws(StoreError) in try statement.bind(cutoff, at: 0) }
                     removed += db.changes
                 }
+                try db.run(WebhookSQL.purge) { (statement) throws(StoreError) in try statement.bind(cutoff, at: 0) }
                 return removed
+            }
+        }
+    }
+
+    public func applyWebhook(_ event: WebhookEvent) throws(StoreError) -> WebhookResult {
+        try applyWebhooks([event])[0]
+    }
+
+    /// Applies every event in one transaction (one fsync for the lot); a failure rolls them all
+    /// back. When every event is ignored, no transaction is begun at all.
+    public func applyWebhooks(_ events: [WebhookEvent]) throws(StoreError) -> [WebhookResult] {
+        if events.isEmpty { return [] }
+        return try connection.withLock { (db) throws(StoreError) -> [WebhookResult] in
+            if events.allSatisfy({ WebhookRules.effect(of: $0) == nil }) { return Array(repeating: .ignored, count: events.count) }
+            return try db.transaction { () throws(StoreError) -> [WebhookResult] in
+                var results: [WebhookResult] = []
+                results.reserveCapacity(events.count)
+                for event in events { results.append(try Self.apply(event, in: db)) }
+                return results
             }
         }
     }
@@ -103,59 +123,41 @@ public final class SQLiteStore: LandingStore {
 
     // MARK: Callback rules
 
-    /// The callback rules of `LandingStore.recordCallback`, step for step as in `MemoryStore.apply`
-    /// (the conformance tests hold the two to the same results), reading and writing rows inside
-    /// the caller's transaction.
+    /// Reads the rows the event names, applies `CallbackRules` (the same function MemoryStore
+    /// uses), and writes what changed, inside the caller's transaction.
     private static func apply(_ event: CallbackEvent, in db: SQLiteConnection) throws(StoreError) -> CallbackRecordResult {
-        let now = event.receivedAt
-        var sessionResult: (LandingRecord, Bool)?
-        if let sessionID = event.sessionId {
-            guard var session = try read(.session(sessionID), in: db), session.effectiveStatus(now: now) != .expired else {
-                return .unknownSession
-            }
-            let first = session.status == .pending
-            session.hits += 1
-            session.updatedAt = now
-            if first {
-                complete(&session, with: event)
-                session.itemId = event.itemId
-            }
-            try write(session, in: db)
-            sessionResult = (session, first)
-        }
-        var itemResult: (LandingRecord, Bool)?
-        if let itemID = event.itemId {
-            if var item = try read(.item(itemID), in: db) {
-                let first = item.status == .pending
-                item.hits += 1
-                item.updatedAt = now
-                if first { complete(&item, with: event) }
-                if item.sessionId == nil { item.sessionId = event.sessionId }
-                try write(item, in: db)
-                itemResult = (item, first)
-            } else {
-                var item = LandingRecord(
-                    key: .item(itemID), itemId: itemID, sessionId: event.sessionId, status: .pending, hits: 1,
-                    createdAt: now, updatedAt: now, isTest: event.isTest)
-                complete(&item, with: event)
-                try write(item, in: db)
-                itemResult = (item, true)
-            }
-        }
-        if let (record, first) = sessionResult ?? itemResult {
-            return .recorded(record, firstCompletion: first)
-        }
-        return .unknownSession
+        let session = try event.sessionId.map { (id) throws(StoreError) in try read(.session(id), in: db) } ?? nil
+        let item = try event.itemId.map { (id) throws(StoreError) in try read(.item(id), in: db) } ?? nil
+        let outcome = CallbackRules.apply(event, session: session, item: item)
+        if let session = outcome.session { try write(session, in: db) }
+        if let item = outcome.item { try write(item, in: db) }
+        return outcome.result
     }
 
-    private static func complete(_ record: inout LandingRecord, with event: CallbackEvent) {
-        record.status = event.error == nil ? .completed : .failed
-        record.error = event.error
-        record.completedAt = event.receivedAt
-        record.rawParameters = event.rawParameters
-        record.droppedParameters = event.droppedParameters
-        record.isTest = record.isTest || event.isTest
+    /// The webhook rules of `LandingStore.applyWebhook`, step for step as in `MemoryStore.apply`,
+    /// inside the caller's transaction.
+    private static func apply(_ event: WebhookEvent, in db: SQLiteConnection) throws(StoreError) -> WebhookResult {
+        guard let effect = WebhookRules.effect(of: event) else { return .ignored }
+        let seenItem = try db.withStatement(WebhookSQL.select) { (statement) throws(StoreError) -> String? in
+            try statement.bind(event.eventId, at: 0)
+            guard try statement.step() else { return nil }
+            return statement.string(at: 0)
+        }
+        if let seenItem { return .duplicate(try read(.item(seenItem), in: db)) }
+        let outcome = try WebhookRules.outcome(of: event, effect: effect, item: try read(.item(event.itemId), in: db)) {
+            (id) throws(StoreError) -> LandingRecord? in try read(.session(id), in: db)
+        }
+        if outcome.itemChanged { try write(outcome.item, in: db) }
+        if outcome.sessionChanged, let session = outcome.session { try write(session, in: db) }
+        try db.run(WebhookSQL.insert) { (statement) throws(StoreError) in
+            try statement.bind(event.eventId, at: 0)
+            try statement.bind(event.itemId, at: 1)
+            try statement.bind(event.event, at: 2)
+            try statement.bind(event.receivedAt, at: 3)
+        }
+        return .applied(outcome.item, sessionRecord: outcome.session)
     }
+
 
     // MARK: Rows
 
@@ -187,4 +189,11 @@ public final class SQLiteStore: LandingStore {
             throw StoreError("open(\(path)) failed: \(String(cString: strerror(err))) (errno \(err))")
         }
     }
+}
+
+/// The statements on `webhook_events` (schema step 2).
+enum WebhookSQL {
+    static let select = "SELECT item_id FROM webhook_events WHERE event_id = ?1"
+    static let insert = "INSERT INTO webhook_events (event_id, item_id, event, received_at) VALUES (?1, ?2, ?3, ?4)"
+    static let purge = "DELETE FROM webhook_events WHERE received_at < ?1"
 }
