@@ -148,7 +148,7 @@ final class Connection: EventHandler, @unchecked Sendable {
             case .request(let request):
                 respond(to: request)
             case .error(let error):
-                let meta = RequestMeta(id: loop.nextRequestID(), method: "-", path: "-", headOnly: false, keepAlive: false, start: monotonicNow())
+                let meta = RequestMeta(id: loop.nextRequestID(), method: "-", path: "-", route: RequestMetrics.noRoute, headOnly: false, keepAlive: false, start: monotonicNow())
                 write(.protocolError(error), meta: meta)
             }
         }
@@ -179,18 +179,23 @@ final class Connection: EventHandler, @unchecked Sendable {
         var id: String
         var method: String
         var path: String
+        /// The route pattern that answered (`Application.handleRouted`), or `-`: the metrics label,
+        /// never the raw path.
+        var route: String
         var headOnly: Bool
         var keepAlive: Bool
         var start: Double
     }
 
     private func respond(to request: HTTPRequest) {
+        let id = loop.nextRequestID()
+        let start = monotonicNow()
+        let context = RequestContext(requestID: id, remoteAddress: peer, isSecure: tls != nil)
+        let (result, route) = application.handleRouted(request, context: context)
         let meta = RequestMeta(
-            id: loop.nextRequestID(), method: request.method.description, path: request.path,
-            headOnly: request.method == .head,
-            keepAlive: request.wantsKeepAlive && !loop.shared.isDraining, start: monotonicNow())
-        let context = RequestContext(requestID: meta.id, remoteAddress: peer, isSecure: tls != nil)
-        switch application.handle(request, context: context) {
+            id: id, method: request.method.description, path: request.path, route: route, headOnly: request.method == .head,
+            keepAlive: request.wantsKeepAlive && !loop.shared.isDraining, start: start)
+        switch result {
         case .response(let response):
             write(response, meta: meta)
         case .deferred(let work):
@@ -223,7 +228,9 @@ final class Connection: EventHandler, @unchecked Sendable {
         let keepAlive = meta.keepAlive && !response.closeConnection && !loop.shared.isDraining
         HTTPResponseSerializer.serialize(response, headOnly: meta.headOnly, keepAlive: keepAlive, date: loop.httpDate(), into: &loop.plaintextOut)
         if !keepAlive { closeAfterFlush = true }
-        loop.shared.metrics.requestServed()
+        loop.requestMetrics.record(
+            route: meta.route, method: RequestMetrics.methodLabel(meta.method), status: response.status.code,
+            seconds: monotonicNow() - meta.start)
         loop.accessLog(meta: meta, status: response.status.code, bytes: meta.headOnly ? 0 : response.body.count)
     }
 
@@ -339,7 +346,7 @@ final class Connection: EventHandler, @unchecked Sendable {
             loop.shared.log(.debug, "connection timed out", ["peer": peer, "stage": "\(deadline.stage)"])
             if case .writing = deadline.stage { abort(reason: "write timeout") } else { closeAfterFlush = true; flush() }
         case .requestTimeout:
-            let meta = RequestMeta(id: loop.nextRequestID(), method: "-", path: "-", headOnly: false, keepAlive: false, start: now)
+            let meta = RequestMeta(id: loop.nextRequestID(), method: "-", path: "-", route: RequestMetrics.noRoute, headOnly: false, keepAlive: false, start: now)
             write(.text(.requestTimeout, "408 Request Timeout: the request did not arrive in time.", closeConnection: true), meta: meta)
             flush()
         }

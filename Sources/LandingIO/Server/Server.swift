@@ -16,23 +16,36 @@ public final class Server: @unchecked Sendable {
     private let stopped = Mutex<Int>(0)
     public private(set) var httpsAddress: SocketAddress?
     public private(set) var httpAddress: SocketAddress?
+    /// The metrics listener's address (`config.metricsListen`), once started.
+    public private(set) var metricsAddress: SocketAddress?
 
     let application: Application
     let redirectApplication: Application?
+    let metricsApplication: Application?
 
     /// - Parameters:
     ///   - application: answers requests on the HTTPS listener (`config.listen`).
     ///   - redirectApplication: answers requests on the plain listener (`config.httpListen`), if any.
+    ///   - metricsApplication: answers requests on the plain metrics listener (`config.metricsListen`),
+    ///     which is opened only when both are given.
     ///   - tlsStore: nil serves the main listener without TLS (tests only).
-    public init(config: ServerConfig, application: Application, redirectApplication: Application? = nil, tlsStore: TLSContextStore?, logger: Logger) {
+    public init(
+        config: ServerConfig, application: Application, redirectApplication: Application? = nil,
+        metricsApplication: Application? = nil, tlsStore: TLSContextStore?, logger: Logger
+    ) {
         self.config = config
         self.application = application
         self.redirectApplication = redirectApplication
+        self.metricsApplication = metricsApplication
         self.shared = ServerShared(config: config, tlsStore: tlsStore, logger: logger)
     }
 
     public var isDraining: Bool { shared.isDraining }
     public var openConnections: Int { shared.metrics.openConnections.load(ordering: .relaxed) }
+
+    /// The server's metrics now (requests by route, durations, open connections, TLS handshakes);
+    /// safe from any thread, for `MetricsRegistry.register`.
+    public func metricFamilies() -> [MetricFamily] { shared.metrics.families() }
 
     /// Binds the listeners and starts the loop threads. Throws if an address cannot be bound.
     public func start() throws(SystemError) {
@@ -47,6 +60,13 @@ public final class Server: @unchecked Sendable {
             httpListener = listener
             httpAddress = listener.address
         }
+        var metricsListener: ListeningSocket?
+        if let metrics = config.metricsListen, metricsApplication != nil {
+            let listener = try ListeningSocket(address: SocketAddress.resolve(host: metrics.host, port: metrics.port))
+            listeners.append(listener)
+            metricsListener = listener
+            metricsAddress = listener.address
+        }
         for index in 0..<threadCount {
             let eventLoop = try EventLoop(index: index)
             let loop = ServerLoop(eventLoop: eventLoop, shared: shared)
@@ -60,6 +80,12 @@ public final class Server: @unchecked Sendable {
                 try plain.start()
                 acceptors.append(plain)
                 loopAcceptors.append(plain)
+            }
+            if let metricsListener, let metricsApplication {
+                let metrics = Acceptor(listener: metricsListener, loop: loop, usesTLS: false, application: metricsApplication)
+                try metrics.start()
+                acceptors.append(metrics)
+                loopAcceptors.append(metrics)
             }
             let previousTick = eventLoop.onTick
             eventLoop.onTick = { now in

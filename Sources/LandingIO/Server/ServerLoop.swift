@@ -9,6 +9,8 @@ final class ServerLoop: @unchecked Sendable {  // why: confined to its loop thre
     let eventLoop: EventLoop
     let shared: ServerShared
     let tlsScratch: TLSEngine.Scratch
+    /// This loop's request counters and durations (written only here, read by scrapes).
+    let requestMetrics: RequestMetricsShard
     var plaintextOut: [UInt8] = []
     var cipherOut: [UInt8] = []
     private var connections: [Int32: Connection] = [:]
@@ -22,6 +24,7 @@ final class ServerLoop: @unchecked Sendable {  // why: confined to its loop thre
         self.eventLoop = eventLoop
         self.shared = shared
         self.tlsScratch = TLSEngine.Scratch.allocate()
+        self.requestMetrics = shared.metrics.requests.makeShard()
         self.requestIDPrefix = "\(shared.processTag)\(eventLoop.index)-"
         plaintextOut.reserveCapacity(64 * 1024)
         cipherOut.reserveCapacity(96 * 1024)

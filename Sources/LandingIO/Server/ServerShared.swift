@@ -47,16 +47,32 @@ final class ServerShared: Sendable {
     }
 }
 
-/// Counters the server keeps (exported by the metrics endpoint in a later issue).
+/// Counters the server keeps, exported by `/metrics` (`families()`). Connection and handshake
+/// counts are shared atomics (changed once per connection); request counts and durations are
+/// per loop (`RequestMetrics` shards), so answering a request touches nothing another loop writes.
 final class ServerMetrics: Sendable {
     let openConnections = Atomic<Int>(0)
-    let requests = Atomic<Int>(0)
+    let requests = RequestMetrics()
     let handshakesOK = Atomic<Int>(0)
     let handshakesFailed = Atomic<Int>(0)
 
     func connectionOpened() { openConnections.add(1, ordering: .relaxed) }
     func connectionClosed() { openConnections.subtract(1, ordering: .relaxed) }
-    func requestServed() { requests.add(1, ordering: .relaxed) }
     func handshakeSucceeded() { handshakesOK.add(1, ordering: .relaxed) }
     func handshakeFailed() { handshakesFailed.add(1, ordering: .relaxed) }
+
+    /// Requests by route, their durations, open connections and TLS handshakes.
+    func families() -> [MetricFamily] {
+        requests.families() + [
+            .single(
+                "landing_open_connections", help: "Connections open now, on every listener.", kind: .gauge,
+                value: Double(openConnections.load(ordering: .relaxed))),
+            MetricFamily(
+                name: "landing_tls_handshakes_total", help: "TLS handshakes, by result.", kind: .counter,
+                samples: [
+                    MetricSample(labels: [MetricLabel("result", "ok")], value: Double(handshakesOK.load(ordering: .relaxed))),
+                    MetricSample(labels: [MetricLabel("result", "failed")], value: Double(handshakesFailed.load(ordering: .relaxed))),
+                ]),
+        ]
+    }
 }

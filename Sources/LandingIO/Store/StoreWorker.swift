@@ -22,14 +22,15 @@ public final class StoreWorker: Sendable {
     private let queue: StoreWorkQueue
 
     /// Starts the store thread for `store`, named `name` (at most 15 bytes are kept).
-    public init(store: any LandingStore, name: String = "landing-store") {
+    /// `observeWrite`, if given, gets the seconds each callback batch's commit took (on the store thread).
+    public init(store: any LandingStore, name: String = "landing-store", observeWrite: (@Sendable (Double) -> Void)? = nil) {
         let queue = StoreWorkQueue()
         self.queue = queue
         // why: the thread holds the queue and the store, not `self`, so releasing the last
         // reference to the worker runs `deinit`, which shuts the thread down.
         let thread = Thread {
             Self.nameCurrentThread(name)
-            Self.run(queue: queue, store: store)
+            Self.run(queue: queue, store: store, observeWrite: observeWrite)
         }
         thread.start()
     }
@@ -95,7 +96,7 @@ public final class StoreWorker: Sendable {
 
     // MARK: The store thread
 
-    private static func run(queue: StoreWorkQueue, store: any LandingStore) {
+    private static func run(queue: StoreWorkQueue, store: any LandingStore, observeWrite: (@Sendable (Double) -> Void)?) {
         queue.markStarted()
         var pending: [(CallbackEvent, CallbackCompletion)] = []
         while let (jobs, purge) = queue.next() {
@@ -103,25 +104,27 @@ public final class StoreWorker: Sendable {
                 switch job {
                 case .callback(let event, let completion):
                     pending.append((event, completion))
-                    if pending.count >= maxBatch { commit(&pending, to: store) }
+                    if pending.count >= maxBatch { commit(&pending, to: store, observeWrite) }
                 case .work(let work):
-                    commit(&pending, to: store)
+                    commit(&pending, to: store, observeWrite)
                     work(store)
                 }
             }
-            commit(&pending, to: store)
+            commit(&pending, to: store, observeWrite)
             if let purge { runPurge(purge, on: store) }
         }
         queue.markFinished()
     }
 
     /// Records the pending callbacks in one `recordCallbacks` call, then completes each.
-    private static func commit(_ pending: inout [(CallbackEvent, CallbackCompletion)], to store: any LandingStore) {
+    private static func commit(_ pending: inout [(CallbackEvent, CallbackCompletion)], to store: any LandingStore, _ observeWrite: (@Sendable (Double) -> Void)?) {
         guard !pending.isEmpty else { return }
         defer { pending.removeAll(keepingCapacity: true) }
         let events = pending.map(\.0)
         do throws(StoreError) {
+            let started = monotonicNow()
             let results = try store.recordCallbacks(events)
+            observeWrite?(monotonicNow() - started)
             guard results.count == events.count else {
                 throw StoreError("the store returned \(results.count) results for \(events.count) callbacks")
             }
