@@ -6,7 +6,8 @@ set -euo pipefail
 task="${1:-run}"
 packages=(libssl-dev libsqlite3-dev pkg-config)
 if [ "$task" = "test" ]; then
-  packages+=(openssl curl ca-certificates procps)
+  # chromium + chromium-driver: the real-browser tests (Tests/LandingIOTests/Browser*.swift).
+  packages+=(openssl curl ca-certificates procps chromium chromium-driver)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -35,6 +35,10 @@ case .devCert(let directory):
     } catch {
         fail("\(error)", code: 1)
     }
+case .qaLinks(let base):
+    for line in QAScenarios.links(base: base, newItemId: { QAScenarios.itemId(random: SystemRandom.bytes(9)) }) {
+        print(line)
+    }
 case .checkConfig(let config):
     do {
         let context = try TLSContext(certificateChainPath: config.tlsCertificatePath, privateKeyPath: config.tlsKeyPath)

@@ -63,7 +63,7 @@ import Testing
     /// `help` with an unknown topic or extra arguments is an error.
     @Test func commandLine_RejectsHelpTopic_WhenUnknown() {
         #expect(
-            parseErrorMessage(["help", "deploy"]) == "no help for 'deploy' (expected serve, check-config or dev-cert)")
+            parseErrorMessage(["help", "deploy"]) == "no help for 'deploy' (expected serve, check-config, dev-cert or qa-links)")
         #expect(parseErrorMessage(["help", "serve", "x"]) == "unexpected argument 'x': help takes options only")
     }
 
@@ -71,7 +71,7 @@ import Testing
     @Test func commandLine_RejectsSubcommand_WhenUnknown() {
         #expect(
             parseErrorMessage(["start"])
-                == "unknown subcommand 'start' (expected serve, check-config, dev-cert or help)")
+                == "unknown subcommand 'start' (expected serve, check-config, dev-cert, qa-links or help)")
         #expect(parseErrorMessage(["serv"]).hasSuffix("; did you mean serve?"))
         #expect(parseErrorMessage(["check_config"]).hasSuffix("; did you mean check-config?"))
         #expect(parseError(["start"]) == .unknownSubcommand("start"))

@@ -3,7 +3,7 @@
 public enum APIKeysFile {
     public static func parse(_ text: String, file: String) throws(ConfigError) -> [String] {
         var keys: [String] = []
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
             var line = Substring(rawLine)
             if line.hasSuffix("\r") { line = line.dropLast() }
             let trimmed = String(line).trimmingCharacters(in: .whitespaces)

@@ -5,6 +5,8 @@ public enum Command: Equatable, Sendable {
     case serve(ServerConfig)
     /// Write a self-signed development certificate and key into `outDirectory` (`dev-cert --out DIR`).
     case devCert(outDirectory: String)
+    /// Print the QA scenario URLs on `base`, one `label<TAB>url` line each (`qa-links --base URL`).
+    case qaLinks(base: String)
     /// Validate the configuration and print `ServerConfig.effectiveDescription` (`check-config`).
     case checkConfig(ServerConfig)
     /// Print the version (`--version`).

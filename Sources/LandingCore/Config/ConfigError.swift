@@ -110,7 +110,7 @@ public struct ConfigError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch kind {
         case .unknownSubcommand(let name, let suggestion):
-            "unknown subcommand \(ConfigText.quoted(name)) (expected serve, check-config, dev-cert or help)"
+            "unknown subcommand \(ConfigText.quoted(name)) (expected serve, check-config, dev-cert, qa-links or help)"
                 + Self.hint(suggestion)
         case .unknownFlag(let flag, let subcommand, let suggestion):
             "unknown option \(ConfigText.quoted(flag)) for \(subcommand)" + Self.hint(suggestion)
@@ -121,7 +121,7 @@ public struct ConfigError: Error, Equatable, CustomStringConvertible {
         case .unexpectedArgument(let argument, let subcommand):
             "unexpected argument \(ConfigText.quoted(argument)): \(subcommand) takes options only"
         case .unknownHelpTopic(let topic):
-            "no help for \(ConfigText.quoted(topic)) (expected serve, check-config or dev-cert)"
+            "no help for \(ConfigText.quoted(topic)) (expected serve, check-config, dev-cert or qa-links)"
         case .invalidValue(let source, let value, let reason):
             if let value {
                 "invalid value \(ConfigText.quoted(value)) for \(source): \(reason)"

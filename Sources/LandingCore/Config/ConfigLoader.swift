@@ -5,7 +5,8 @@
 ///
 ///     oauth-landing [serve] [OPTION…]      oauth-landing check-config [OPTION…]
 ///     oauth-landing dev-cert [--out DIR]   oauth-landing help [SUBCOMMAND]
-///     oauth-landing --version              oauth-landing [SUBCOMMAND] --help | -h
+///     oauth-landing qa-links [--base URL]  oauth-landing [SUBCOMMAND] --help | -h
+///     oauth-landing --version
 ///
 /// - An option is `--name value` or `--name=value`; a boolean is `--name` or `--name=true|false`.
 ///   A value may not start with `--` in the first form (`--name=--x` passes one).
@@ -91,6 +92,21 @@ public enum ConfigLoader {
                 }
                 return .devCert(outDirectory: directory)
             }
+        case .qaLinks:
+            switch try scanFlags(rest, subcommand: .qaLinks, specs: [FlagSpec.qaLinksBase]) {
+            case .help: return .help(topic: subcommand.rawValue)
+            case .version: return .version
+            case .flags(let flags):
+                var base = Subcommand.defaultQALinksBase
+                for flag in flags {
+                    do {
+                        base = try ConfigValueParser.publicURL(flag.value)
+                    } catch {
+                        throw .invalidValue(source: .flag(flag.name), value: flag.value, reason: error.reason)
+                    }
+                }
+                return .qaLinks(base: base)
+            }
         }
     }
 
@@ -123,6 +139,9 @@ public enum ConfigLoader {
 
         /// `dev-cert --out DIR`.
         static let devCertOut = FlagSpec(name: "out", takesValue: true, valueName: "DIR")
+
+        /// `qa-links --base URL`.
+        static let qaLinksBase = FlagSpec(name: "base", takesValue: true, valueName: "URL")
     }
 
     /// One `--name value` as written; `value` is `"true"` for a bare boolean flag.
@@ -213,7 +232,10 @@ enum Subcommand: String, CaseIterable, Sendable {
     case serve
     case checkConfig = "check-config"
     case devCert = "dev-cert"
+    case qaLinks = "qa-links"
 
     /// `dev-cert --out` when not given.
     static let defaultDevCertDirectory = "certs"
+    /// `qa-links --base` when not given: the `--dev` server's address.
+    static let defaultQALinksBase = "https://localhost:8443"
 }

@@ -27,9 +27,15 @@ public enum UsageText {
             lines = ["Usage: oauth-landing dev-cert [--out DIR]", ""]
             lines += paragraph("Writes a self-signed certificate and key for local development.")
             lines += ["", "Options:"] + devCertOptions()
+        case .qaLinks?:
+            lines = ["Usage: oauth-landing qa-links [--base URL]", ""]
+            lines += paragraph(
+                "Prints the URL of every QA scenario on a server started with --qa (or --dev), one"
+                    + " 'label<TAB>url' line each, each with a fresh test item id.")
+            lines += ["", "Options:"] + qaLinksOptions()
         case nil:
             lines = overview() + [""] + optionsSection(options) + [""] + ["Options of dev-cert:"]
-            lines += devCertOptions() + [""] + sourcesSection()
+            lines += devCertOptions() + [""] + ["Options of qa-links:"] + qaLinksOptions() + [""] + sourcesSection()
         }
         lines += [""] + exitStatusSection()
         return lines.joined(separator: "\n") + "\n"
@@ -40,6 +46,7 @@ public enum UsageText {
             ("oauth-landing [serve] [OPTION...]", "Run the server (the default subcommand)."),
             ("oauth-landing check-config [OPTION...]", "Check the configuration; print the effective settings."),
             ("oauth-landing dev-cert [--out DIR]", "Write a self-signed certificate for development."),
+            ("oauth-landing qa-links [--base URL]", "Print the QA scenario URLs (label<TAB>url)."),
             ("oauth-landing help [SUBCOMMAND]", "Show this text, or one subcommand's (also --help, -h)."),
             ("oauth-landing --version", "Print the version."),
         ]
@@ -79,6 +86,12 @@ public enum UsageText {
             + ConfigText.wrap(
                 "Directory that receives the certificate and its key."
                     + " Default: \(Subcommand.defaultDevCertDirectory).", width: width, indent: 6)
+    }
+
+    private static func qaLinksOptions() -> [String] {
+        ["  --base URL"]
+            + ConfigText.wrap(
+                "The server's external https base URL. Default: \(Subcommand.defaultQALinksBase).", width: width, indent: 6)
     }
 
     private static func sourcesSection() -> [String] {
