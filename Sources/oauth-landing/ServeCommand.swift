@@ -76,7 +76,9 @@ struct ServeCommand {
         } catch {
             fail("store \(config.store): \(error)", code: 1)
         }
-        let storeWorker = StoreWorker(store: store)
+        let metricsRegistry = MetricsRegistry()
+        let storeWrites = MetricHistogram(upperBounds: MetricHistogram.storeWriteBuckets)
+        let storeWorker = StoreWorker(store: store, observeWrite: { storeWrites.observe($0) })
         storeWorker.startPurging(every: 3600, retention: config.retention, clock: SystemRandom.nowMillis) { line in
             logger.info("purge", ["result": line])
         }
@@ -93,20 +95,34 @@ struct ServeCommand {
             openerOrigins: config.openerOrigins, androidPackage: config.androidPackage, sessionTTL: config.sessionTTL,
             returnURLPolicy: returnPolicy, apiKeys: config.apiKeys)
         settings.corsOrigins = config.corsOrigins
+        settings.qa = config.qa
         let waiters = RecordWaiters()
+        let flowMetrics = LandingFlowMetrics()
         let waiterTimer = WaiterTimer(waiters: waiters, now: SystemRandom.nowMillis)
         let landing = LandingService(
             settings: settings, store: storeWorker,
             environment: LandingEnvironment(now: SystemRandom.nowMillis, randomBytes: SystemRandom.bytes),
-            templates: { templateStore.templates }, waiters: waiters)
+            templates: { templateStore.templates }, waiters: waiters, metrics: flowMetrics)
 
         let readiness = ServerReadiness()
         var router = Router<RouteHandler>()
         CoreRoutes.install(into: &router) { readiness.isReady }
         landing.install(into: &router)
+        WebhookService.install(into: &router, service: landing, secret: config.webhookSecret)
+        // /metrics has no authentication: on the HTTPS listener unless --metrics-listen moves it to
+        // its own plain listener (meant for 127.0.0.1 or a private network).
+        var metricsApplication: Application?
+        if config.metricsListen != nil {
+            metricsApplication = MetricsRoutes.application(registry: metricsRegistry, offload: MetricsEndpoint.offload)
+        } else {
+            MetricsRoutes.install(into: &router, registry: metricsRegistry, offload: MetricsEndpoint.offload)
+        }
         let application = Application(router: router)
         let redirect = config.httpListen != nil ? HTTPSRedirect.application(publicURL: config.publicURL ?? "") : nil
-        let server = Server(config: config, application: application, redirectApplication: redirect, tlsStore: tlsStore, logger: logger)
+        let server = Server(
+            config: config, application: application, redirectApplication: redirect, metricsApplication: metricsApplication,
+            tlsStore: tlsStore, logger: logger)
+        registerMetrics(in: metricsRegistry, server: server, flow: flowMetrics, waiters: waiters, storeWrites: storeWrites)
         do {
             try server.start()
         } catch {
@@ -118,6 +134,7 @@ struct ServeCommand {
             "certificate_sha256": tlsStore.context.leafFingerprint, "open_files_limit": "\(fileLimit)",
         ]
         if let http = server.httpAddress { metadata["http_listen"] = http.description }
+        if let metrics = server.metricsAddress { metadata["metrics_listen"] = metrics.description }
         if let url = config.publicURL { metadata["public_url"] = url }
         logger.info("listening", metadata)
 
@@ -151,6 +168,26 @@ struct ServeCommand {
                 continue
             }
         }
+    }
+
+    /// What `/metrics` exports, in this order: requests, connections and handshakes; callbacks and
+    /// webhooks; long-polls waiting; store commit latency; the process basics.
+    private func registerMetrics(
+        in registry: MetricsRegistry, server: Server, flow: LandingFlowMetrics, waiters: RecordWaiters, storeWrites: MetricHistogram
+    ) {
+        registry.register { server.metricFamilies() }
+        registry.register { flow.families() }
+        registry.register {
+            [.single("landing_longpolls_waiting", help: "Long-poll requests waiting for a change.", kind: .gauge, value: Double(waiters.count))]
+        }
+        registry.register {
+            [
+                MetricFamily(
+                    name: "landing_store_write_seconds", help: "Time to commit one batch of callbacks to the store.",
+                    kind: .histogram, samples: storeWrites.snapshot().samples())
+            ]
+        }
+        registry.register(MetricsEndpoint.processFamilies)
     }
 
     /// Raises the soft descriptor limit to the hard limit (10,000+ connections need it).

@@ -15,6 +15,8 @@ final class LandingHarness: @unchecked Sendable {
     let counter = Cell<UInt8>(0)
     let service: LandingService
     static let apiKey = "test-key-0123456789abcdef"
+    /// When set, `application` also has `POST /webhooks/pluggy` checking this secret.
+    let webhookSecret: String?
 
     static let templates: TemplateSet = {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -33,8 +35,9 @@ final class LandingHarness: @unchecked Sendable {
 
     init(
         returnURL: String? = "https://app.example.com/done", androidPackage: String? = "com.example.app",
-        openerOrigins: [String] = ["https://app.example.com"], corsOrigins: [String] = []
+        openerOrigins: [String] = ["https://app.example.com"], corsOrigins: [String] = [], webhookSecret: String? = nil
     ) {
+        self.webhookSecret = webhookSecret
         let policy = try! ReturnURLPolicy(allowedPrefixes: ["https://app.example.com/"])
         var settings = LandingSettings(
             publicURL: "https://landing.example.com", returnURL: returnURL, openerOrigins: openerOrigins, androidPackage: androidPackage,
@@ -53,6 +56,7 @@ final class LandingHarness: @unchecked Sendable {
     var application: Application {
         var router = Router<RouteHandler>()
         service.install(into: &router)
+        WebhookService.install(into: &router, service: service, secret: webhookSecret)
         return Application(router: router)
     }
 

@@ -19,11 +19,16 @@ public struct LandingPage: Sendable {
         self.settings = settings
     }
 
-    /// Chooses the audience from the request headers (QA overrides come later through `device`/`language`).
+    /// Chooses the audience from the request headers.
     public static func audience(for headers: HTTPHeaders, languages: [String]) -> Audience {
         Audience(
             device: DeviceClass.detect(headers: headers), inAppBrowser: DeviceClass.isInAppBrowser(headers: headers),
             language: LanguageNegotiation.choose(acceptLanguage: headers["Accept-Language"], supported: languages))
+    }
+
+    /// The audience from the headers, then the QA overrides (`QAOverrides.none` changes nothing).
+    public static func audience(for headers: HTTPHeaders, languages: [String], qa: QAOverrides) -> Audience {
+        qa.apply(to: audience(for: headers, languages: languages))
     }
 
     /// The headers of every landing response, errors included (RFC 9700 §4.16, §4.2; domain notes).

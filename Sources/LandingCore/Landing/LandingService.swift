@@ -10,14 +10,18 @@ public struct LandingService: Sendable {
     public let templates: @Sendable () -> TemplateSet
     /// Long-poll waiters; every write through this service notifies it.
     public let waiters: RecordWaiters
+    /// Counts callback outcomes (here) and webhook events (the webhook handler); a no-op by default.
+    public let metrics: any LandingMetricsSink
     let page: LandingPage
 
     public init(
         settings: LandingSettings, store: LandingStoreAccess, environment: LandingEnvironment,
-        templates: @escaping @Sendable () -> TemplateSet, waiters: RecordWaiters = RecordWaiters()
+        templates: @escaping @Sendable () -> TemplateSet, waiters: RecordWaiters = RecordWaiters(),
+        metrics: any LandingMetricsSink = NoLandingMetrics()
     ) {
         self.settings = settings
         self.waiters = waiters
+        self.metrics = metrics
         self.store = store
         self.environment = environment
         self.templates = templates
@@ -35,6 +39,7 @@ public struct LandingService: Sendable {
             }
         }
         SessionAPI(service: self).install(into: &router)
+        if settings.qa { QAService(service: self).install(into: &router) }
     }
 
     // MARK: - Callback
@@ -42,14 +47,19 @@ public struct LandingService: Sendable {
     /// Handles one callback request. GET/HEAD read the query, POST the form body.
     public func callback(_ request: HTTPRequest, sessionId rawSessionId: String?) -> HandlerResult {
         let set = templates()
-        let audience = LandingPage.audience(for: request.headers, languages: Self.orderedLanguages(set))
+        // QA mode only (--qa): qa_device/qa_lang choose the audience; they and qa=1 mark a test record.
+        let qa = settings.qa ? QAOverrides.read(request, languages: Self.orderedLanguages(set)) : .none
+        let audience = LandingPage.audience(for: request.headers, languages: Self.orderedLanguages(set), qa: qa)
         let wantsJSON = request.method == .post && (request.headers["Accept"] ?? "").contains("application/json")
         let nonce = Base64URL.encode(environment.randomBytes(16))
         let postPath = request.path
         let page = self.page
         let headOnly = request.method == .head
-        @Sendable func render(_ outcome: LandingOutcome, returnURL: String?) -> HTTPResponse {
-            wantsJSON
+        let metrics = self.metrics
+        /// Renders the page for `outcome` and counts it in `landing_callbacks_total`.
+        @Sendable func render(_ outcome: LandingOutcome, returnURL: String?, isTest: Bool = false, preview: Bool = false) -> HTTPResponse {
+            metrics.callback(outcome: preview ? .preview : CallbackMetricOutcome(outcome), isTest: isTest || qa.isTest)
+            return wantsJSON
                 ? page.json(outcome: outcome, audience: audience, sessionReturnURL: returnURL, nonce: nonce, templates: set)
                 : page.html(outcome: outcome, audience: audience, sessionReturnURL: returnURL, postPath: postPath, nonce: nonce, templates: set, headOnly: headOnly)
         }
@@ -87,7 +97,7 @@ public struct LandingService: Sendable {
         }
 
         let parameters: CallbackParameters
-        switch CallbackParameters.parse(pairs) {
+        switch CallbackParameters.parse(settings.qa ? QAOverrides.removing(from: pairs) : pairs) {
         case .success(let p): parameters = p
         case .failure(let error): return .response(render(.invalid(explanation: error.explanation), returnURL: nil))
         }
@@ -99,12 +109,12 @@ public struct LandingService: Sendable {
         if headOnly || DeviceClass.isLinkPreviewBot(headers: request.headers) {
             let preview: LandingOutcome = parameters.error.map { .failed(itemId: parameters.itemId, sessionId: sessionId, error: $0) }
                 ?? .completed(itemId: parameters.itemId, sessionId: sessionId)
-            return .response(render(preview, returnURL: nil))
+            return .response(render(preview, returnURL: nil, preview: true))
         }
 
         let event = CallbackEvent(
             itemId: parameters.itemId, sessionId: sessionId, error: parameters.error, rawParameters: parameters.rawParameters,
-            droppedParameters: parameters.droppedParameters, receivedAt: environment.now())
+            droppedParameters: parameters.droppedParameters, receivedAt: environment.now(), isTest: qa.isTest)
         let store = self.store
         let waiters = self.waiters
         return .deferred { complete in
@@ -117,11 +127,11 @@ public struct LandingService: Sendable {
                 }
                 switch result {
                 case .success(.recorded(let record, _)):
-                    complete { render(LandingOutcome.from(record: record), returnURL: record.returnURL) }
+                    complete { render(LandingOutcome.from(record: record), returnURL: record.returnURL, isTest: record.isTest) }
                 case .success(.unknownSession):
-                    complete { render(.expired, returnURL: nil) }
+                    complete { render(.expired, returnURL: nil, isTest: event.isTest) }
                 case .failure:
-                    complete { render(.unavailable, returnURL: nil) }
+                    complete { render(.unavailable, returnURL: nil, isTest: event.isTest) }
                 }
             }
         }

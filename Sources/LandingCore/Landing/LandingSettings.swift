@@ -12,6 +12,8 @@ public struct LandingSettings: Sendable {
     public var apiKeys: [String]
     /// Exact origins allowed to call `/v1/` from a browser.
     public var corsOrigins: [String] = []
+    /// QA mode (`--qa`): the `/qa` pages and the `qa_device`/`qa_lang` callback overrides.
+    public var qa = false
 
     public init(
         publicURL: String, callbackPath: String = "/oauth/callback", returnURL: String? = nil, openerOrigins: [String] = [],
