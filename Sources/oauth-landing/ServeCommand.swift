@@ -38,10 +38,22 @@ struct ServeCommand {
                 fail("--api-keys-file: cannot read \(file): \(error.localizedDescription)")
             }
         }
+        // why: with --listen HOST:0 the port is known only once bound; bind now so a public URL
+        // derived in --dev names the real port.
+        var preboundHTTPS: ListeningSocket?
+        if config.listen.port == 0 {
+            do {
+                preboundHTTPS = try ListeningSocket(address: SocketAddress.resolve(host: config.listen.host, port: 0))
+            } catch {
+                fail("\(error)", code: 1)
+            }
+        }
         if config.publicURL == nil {
             if config.dev {
                 let host = config.listen.host == "0.0.0.0" || config.listen.host == "::" ? "localhost" : config.listen.host
-                config.publicURL = config.listen.port == 443 ? "https://\(host)" : "https://\(host):\(config.listen.port)"
+                let port = preboundHTTPS?.address.port ?? config.listen.port
+                let authority = host.contains(":") ? "[\(host)]" : host
+                config.publicURL = port == 443 ? "https://\(authority)" : "https://\(authority):\(port)"
             } else if config.httpListen != nil {
                 fail("--http-listen needs --public-url (the redirect target is never built from the Host header)")
             }
@@ -121,7 +133,7 @@ struct ServeCommand {
         let redirect = config.httpListen != nil ? HTTPSRedirect.application(publicURL: config.publicURL ?? "") : nil
         let server = Server(
             config: config, application: application, redirectApplication: redirect, metricsApplication: metricsApplication,
-            tlsStore: tlsStore, logger: logger)
+            tlsStore: tlsStore, logger: logger, httpsListener: preboundHTTPS)
         registerMetrics(in: metricsRegistry, server: server, flow: flowMetrics, waiters: waiters, storeWrites: storeWrites)
         do {
             try server.start()

@@ -91,6 +91,16 @@ import Testing
         #expect(try h.store.item(id: "item-6") == nil)
     }
 
+    /// HEAD previews what a GET would show (the stored outcome, an unknown session's expired page) and counts nothing.
+    @Test func callback_Head_PreviewsStoredOutcome() throws {
+        let h = LandingHarness()
+        _ = h.send(.get, "/oauth/callback?itemId=hp-1")
+        let head = h.send(.head, "/oauth/callback?itemId=hp-1&error=access_denied")
+        #expect(head.text.contains("data-status=\"completed\""))
+        #expect(try h.store.item(id: "hp-1")?.hits == 1)
+        #expect(h.send(.head, "/oauth/callback/AAAAAAAAAAAAAAAAAAAAAA?itemId=hp-2").status.code == 404)
+    }
+
     /// Link-preview bots get the page but change no state.
     @Test func callback_LinkPreviewBot_RecordsNothing() throws {
         let h = LandingHarness()

@@ -226,8 +226,6 @@ import Testing
         #expect(try LandingE2E.api(server, "POST", "/v1/sessions", json: "{}", key: ServerProcess.apiKey).status == 401)
         // The redirect URI should point at this server; with --listen 127.0.0.1:0 the port is the bound one.
         let redirectUri = try LandingE2E.json(created)["redirectUri"] as? String ?? ""
-        withKnownIssue("--dev builds --public-url from the configured port, so --listen HOST:0 gives https://HOST:0") {
-            #expect(redirectUri.hasPrefix("https://127.0.0.1:\(server.port)/oauth/callback/") || redirectUri.hasPrefix("https://localhost:\(server.port)/oauth/callback/"), "\(redirectUri)")
-        }
+        #expect(redirectUri.hasPrefix("https://127.0.0.1:\(server.port)/oauth/callback/") || redirectUri.hasPrefix("https://localhost:\(server.port)/oauth/callback/"), "\(redirectUri)")
     }
 }

@@ -301,18 +301,16 @@ import Testing
         #expect(try LandingE2E.item(server, id).status == 404, "a link-preview bot's POST recorded the callback")
     }
 
-    /// HEAD and bots on an unknown session should get the 404 expired page like GET (known bug: 200 completed).
+    /// HEAD and bots on an unknown session get the 404 expired page, like GET.
     @Test func endToEndLanding_RendersExpired_WhenHeadOrBotOnUnknownSession() throws {
         let server = try LandingE2E.shared()
         let path = "/oauth/callback/AAAAAAAAAAAAAAAAAAAAAA?itemId=\(LandingE2E.uniqueItemId("headexp"))"
         #expect(try LandingE2E.get(server, path).status == 404)
         let head = try LandingE2E.get(server, path, ["-I"])
         let bot = try LandingE2E.get(server, path, ["-A", "Slackbot-LinkExpanding 1.0"])
-        withKnownIssue("HEAD and link-preview bots skip the store, so an unknown session previews as completed (200)") {
-            #expect(head.status == 404, "\(head)")
-            #expect(bot.status == 404, "\(bot.status)")
-            #expect(LandingE2E.pageTitle(bot) == LandingE2E.text("title_expired"))
-        }
+        #expect(head.status == 404, "\(head)")
+        #expect(bot.status == 404, "\(bot.status)")
+        #expect(LandingE2E.pageTitle(bot) == LandingE2E.text("title_expired"))
     }
 
     // MARK: - Headers

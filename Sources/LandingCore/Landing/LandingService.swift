@@ -105,16 +105,32 @@ public struct LandingService: Sendable {
             return .response(render(.unidentified(error: parameters.error), returnURL: nil))
         }
 
-        // HEAD and link-preview bots see the page but never change state.
-        if headOnly || DeviceClass.isLinkPreviewBot(headers: request.headers) {
-            let preview: LandingOutcome = parameters.error.map { .failed(itemId: parameters.itemId, sessionId: sessionId, error: $0) }
-                ?? .completed(itemId: parameters.itemId, sessionId: sessionId)
-            return .response(render(preview, returnURL: nil, preview: true))
-        }
-
         let event = CallbackEvent(
             itemId: parameters.itemId, sessionId: sessionId, error: parameters.error, rawParameters: parameters.rawParameters,
             droppedParameters: parameters.droppedParameters, receivedAt: environment.now(), isTest: qa.isTest)
+
+        // HEAD and link-preview bots see the page a GET would show but never change state: the
+        // same rules run on the stored records read-only, and nothing is written.
+        if headOnly || DeviceClass.isLinkPreviewBot(headers: request.headers) {
+            let store = self.store
+            return .deferred { complete in
+                store.perform({ (store) throws(StoreError) -> CallbackRecordResult in
+                    let session = try sessionId.map { (id) throws(StoreError) in try store.session(id: id) } ?? nil
+                    let item = try event.itemId.map { (id) throws(StoreError) in try store.item(id: id) } ?? nil
+                    return CallbackRules.apply(event, session: session, item: item).result
+                }) { result in
+                    switch result {
+                    case .success(.recorded(let record, _)):
+                        complete { render(LandingOutcome.from(record: record), returnURL: record.returnURL, isTest: record.isTest, preview: true) }
+                    case .success(.unknownSession):
+                        complete { render(.expired, returnURL: nil, preview: true) }
+                    case .failure:
+                        complete { render(.unavailable, returnURL: nil, preview: true) }
+                    }
+                }
+            }
+        }
+
         let store = self.store
         let waiters = self.waiters
         return .deferred { complete in

@@ -22,6 +22,8 @@ public final class Server: @unchecked Sendable {
     let application: Application
     let redirectApplication: Application?
     let metricsApplication: Application?
+    /// A listener bound before the server was built (to learn an ephemeral port early).
+    private var preboundHTTPS: ListeningSocket?
 
     /// - Parameters:
     ///   - application: answers requests on the HTTPS listener (`config.listen`).
@@ -31,9 +33,11 @@ public final class Server: @unchecked Sendable {
     ///   - tlsStore: nil serves the main listener without TLS (tests only).
     public init(
         config: ServerConfig, application: Application, redirectApplication: Application? = nil,
-        metricsApplication: Application? = nil, tlsStore: TLSContextStore?, logger: Logger
+        metricsApplication: Application? = nil, tlsStore: TLSContextStore?, logger: Logger,
+        httpsListener: ListeningSocket? = nil
     ) {
         self.config = config
+        self.preboundHTTPS = httpsListener
         self.application = application
         self.redirectApplication = redirectApplication
         self.metricsApplication = metricsApplication
@@ -50,7 +54,13 @@ public final class Server: @unchecked Sendable {
     /// Binds the listeners and starts the loop threads. Throws if an address cannot be bound.
     public func start() throws(SystemError) {
         let threadCount = config.threads > 0 ? config.threads : max(1, ProcessInfo.processInfo.activeProcessorCount)
-        let httpsListener = try ListeningSocket(address: SocketAddress.resolve(host: config.listen.host, port: config.listen.port))
+        let httpsListener: ListeningSocket
+        if let prebound = preboundHTTPS {
+            httpsListener = prebound
+            preboundHTTPS = nil
+        } else {
+            httpsListener = try ListeningSocket(address: SocketAddress.resolve(host: config.listen.host, port: config.listen.port))
+        }
         listeners.append(httpsListener)
         httpsAddress = httpsListener.address
         var httpListener: ListeningSocket?
