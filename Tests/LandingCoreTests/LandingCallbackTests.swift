@@ -72,6 +72,8 @@ import Testing
         let r = h.send(.get, "/oauth/callback?" + query)
         #expect(r.status.code == 400)
         #expect(r.text.contains("data-status=\"invalid\""))
+        #expect(r.text.contains("What was wrong:"))
+        #expect(!r.text.contains("Message from your bank:"))
     }
 
     /// Neither an item id nor a session: a friendly 400 that still offers the return link.

@@ -120,7 +120,7 @@ import Testing
         #expect(!body.contains("<script>alert"), "raw description in the page")
         #expect(!body.contains("<img src=x"), "raw description in the page")
         #expect(LandingE2E.elementText("detail-text", in: response) == "&lt;script&gt;alert(1)&lt;/script&gt;??&lt;img src=x onerror=alert(2)&gt;")
-        #expect(body.contains("<p id=\"detail\" class=\"detail\"><span>"), "the detail paragraph is hidden")
+        #expect(body.contains("<p id=\"detail\" class=\"detail\"><span id=\"detail-label\">"), "the detail paragraph is hidden")
         let error = try LandingE2E.pageData(response)["error"] as? [String: Any]
         #expect(error?["description"] as? String == "<script>alert(1)</script>??<img src=x onerror=alert(2)>")
         #expect(LandingE2E.elementNonces(in: body).tags == 3, "a <script> or <style> element was injected")

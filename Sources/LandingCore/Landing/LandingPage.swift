@@ -61,6 +61,12 @@ public struct LandingPage: Sendable {
         return "intent://\(rest)#Intent;scheme=\(scheme);package=\(package);S.browser_fallback_url=\(Self.percentEncode(url));end"
     }
 
+    /// The label above the detail: the bank's message, or (for a malformed callback) what was wrong.
+    static func detailLabel(for outcome: LandingOutcome, catalog: [String: String]) -> String {
+        if case .invalid = outcome { return catalog["detail_label_request"] ?? "detail_label_request" }
+        return catalog["detail_label"] ?? "detail_label"
+    }
+
     /// Localized title, message and detail for an outcome.
     public static func texts(for outcome: LandingOutcome, catalog: [String: String]) -> (title: String, message: String, detail: String?) {
         func t(_ key: String) -> String { catalog[key] ?? key }
@@ -120,6 +126,7 @@ public struct LandingPage: Sendable {
             "title": .string(texts.title),
             "message": .string(texts.message),
             "detail": texts.detail.map { .string($0) } ?? .null,
+            "detailLabel": .string(Self.detailLabel(for: outcome, catalog: catalog)),
             "device": .string(audience.device.rawValue),
             "isMobile": .bool(audience.device.isMobile),
             "isDesktop": .bool(!audience.device.isMobile),
@@ -156,6 +163,7 @@ public struct LandingPage: Sendable {
             "title": .string(texts.title),
             "message": .string(texts.message),
             "detail": texts.detail.map { .string($0) } ?? .null,
+            "detailLabel": .string(Self.detailLabel(for: outcome, catalog: catalog)),
             "returnHref": returnHref(sessionReturnURL: sessionReturnURL, device: audience.device).map { .string($0) } ?? .null,
         ])
         return HTTPResponse(
