@@ -47,21 +47,28 @@ import Testing
         #expect(response.header("ETag") == etag)
     }
 
+    /// How many waiters the many-waiters test opens: 1,000, or `LANDING_LONGPOLL_WAITERS` (e.g.
+    /// 10000 by hand; the suite keeps 1,000 for CI's time budget).
+    static let waiterCount = ProcessInfo.processInfo.environment["LANDING_LONGPOLL_WAITERS"].flatMap(Int.init) ?? 1000
+
     /// 1,000 concurrent waiters on one instance are each woken by their own callback.
     @Test func endToEndLongPoll_ThousandWaitersWoken() throws {
+        let count = Self.waiterCount
+        _ = try EndToEndScaleTests.raiseDescriptorLimit()
         let server = try ServerProcess()
+        let started = Date()
         let prefix = LandingE2E.uniqueItemId("many")
         let scratch = TLSEngine.Scratch.allocate()
         defer { scratch.deallocate() }
         var clients: [RawTLSClient] = []
         defer { for c in clients { c.releaseEngine(); c.close() } }
-        for i in 0..<1000 {
+        for i in 0..<count {
             let client = try RawTLSClient(port: server.port, scratch: scratch)
             try client.send(Request.get("/v1/items/\(prefix)-\(i)", [Self.auth, "Prefer: wait=60"]))
             clients.append(client)
         }
         // The items do not exist yet: each waiter waits for its record to be created.
-        let body = (0..<1000).map { "itemId=\(prefix)-\($0)" }
+        let body = (0..<count).map { "itemId=\(prefix)-\($0)" }
         for (i, form) in body.enumerated() where i % 100 == 0 {
             _ = try Curl.fetch(server.baseURL + "/oauth/callback?" + form, [])
         }
@@ -76,7 +83,8 @@ import Testing
         for client in clients {
             if let response = try? client.readResponse(timeout: 20), response.status == 200 { woken += 1 }
         }
-        #expect(woken == 1000)
+        print("EndToEndLongPollTests: \(woken) of \(count) waiters woken in \(Int(Date().timeIntervalSince(started))) s")
+        #expect(woken == count)
     }
 
     /// On SIGTERM a waiting request is answered at once with the current state, and the server exits 0.
