@@ -20,7 +20,7 @@ do {
         environment: ProcessInfo.processInfo.environment,
         readFile: { path in Array(try Data(contentsOf: URL(fileURLWithPath: path))) })
 } catch {
-    fail("\(error)\nRun 'oauth-landing --help' for usage.")
+    fail("\(error)\n\n" + UsageText.text(for: nil))
 }
 
 switch command {
