@@ -1,3 +1,5 @@
+import Foundation
+
 /// `--api-keys-file`: one API key per line; blank lines and `#` comments ignored; each key must
 /// pass the same rule as `--api-key`. Errors name the line, never the key.
 public enum APIKeysFile {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The kind of browser a landing page is rendered for. The page still corrects iPadOS (which sends a
 /// desktop Mac User-Agent) in JavaScript.
 public enum DeviceClass: String, Sendable, Equatable, CaseIterable {
@@ -43,15 +45,4 @@ public enum DeviceClass: String, Sendable, Equatable, CaseIterable {
         "discordbot", "linkedinbot", "skypeuripreview", "googlebot", "bingbot", "applebot", "embedly", "pinterest",
         "redditbot", "mattermost", "microsoftpreview", "iframely", "crawler", "spider",
     ]
-}
-
-extension String {
-    func trimmingCharacters(in set: Whitespace) -> String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
-        return String(s)
-    }
-
-    enum Whitespace { case whitespaces }
 }

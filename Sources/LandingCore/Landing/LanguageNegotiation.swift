@@ -1,3 +1,5 @@
+import Foundation
+
 /// Picks the page language from `Accept-Language` (RFC 9110 §12.5.4), honouring q-values.
 public enum LanguageNegotiation {
     /// Returns one of `supported` (e.g. `["en", "pt-BR"]`); the first is the default.
