@@ -96,6 +96,15 @@ struct SessionAPI: Sendable {
         json(status, ["error": code, "message": message])
     }
 
+    /// A JSON response from bytes already encoded.
+    static func json(_ status: HTTPStatus, bytes: [UInt8]) -> HTTPResponse {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Cache-Control", value: "no-store")
+        headers.add(name: "X-Content-Type-Options", value: "nosniff")
+        return HTTPResponse(status: status, headers: headers, body: bytes)
+    }
+
     static func json(_ status: HTTPStatus, _ object: [String: Any]) -> HTTPResponse {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/json")
@@ -225,18 +234,6 @@ struct SessionAPI: Sendable {
         }
     }
 
-    /// A strong ETag over the status document (FNV-1a 64 of its canonical JSON).
-    static func etag(of object: [String: Any]) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in data {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100_0000_01b3
-        }
-        let hex = String(hash, radix: 16)
-        return "\"" + String(repeating: "0", count: 16 - hex.count) + hex + "\""
-    }
-
     /// Reads a record, honouring `If-None-Match` (304) and long-poll (`Prefer: wait=N`): while the
     /// record still matches the client's ETag, the request waits (holding no thread) until a write
     /// to it, the deadline (304) or shutdown (the current state).
@@ -262,8 +259,8 @@ struct SessionAPI: Sendable {
                     case .success(let r):
                         record = r
                     }
-                    let object = record.map { Self.statusObject($0, now: now) }
-                    let tag = object.map(Self.etag(of:))
+                    let document = record.map { StatusDocument.encode($0, now: now) }
+                    let tag = document.map(StatusDocument.etag(of:))
                     let unchanged = Self.ifNoneMatchMatches(ifNoneMatch, etag: tag)
                     // Wait while the client already has this state (or the record does not exist yet).
                     if !final, wait != nil, now < deadline, unchanged || record == nil {
@@ -280,8 +277,8 @@ struct SessionAPI: Sendable {
                         return
                     }
                     var response: HTTPResponse
-                    if let object, let tag {
-                        response = unchanged && !fullBody ? HTTPResponse(status: .notModified) : Self.json(.ok, object)
+                    if let document, let tag {
+                        response = unchanged && !fullBody ? HTTPResponse(status: .notModified) : Self.json(.ok, bytes: document)
                         response.headers.replaceOrAdd(name: "ETag", value: tag)
                         response.headers.replaceOrAdd(name: "Cache-Control", value: "no-store")
                     } else {
