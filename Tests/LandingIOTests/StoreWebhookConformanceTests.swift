@@ -4,33 +4,6 @@ import Testing
 
 @testable import LandingIO
 
-/// A fresh store of one kind for the webhook rules. (`StoreUnderTest` forwards only the calls that
-/// predate webhooks, so these tests hold the real store directly.) An SQLite store's database lives
-/// in its own temporary directory, removed once the store is closed.
-private final class WebhookStoreUnderTest: @unchecked Sendable {  // why: `base` changes only in deinit.
-    private var base: (any LandingStore)?
-    private let directory: StoreTestDirectory?
-
-    init(_ kind: StoreKind) throws {
-        switch kind {
-        case .memory:
-            base = MemoryStore()
-            directory = nil
-        case .sqlite:
-            let directory = try StoreTestDirectory()
-            base = try SQLiteStore(path: directory.file("landing.db"))
-            self.directory = directory
-        }
-    }
-
-    deinit {
-        base = nil  // why: close the database before its directory goes.
-        directory?.remove()
-    }
-
-    var store: any LandingStore { base! }
-}
-
 // MARK: - Fixtures
 
 private let accessDenied = LandingError(code: "access_denied", description: "The user denied access")
@@ -62,7 +35,7 @@ struct StoreWebhookConformanceTests {
     /// `item/updated` and `item/login_succeeded` for an unseen item create it completed and confirmed.
     @Test(arguments: StoreKind.allCases)
     func webhook_ConfirmsCompletion_WhenItemUpdated(kind: StoreKind) throws {
-        let store = try WebhookStoreUnderTest(kind).store
+        let store = try StoreUnderTest(kind)
         let expected = webhookItem(status: .completed, confirmed: true, at: 1_000)
         #expect(try store.applyWebhook(webhook("item/updated", id: "ev-1", at: 1_000)) == .applied(expected, sessionRecord: nil))
         #expect(try store.item(id: "it-1") == expected)
@@ -73,7 +46,7 @@ struct StoreWebhookConformanceTests {
     /// `item/error` creates a failed, confirmed item with the error; without an error object the code is ITEM_ERROR.
     @Test(arguments: StoreKind.allCases)
     func webhook_FailsItemWithError_WhenItemError(kind: StoreKind) throws {
-        let store = try WebhookStoreUnderTest(kind).store
+        let store = try StoreUnderTest(kind)
         let expected = webhookItem(status: .failed, confirmed: true, at: 1_000, error: notGranted)
         #expect(try store.applyWebhook(webhook("item/error", id: "ev-1", at: 1_000, error: notGranted)) == .applied(expected, sessionRecord: nil))
         #expect(try store.item(id: "it-1") == expected)
@@ -84,7 +57,7 @@ struct StoreWebhookConformanceTests {
     /// The waiting events create an unseen item as pending and unconfirmed.
     @Test(arguments: StoreKind.allCases)
     func webhook_CreatesPendingItem_WhenWaitingForUser(kind: StoreKind) throws {
-        let store = try WebhookStoreUnderTest(kind).store
+        let store = try StoreUnderTest(kind)
         for (index, event) in ["item/waiting_user_input", "item/waiting_user_action"].enumerated() {
             let id = "it-\(index)"
             let expected = webhookItem(id, status: .pending, confirmed: false, at: 1_000)
@@ -96,7 +69,7 @@ struct StoreWebhookConformanceTests {
     /// `item/deleted` expires the item (confirmed), and no later webhook changes it.
     @Test(arguments: StoreKind.allCases)
     func webhook_ExpiresItemForGood_WhenItemDeleted(kind: StoreKind) throws {
-        let store = try WebhookStoreUnderTest(kind).store
+        let store = try StoreUnderTest(kind)
         _ = try store.applyWebhook(webhook("item/updated", id: "ev-1", at: 1_000))
         var expected = webhookItem(status: .expired, confirmed: true, at: 1_000)
         expected.completedAt = 1_000
@@ -110,7 +83,7 @@ struct StoreWebhookConformanceTests {
     /// Unmapped events are ignored: no record, and the event id is not remembered (a mapped event may reuse it).
     @Test(arguments: StoreKind.allCases)
     func webhook_ChangesNothing_WhenEventNotMapped(kind: StoreKind) throws {
-        let store = try WebhookStoreUnderTest(kind).store
+        let store = try StoreUnderTest(kind)
         for event in ["item/created", "transactions/created", "connector/status_updated", "ITEM/UPDATED", ""] {
             #expect(try store.applyWebhook(webhook(event, id: "ev-1", at: 1_000)) == .ignored, "\(event)")
         }
@@ -123,7 +96,7 @@ struct StoreWebhookConformanceTests {
     /// A replayed event id is a duplicate carrying the current record, and changes nothing even if its content differs.
     @Test(arguments: StoreKind.allCases)
     func webhook_IsIdempotent_WhenEventIdReplays(kind: StoreKind) throws {
-        let store = try WebhookStoreUnderTest(kind).store
+        let store = try StoreUnderTest(kind)
         let expected = webhookItem(status: .completed, confirmed: true, at: 1_000)
         _ = try store.applyWebhook(webhook("item/updated", id: "ev-1", at: 1_000))
         #expect(try store.applyWebhook(webhook("item/updated", id: "ev-1", at: 2_000)) == .duplicate(expected))
@@ -136,7 +109,7 @@ struct StoreWebhookConformanceTests {
     /// In one batch, results come in order and a repeated event id is applied once, then a duplicate.
     @Test(arguments: StoreKind.allCases)
     func webhook_AppliesBatchInOrder_WhenEventsArriveTogether(kind: StoreKind) throws {
-        let store = try WebhookStoreUnderTest(kind).store
+        let store = try StoreUnderTest(kind)
         let results = try store.applyWebhooks([
             webhook("item/waiting_user_action", id: "ev-1", at: 1_000),
             webhook("item/created", id: "ev-0", item: "it-2", at: 1_000),
@@ -162,7 +135,7 @@ struct StoreWebhookConformanceTests {
     /// A webhook confirms a callback's completion, keeping the callback's hits, parameters and completion time.
     @Test(arguments: StoreKind.allCases)
     func webhook_ConfirmsCallbackOutcome_WhenCallbackCameFirst(kind: StoreKind) throws {
-        let store = try WebhookStoreUnderTest(kind).store
+        let store = try StoreUnderTest(kind)
         guard case .recorded(var expected, _) = try store.recordCallback(callback("it-1", at: 1_000)) else {
             Issue.record("not recorded")
             return
@@ -179,7 +152,7 @@ struct StoreWebhookConformanceTests {
     /// A confirmed outcome replaces the browser's claim and an earlier confirmed outcome: the latest webhook wins.
     @Test(arguments: StoreKind.allCases)
     func webhook_ReplacesOutcome_WhenLaterOutcomeIsConfirmed(kind: StoreKind) throws {
-        let store = try WebhookStoreUnderTest(kind).store
+        let store = try StoreUnderTest(kind)
         _ = try store.recordCallback(callback("it-1", at: 1_000, error: accessDenied))
         _ = try store.applyWebhook(webhook("item/updated", id: "ev-1", at: 2_000))
         var item = try #require(try store.item(id: "it-1"))
@@ -192,7 +165,7 @@ struct StoreWebhookConformanceTests {
     /// A late waiting event never undoes an outcome, confirmed or not, and leaves updatedAt alone.
     @Test(arguments: StoreKind.allCases)
     func webhook_KeepsOutcome_WhenWaitingEventArrivesLate(kind: StoreKind) throws {
-        let store = try WebhookStoreUnderTest(kind).store
+        let store = try StoreUnderTest(kind)
         guard case .recorded(let claimed, _) = try store.recordCallback(callback("it-1", at: 1_000)) else {
             Issue.record("not recorded")
             return
@@ -207,7 +180,7 @@ struct StoreWebhookConformanceTests {
     /// A pending item made by a webhook is completed by its first callback like any pending record.
     @Test(arguments: StoreKind.allCases)
     func webhook_LeavesItemOpenToCallback_WhenItemIsPending(kind: StoreKind) throws {
-        let store = try WebhookStoreUnderTest(kind).store
+        let store = try StoreUnderTest(kind)
         _ = try store.applyWebhook(webhook("item/waiting_user_action", id: "ev-1", at: 1_000))
         guard case .recorded(let item, let first) = try store.recordCallback(callback("it-1", at: 2_000)) else {
             Issue.record("not recorded")
@@ -222,7 +195,7 @@ struct StoreWebhookConformanceTests {
     /// The session the item arrived through mirrors the confirmed outcome, and comes back in the result.
     @Test(arguments: StoreKind.allCases)
     func webhook_UpdatesBoundSession_WhenItemArrivedThroughSession(kind: StoreKind) throws {
-        let store = try WebhookStoreUnderTest(kind).store
+        let store = try StoreUnderTest(kind)
         _ = try store.createSession(newSession("s-1"))
         _ = try store.recordCallback(callback("it-1", session: "s-1", at: 1_000))
         let result = try store.applyWebhook(webhook("item/error", id: "ev-1", at: 2_000, error: notGranted))
@@ -241,7 +214,7 @@ struct StoreWebhookConformanceTests {
     /// A deleted session is not recreated by a webhook for its item; the item still changes.
     @Test(arguments: StoreKind.allCases)
     func webhook_LeavesSessionAlone_WhenSessionIsGone(kind: StoreKind) throws {
-        let store = try WebhookStoreUnderTest(kind).store
+        let store = try StoreUnderTest(kind)
         _ = try store.createSession(newSession("s-1"))
         _ = try store.recordCallback(callback("it-1", session: "s-1", at: 1_000))
         #expect(try store.deleteSession(id: "s-1"))
@@ -256,7 +229,7 @@ struct StoreWebhookConformanceTests {
     /// When the webhook comes first, the session's first callback takes the item's confirmed outcome.
     @Test(arguments: StoreKind.allCases)
     func callback_AdoptsConfirmedOutcome_WhenWebhookCameFirst(kind: StoreKind) throws {
-        let store = try WebhookStoreUnderTest(kind).store
+        let store = try StoreUnderTest(kind)
         _ = try store.createSession(newSession("s-1"))
         _ = try store.applyWebhook(webhook("item/error", id: "ev-1", at: 1_000, error: notGranted))
         let result = try store.recordCallback(callback("it-1", session: "s-1", at: 2_000))
@@ -282,7 +255,7 @@ struct StoreWebhookConformanceTests {
     /// Purge forgets event ids received before the cutoff (a replay then applies again), keeps later ones, and counts only records.
     @Test(arguments: StoreKind.allCases)
     func webhook_ForgetsOldEventIds_WhenPurged(kind: StoreKind) throws {
-        let store = try WebhookStoreUnderTest(kind).store
+        let store = try StoreUnderTest(kind)
         _ = try store.applyWebhook(webhook("item/updated", id: "ev-old", item: "it-old", at: 1_000))
         _ = try store.applyWebhook(webhook("item/updated", id: "ev-new", item: "it-new", at: 3_000))
         #expect(try store.purge(updatedBefore: 2_000) == 1)
@@ -302,10 +275,9 @@ struct StoreWebhookConformanceTests {
     /// A scripted mix of callbacks, sessions and webhooks gives identical results on both stores.
     @Test
     func webhook_GivesSameResults_OnBothStores() throws {
-        let holders = try StoreKind.allCases.map { try WebhookStoreUnderTest($0) }
+        let stores = try StoreKind.allCases.map { try StoreUnderTest($0) }
         var transcripts: [[String]] = []
-        for holder in holders {
-            let store = holder.store
+        for store in stores {
             var lines: [String] = []
             _ = try store.createSession(newSession("s-a"))
             _ = try store.createSession(newSession("s-b"))
