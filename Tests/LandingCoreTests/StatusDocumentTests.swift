@@ -18,7 +18,7 @@ import Testing
         let now: Int64 = 1_800_000_010_000
         let bytes = StatusDocument.encode(record, now: now)
         let parsed = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? NSDictionary)
-        let expected = SessionAPI.statusObject(record, now: now) as NSDictionary
+        let expected = Self.foundationStatusObject(record, now: now) as NSDictionary
         #expect(parsed == expected)
         let keys = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]).keys.sorted()
         #expect(String(decoding: bytes, as: UTF8.self).hasPrefix("{\"callbacks\":"))
@@ -33,5 +33,29 @@ import Testing
         record.hits += 1
         #expect(a != StatusDocument.etag(of: StatusDocument.encode(record, now: 0)))
         #expect(a.hasPrefix("\"") && a.hasSuffix("\"") && a.count == 18)
+    }
+
+    /// The status document built with Foundation: the oracle the hand-written encoding is checked against.
+    static func foundationStatusObject(_ record: LandingRecord, now: Int64) -> [String: Any] {
+        var error: Any = NSNull()
+        if let e = record.error {
+            error = ["code": e.code, "description": e.description.map { $0 as Any } ?? NSNull()]
+        }
+        return [
+            "itemId": record.itemId.map { $0 as Any } ?? NSNull(),
+            "sessionId": record.sessionId.map { $0 as Any } ?? NSNull(),
+            "status": record.effectiveStatus(now: now).rawValue,
+            "confirmed": record.confirmed,
+            "error": error,
+            "callbacks": record.hits,
+            "test": record.isTest,
+            "createdAt": Self.iso(record.createdAt),
+            "updatedAt": Self.iso(record.updatedAt),
+            "expiresAt": record.expiresAt.map { Self.iso($0) as Any } ?? NSNull(),
+        ]
+    }
+
+    static func iso(_ millis: Int64) -> String {
+        Timestamp.rfc3339(seconds: Int(millis / 1000), fractionalDigits: false)
     }
 }

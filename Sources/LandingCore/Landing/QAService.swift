@@ -122,7 +122,11 @@ struct QAService: Sendable {
                 switch result {
                 // why: no API key here, so only test records are shown; a real user's status stays behind /v1/.
                 case .success(let record?) where record.isTest:
-                    complete { SessionAPI.json(.ok, SessionAPI.statusObject(record, now: now).merging(["found": true]) { $1 }) }
+                    // The API's status document with `"found":true` in front.
+                    var body = Array("{\"found\":true,".utf8)
+                    body += StatusDocument.encode(record, now: now).dropFirst()
+                    let document = body
+                    complete { SessionAPI.json(.ok, bytes: document) }
                 case .success:
                     complete { SessionAPI.json(.ok, ["found": false]) }
                 case .failure:
@@ -152,7 +156,7 @@ struct QAService: Sendable {
                             "id": id,
                             "redirectUri": settings.publicURL + settings.callbackPath + "/" + id,
                             "statusUrl": settings.publicURL + Self.statusPath + "?sessionId=" + id,
-                            "expiresAt": SessionAPI.rfc3339(record.expiresAt ?? session.expiresAt),
+                            "expiresAt": StatusDocument.rfc3339(record.expiresAt ?? session.expiresAt),
                             "test": true,
                         ])
                     }

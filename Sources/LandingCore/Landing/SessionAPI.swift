@@ -171,7 +171,7 @@ struct SessionAPI: Sendable {
                             "id": id,
                             "redirectUri": settings.publicURL + settings.callbackPath + "/" + id,
                             "statusUrl": settings.publicURL + "/v1/sessions/" + id,
-                            "expiresAt": Self.rfc3339(record.expiresAt ?? session.expiresAt),
+                            "expiresAt": StatusDocument.rfc3339(record.expiresAt ?? session.expiresAt),
                         ])
                     }
                 case .failure:
@@ -293,30 +293,6 @@ struct SessionAPI: Sendable {
         }
     }
 
-    /// The status document of a record.
-    static func statusObject(_ record: LandingRecord, now: Int64) -> [String: Any] {
-        var error: Any = NSNull()
-        if let e = record.error {
-            error = ["code": e.code, "description": e.description.map { $0 as Any } ?? NSNull()]
-        }
-        return [
-            "itemId": record.itemId.map { $0 as Any } ?? NSNull(),
-            "sessionId": record.sessionId.map { $0 as Any } ?? NSNull(),
-            "status": record.effectiveStatus(now: now).rawValue,
-            "confirmed": record.confirmed,
-            "error": error,
-            "callbacks": record.hits,
-            "test": record.isTest,
-            "createdAt": rfc3339(record.createdAt),
-            "updatedAt": rfc3339(record.updatedAt),
-            "expiresAt": record.expiresAt.map { rfc3339($0) as Any } ?? NSNull(),
-        ]
-    }
-
-    static func rfc3339(_ millis: Int64) -> String {
-        let seconds = Int(millis / 1000)
-        return Timestamp.rfc3339(seconds: seconds, nanoseconds: Int(millis % 1000) * 1_000_000, fractionalDigits: false)
-    }
 
     /// `A-Z a-z 0-9 . _ -`: the item id alphabet.
     static func isItemIDByte(_ b: UInt8) -> Bool {
