@@ -40,6 +40,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "load-common.h"
+
 enum phase { IDLE_SLOT, CONNECTING, HANDSHAKE, WRITING, READING, HELD };
 
 struct conn {
@@ -67,12 +69,6 @@ static size_t latency_count, latency_cap;
 
 static const char request_close[] = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
 static const char request_keepalive[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void on_signal(int sig) {
     (void)sig;
@@ -130,21 +126,15 @@ static int start(struct conn *c) {
     c->header_end = -1;
     c->content_length = -1;
     c->start = now();
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
+    int fd;
+    int rc = load_connect(&target, epfd, c, &fd);
+    if (rc == -1) {
         errors++;
         err_connect++;
         return -1;
     }
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     c->fd = fd;
-    if (connect(fd, (struct sockaddr *)&target, sizeof target) != 0 && errno != EINPROGRESS) {
-        fail(c, &err_connect);
-        return -1;
-    }
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = c};
-    if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    if (rc != 0) {
         fail(c, &err_connect);
         return -1;
     }
@@ -292,33 +282,10 @@ int main(int argc, char **argv) {
         else usage();
     }
     if (port <= 0 || port > 65535 || concurrency <= 0 || duration <= 0 || hold < 0) usage();
-    memset(&target, 0, sizeof target);
-    target.sin_family = AF_INET;
-    target.sin_port = htons((uint16_t)port);
-    if (inet_pton(AF_INET, host, &target.sin_addr) != 1) {
-        fprintf(stderr, "handshake-load: --host must be a numeric IPv4 address\n");
-        return 2;
-    }
-    signal(SIGPIPE, SIG_IGN);
-    signal(SIGTERM, on_signal);
-    signal(SIGINT, on_signal);
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
+    if (load_setup("handshake-load", host, port, &target, on_signal) != 0) return 2;
 
-    ctx = SSL_CTX_new(TLS_client_method());
-    if (!ctx) {
-        ERR_print_errors_fp(stderr);
-        return 1;
-    }
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
-    /* why: full handshakes only. No tickets, no client-side session cache, no SSL_set_session. */
-    SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_IGNORE_UNEXPECTED_EOF);
-    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-    static const unsigned char alpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
-    SSL_CTX_set_alpn_protos(ctx, alpn, sizeof alpn);
+    ctx = load_client_ctx();
+    if (!ctx) return 1;
 
     epfd = epoll_create1(EPOLL_CLOEXEC);
     if (epfd < 0) {

@@ -55,6 +55,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "load-common.h"
+
 enum state { FREE, CONNECTING, HANDSHAKE, BUSY, READY, DEAD };
 enum role { WAITER, CALLER, PREPARER };
 /* What a waiter's request in flight is. */
@@ -85,12 +87,6 @@ static const char *api_key = "";
 static int wait_seconds = 60;
 
 static long errors, err_connect, err_handshake, err_io, closed_by_server, bad_response;
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void on_stop(int sig) {
     (void)sig;
@@ -138,22 +134,16 @@ static void fail(struct conn *c, long *kind) {
 static int start(struct conn *c) {
     c->fd = -1;
     c->ssl = NULL;
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
+    int fd;
+    int rc = load_connect(&target, epfd, c, &fd);
+    if (rc == -1) {
         errors++;
         err_connect++;
         c->state = DEAD;
         return -1;
     }
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     c->fd = fd;
-    if (connect(fd, (struct sockaddr *)&target, sizeof target) != 0 && errno != EINPROGRESS) {
-        fail(c, &err_connect);
-        return -1;
-    }
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = c};
-    if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    if (rc != 0) {
         fail(c, &err_connect);
         return -1;
     }
@@ -559,33 +549,10 @@ int main(int argc, char **argv) {
         usage();
     if (mode_prepare && (prep_count <= 0 || !out_path)) usage();
     if (concurrency <= 0) concurrency = mode_prepare ? 16 : 64;
-    memset(&target, 0, sizeof target);
-    target.sin_family = AF_INET;
-    target.sin_port = htons((uint16_t)port);
-    if (inet_pton(AF_INET, host, &target.sin_addr) != 1) {
-        fprintf(stderr, "longpoll-load: --host must be a numeric IPv4 address\n");
-        return 2;
-    }
-    signal(SIGPIPE, SIG_IGN);
-    signal(SIGTERM, on_stop);
-    signal(SIGINT, on_stop);
+    if (load_setup("longpoll-load", host, port, &target, on_stop) != 0) return 2;
     signal(SIGUSR1, on_go);
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
-    ctx = SSL_CTX_new(TLS_client_method());
-    if (!ctx) {
-        ERR_print_errors_fp(stderr);
-        return 1;
-    }
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
-    /* Full handshakes, like handshake-load: no tickets, no client session cache. */
-    SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_IGNORE_UNEXPECTED_EOF);
-    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-    static const unsigned char alpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
-    SSL_CTX_set_alpn_protos(ctx, alpn, sizeof alpn);
+    ctx = load_client_ctx();
+    if (!ctx) return 1;
     epfd = epoll_create1(EPOLL_CLOEXEC);
     if (epfd < 0) die("epoll_create1");
     double t0 = now();
