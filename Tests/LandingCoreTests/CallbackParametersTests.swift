@@ -244,6 +244,18 @@ private func rawNames(_ parameters: CallbackParameters) -> [String] {
         #expect(Set(secrets) == CallbackParameters.secretParameterNames)
     }
 
+    /// Names holding a credential word anywhere (any case) are never kept nor counted as dropped.
+    @Test(arguments: [
+        "connectToken", "apiKey", "x_client_secret", "user_password", "pkce_verifier", "client_assertion",
+        "API-KEY", "credentials", "passwd",
+    ])
+    func callbackParameters_NeverKeepsSecretLookingNames_WhenFragmentMatches(name: String) throws {
+        let result = try parsed("\(name)=SECRETVALUE&keep=1")
+        #expect(rawNames(result) == ["keep"])
+        #expect(result.droppedParameters == 0)
+        #expect(!String(describing: result).contains("SECRETVALUE"))
+    }
+
     /// Secret names are matched ignoring case for exclusion, but only exact `code`/`state` count
     /// as present.
     @Test func callbackParameters_ExcludesSecretsIgnoringCase_WhenNameCased() throws {
@@ -267,37 +279,73 @@ private func rawNames(_ parameters: CallbackParameters) -> [String] {
         #expect(result.error == LandingError(code: "a?b", description: "<b>?"))
     }
 
-    /// At most 50 parameters are kept; the rest are counted as dropped; secrets count for neither.
-    @Test func callbackParameters_DropsBeyondFifty_WhenManyParameters() throws {
+    /// At most 10 parameters are kept; the rest are counted as dropped; secrets count for neither.
+    @Test func callbackParameters_DropsBeyondTen_WhenManyParameters() throws {
         let query = (0..<60).map { "p\($0)=v" }.joined(separator: "&") + "&code=c"
         let result = try parsed(query)
-        #expect(result.rawParameters.count == 50)
-        #expect(result.rawParameters.last?.name == "p49")
-        #expect(result.droppedParameters == 10)
+        #expect(result.rawParameters.count == 10)
+        #expect(result.rawParameters.last?.name == "p9")
+        #expect(result.droppedParameters == 50)
     }
 
-    /// A parameter whose name + value exceed 2048 UTF-8 bytes is dropped and counted; 2048 is kept.
-    @Test func callbackParameters_DropsOversizedParameter_WhenOver2048Bytes() throws {
-        let fits = String(repeating: "v", count: 2047)
-        let over = String(repeating: "%C3%A9", count: 1024)  // 2048 bytes of value + 1 of name
+    /// A value over 1024 UTF-8 bytes is left out whole (never cut) and counted; 1024 is kept.
+    @Test func callbackParameters_DropsOversizedValue_WhenOver1024Bytes() throws {
+        let fits = String(repeating: "v", count: 1024)
+        let over = String(repeating: "%C3%A9", count: 513)  // 1026 bytes
         let result = try parsed("a=\(fits)&b=\(over)&c=1")
         #expect(rawNames(result) == ["a", "c"])
+        #expect(result.rawParameters[0].value == fits)
         #expect(result.droppedParameters == 1)
+    }
+
+    /// A name over 64 UTF-8 bytes is left out and counted; 64 is kept.
+    @Test func callbackParameters_DropsOversizedName_WhenOver64Bytes() throws {
+        let fits = String(repeating: "n", count: 64)
+        let over = String(repeating: "n", count: 65)
+        let result = try parsed("\(fits)=1&\(over)=2")
+        #expect(rawNames(result) == [fits])
+        #expect(result.droppedParameters == 1)
+    }
+
+    /// All kept names and values together stay within 4096 bytes; a later small parameter may still fit.
+    @Test func callbackParameters_BoundsTotalBytes_At4096() throws {
+        let big = String(repeating: "v", count: 1023)  // 1 + 1023 = 1024 bytes per pair
+        let query = (0..<5).map { "\($0)=\(big)" }.joined(separator: "&") + "&z=1"
+        let result = try parsed(query)
+        #expect(rawNames(result) == ["0", "1", "2", "3"])
+        #expect(result.droppedParameters == 2)
+        let kept = result.rawParameters.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count }
+        #expect(kept == 4096)
+    }
+
+    /// Whatever a client sends, what is kept never exceeds 10 parameters and 4096 bytes.
+    @Test(arguments: [1, 9, 10, 11, 100, 999])
+    func callbackParameters_KeepsAtMostTenAndFourKiB_ForAnyFlood(count: Int) throws {
+        let value = String(repeating: "x", count: 900)
+        let query = (0..<count).map { "p\($0)=\(value)" }.joined(separator: "&")
+        let result = try parsed(query)
+        let bytes = result.rawParameters.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count }
+        #expect(result.rawParameters.count <= 10)
+        #expect(bytes <= 4096)
+        #expect(result.rawParameters.count + result.droppedParameters == count)
     }
 
     /// Custom limits bound the kept parameters.
     @Test func callbackParameters_HonoursCustomLimits_WhenGiven() throws {
-        let limits = CallbackParameters.Limits(maxRawParameters: 2, maxRawParameterBytes: 3)
-        let result = try parsed("a=1&bb=22&c=3&d=4", limits: limits)
-        #expect(rawNames(result) == ["a", "c"])
-        #expect(result.droppedParameters == 2)
+        let limits = CallbackParameters.Limits(maxRawParameters: 2, maxRawNameBytes: 1, maxRawValueBytes: 1)
+        let result = try parsed("a=1&bb=2&c=33&d=4&e=5", limits: limits)
+        #expect(rawNames(result) == ["a", "d"])
+        #expect(result.droppedParameters == 3)
     }
 
-    /// The default limits are 1000 decoded pairs, 50 kept parameters, 2048 bytes each.
+    /// The default limits are 1000 decoded pairs, 10 kept parameters, names of 64 and values of
+    /// 1024 bytes, 4096 bytes in all.
     @Test func callbackParameters_DefaultLimits_AreDocumentedValues() {
         #expect(CallbackParameters.Limits.default.maxParameters == 1000)
-        #expect(CallbackParameters.Limits.default.maxRawParameters == 50)
-        #expect(CallbackParameters.Limits.default.maxRawParameterBytes == 2048)
+        #expect(CallbackParameters.Limits.default.maxRawParameters == 10)
+        #expect(CallbackParameters.Limits.default.maxRawNameBytes == 64)
+        #expect(CallbackParameters.Limits.default.maxRawValueBytes == 1024)
+        #expect(CallbackParameters.Limits.default.maxRawTotalBytes == 4096)
     }
 
     // MARK: RFC 9700 §4.11: no return link from the request

@@ -57,6 +57,9 @@ import Testing
         ("allowed-return-url", "https://app.example/done"), ("return-url", "https://app.example/done?a=b"),
         ("opener-origin", "http://localhost:3000"), ("android-package", "com.example.app"),
         ("templates", "/srv/tpl"), ("callback-path", "/oauth/cb"),
+        ("max-connections", "0"), ("max-connections-per-address", "3"), ("max-handshakes-per-second", "10"),
+        ("max-callbacks-per-address-per-minute", "3"), ("max-waiters", "7"), ("max-waiters-per-key", "0"),
+        ("handler-timeout", "60.5"), ("linger-timeout", "0"), ("linger-max-bytes", "65536"),
     ])
     func commandLine_TreatsEqualsFormLikeSpacedForm_ForEachFlag(name: String, value: String) throws {
         let spaced = try serveConfig(["--" + name, value])

@@ -47,6 +47,15 @@ import Testing
             webhook-secret = (none)
             metrics-listen = (none)
             qa = false
+            max-connections = 50000
+            max-connections-per-address = 512
+            max-handshakes-per-second = 2000
+            max-callbacks-per-address-per-minute = 300
+            max-waiters = 20000
+            max-waiters-per-key = 10000
+            handler-timeout = 90
+            linger-timeout = 5
+            linger-max-bytes = 1048576
 
             """
         #expect(ServerConfig().effectiveDescription == expected)

@@ -148,3 +148,142 @@ import Testing
         #expect(!r.text.contains("href=\"//evil"))
     }
 }
+
+/// A landing application over `LandingHarness`'s store, clock and templates, with its own
+/// callback limiter and metrics, sending from a chosen client address.
+private struct LimitedLanding {
+    let harness = LandingHarness()
+    let metrics = LandingFlowMetrics()
+    let application: Application
+
+    init(limit: Int) {
+        let base = harness.service
+        let service = LandingService(
+            settings: base.settings, store: base.store, environment: base.environment, templates: base.templates,
+            waiters: base.waiters, metrics: metrics, callbackLimiter: CallbackRateLimiter(limit: limit))
+        var router = Router<RouteHandler>()
+        CoreRoutes.install(into: &router) { true }
+        service.install(into: &router)
+        application = Application(router: router)
+    }
+
+    func send(
+        _ method: HTTPMethod = .get, _ target: String, from address: String = "198.51.100.7",
+        headers: [(String, String)] = [], body: String = ""
+    ) -> HTTPResponse {
+        let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        let request = HTTPRequest(
+            method: method, target: target, path: String(parts[0]), query: parts.count > 1 ? String(parts[1]) : nil,
+            version: .http1_1, headers: HTTPHeaders([("Host", "landing.example.com")] + headers), body: Array(body.utf8))
+        switch application.handle(request, context: RequestContext(requestID: "t", remoteAddress: address, isSecure: true)) {
+        case .response(let response):
+            return response
+        case .deferred(let work):
+            let box = LandingHarness.Cell<HTTPResponse?>(nil)
+            work { build in box.value.withLock { $0 = build() } }
+            return box.value.withLock { $0 }!
+        }
+    }
+
+    func rateLimitedCount() -> Double? {
+        metrics.families()[0].samples.first {
+            $0.labels == [MetricLabel("outcome", "rate_limited"), MetricLabel("test", "false")]
+        }?.value
+    }
+}
+
+@Suite struct LandingCallbackRateLimitTests {
+    /// Beyond the limit a callback gets 429 with Retry-After and a readable page, and the store is not touched.
+    @Test func callback_Refuses429WithRetryAfter_WhenOverLimit() throws {
+        let landing = LimitedLanding(limit: 3)
+        for n in 0..<3 { #expect(landing.send(.get, "/oauth/callback?itemId=ok-\(n)").status.code == 200) }
+        let r = landing.send(
+            .get, "/oauth/callback?itemId=echoprobe77&code=SECRETCODE&state=SECRETSTATE&x=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+            headers: [("User-Agent", UA.desktop)])
+        #expect(r.status.code == 429)
+        #expect(r.status.reasonPhrase == "Too Many Requests")
+        #expect(r.headers["Retry-After"] == "60")
+        #expect(r.headers["Content-Type"] == "text/html; charset=utf-8")
+        #expect(r.headers["Cache-Control"] == "no-store")
+        #expect(r.headers["Content-Security-Policy"]?.contains("default-src 'none'") == true)
+        #expect(r.text.contains("<title>Too many attempts</title>"))
+        #expect(r.text.contains("data-status=\"rate_limited\""))
+        for echoed in ["SECRET", "<script>alert", "echoprobe77"] { #expect(!r.text.contains(echoed), "\(echoed)") }
+        #expect(try landing.harness.store.item(id: "echoprobe77") == nil)
+        #expect(try landing.harness.store.item(id: "ok-2") != nil)
+        #expect(landing.rateLimitedCount() == 1)
+    }
+
+    /// Retry-After counts down to the end of the address's window; after it, callbacks pass again.
+    @Test func callback_AllowsAgain_AfterRetryAfter() throws {
+        let landing = LimitedLanding(limit: 1)
+        #expect(landing.send(.get, "/oauth/callback?itemId=a").status.code == 200)
+        landing.harness.advance(seconds: 20)
+        #expect(landing.send(.get, "/oauth/callback?itemId=b").headers["Retry-After"] == "40")
+        landing.harness.advance(seconds: 40)
+        #expect(landing.send(.get, "/oauth/callback?itemId=b").status.code == 200)
+        #expect(try landing.harness.store.item(id: "b") != nil)
+    }
+
+    /// Another client address has its own budget.
+    @Test func callback_KeepsBudgetPerAddress() {
+        let landing = LimitedLanding(limit: 1)
+        #expect(landing.send(.get, "/oauth/callback?itemId=a", from: "192.0.2.1").status.code == 200)
+        #expect(landing.send(.get, "/oauth/callback?itemId=a", from: "192.0.2.1").status.code == 429)
+        #expect(landing.send(.get, "/oauth/callback?itemId=a", from: "192.0.2.2").status.code == 200)
+    }
+
+    /// GET, HEAD, link-preview bots, POST (form_post and the relay's JSON fetch), the session path
+    /// and the empty relay page all count as callbacks.
+    @Test func callback_CountsEveryCallbackShape() {
+        let landing = LimitedLanding(limit: 6)
+        let form = [("Content-Type", "application/x-www-form-urlencoded")]
+        #expect(landing.send(.get, "/oauth/callback?itemId=a").status.code == 200)
+        #expect(landing.send(.head, "/oauth/callback?itemId=a").status.code == 200)
+        #expect(landing.send(.get, "/oauth/callback?itemId=a", headers: [("User-Agent", UA.slackbot)]).status.code == 200)
+        #expect(landing.send(.post, "/oauth/callback", headers: form, body: "itemId=b").status.code == 200)
+        #expect(landing.send(.get, "/oauth/callback").status.code == 200)
+        #expect(landing.send(.get, "/oauth/callback/AAAAAAAAAAAAAAAAAAAAAA?itemId=c").status.code == 404)
+        #expect(landing.send(.head, "/oauth/callback?itemId=a").status.code == 429)
+        #expect(landing.send(.get, "/oauth/callback?itemId=a", headers: [("User-Agent", UA.slackbot)]).status.code == 429)
+        #expect(landing.send(.get, "/oauth/callback/AAAAAAAAAAAAAAAAAAAAAA?itemId=c").status.code == 429)
+        let json = landing.send(.post, "/oauth/callback", headers: form + [("Accept", "application/json")], body: "itemId=b")
+        #expect(json.status.code == 429)
+        #expect(json.headers["Retry-After"] != nil)
+        #expect(json.json["status"] as? String == "rate_limited")
+        #expect(json.json["title"] as? String == "Too many attempts")
+        #expect(landing.rateLimitedCount() == 4)
+    }
+
+    /// The status API and the health check never count against, nor are refused by, the callback limit.
+    @Test func callback_LimitIgnoresAPIAndHealth() {
+        let landing = LimitedLanding(limit: 1)
+        let auth = [("Authorization", "Bearer \(LandingHarness.apiKey)")]
+        for _ in 0..<5 {
+            #expect(landing.send(.get, "/v1/items/nothing", headers: auth).status.code == 404)
+            #expect(landing.send(.get, "/healthz").status.code == 200)
+        }
+        #expect(landing.send(.get, "/oauth/callback?itemId=a").status.code == 200)
+        #expect(landing.send(.get, "/oauth/callback?itemId=a").status.code == 429)
+        #expect(landing.send(.get, "/v1/items/a", headers: auth).status.code == 200)
+        #expect(landing.send(.get, "/healthz").status.code == 200)
+    }
+
+    /// The 429 page is localized like the other pages, and HEAD gets its headers without a body.
+    @Test func callback_Localizes429Page_AndHonoursHead() {
+        let landing = LimitedLanding(limit: 1)
+        _ = landing.send(.get, "/oauth/callback?itemId=a")
+        let pt = landing.send(.get, "/oauth/callback?itemId=a", headers: [("Accept-Language", "pt-BR")])
+        #expect(pt.status.code == 429)
+        #expect(pt.text.contains("<title>Muitas tentativas</title>"))
+        let head = landing.send(.head, "/oauth/callback?itemId=a")
+        #expect(head.status.code == 429)
+        #expect(head.headers["Retry-After"] != nil)
+    }
+
+    /// A limit of 0 means no limit.
+    @Test func callback_NeverRefuses_WhenLimitIsZero() {
+        let landing = LimitedLanding(limit: 0)
+        for n in 0..<50 { #expect(landing.send(.get, "/oauth/callback?itemId=n\(n)").status.code == 200) }
+    }
+}

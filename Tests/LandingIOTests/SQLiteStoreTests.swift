@@ -93,6 +93,47 @@ struct SQLiteStoreTests {
         #expect(details.contains { $0.contains("items_updated_at") }, "purge does not use the index: \(details)")
     }
 
+    /// A purge step finds its rows through the updated_at / received_at indices, not a table scan.
+    @Test
+    func sqliteStore_PurgeBatchUsesIndices() throws {
+        let directory = try StoreTestDirectory()
+        defer { directory.remove() }
+        let path = directory.file("landing.db")
+        _ = try SQLiteStore(path: path)
+        let connection = try rawConnection(path)
+        for (sql, index) in [
+            (SQLiteTable.items.purgeBatch, "items_updated_at"), (SQLiteTable.sessions.purgeBatch, "sessions_updated_at"),
+            (WebhookSQL.purgeBatch, "webhook_events_received_at"),
+        ] {
+            let plan = try connection.prepare("EXPLAIN QUERY PLAN " + sql)
+            var details: [String] = []
+            while try plan.step() { details.append(plan.string(at: 3) ?? "") }
+            #expect(details.contains { $0.contains(index) }, "\(sql): \(details)")
+        }
+    }
+
+    /// 1,234 expired records go in steps of at most 500, each its own committed transaction.
+    @Test
+    func sqliteStore_PurgesLargeBacklog_InShortTransactions() throws {
+        let directory = try StoreTestDirectory()
+        defer { directory.remove() }
+        let path = directory.file("landing.db")
+        let store = try SQLiteStore(path: path)
+        _ = try store.recordCallbacks((0..<1_234).map { callback("old-\($0)", at: 1_000) })
+        _ = try store.recordCallback(callback("fresh", at: 9_000))
+        var steps: [PurgeBatch] = []
+        repeat {
+            steps.append(try store.purge(updatedBefore: 5_000, limit: 500))
+            // Between steps another connection sees the deletions so far: each step committed.
+            let count = try rawConnection(path).prepare("SELECT count(*) FROM items")
+            _ = try count.step()
+            #expect(count.int64(at: 0) == Int64(1_235 - steps.reduce(0) { $0 + $1.records }))
+        } while !(steps.last?.isComplete ?? true) && steps.count < 10
+        #expect(steps.map(\.records) == [500, 500, 234])
+        #expect(steps.map(\.isComplete) == [false, false, true])
+        #expect(try store.item(id: "fresh") != nil)
+    }
+
     /// The database file is created with mode 0640 at most: never readable by other users.
     @Test
     func sqliteStore_CreatesPrivateFile_WhenMissing() throws {

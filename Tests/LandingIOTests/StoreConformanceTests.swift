@@ -64,6 +64,9 @@ final class StoreUnderTest: LandingStore, @unchecked Sendable {  // why: `base` 
     func item(id: String) throws(StoreError) -> LandingRecord? { try store.item(id: id) }
     func deleteSession(id: String) throws(StoreError) -> Bool { try store.deleteSession(id: id) }
     func purge(updatedBefore cutoff: Int64) throws(StoreError) -> Int { try store.purge(updatedBefore: cutoff) }
+    func purge(updatedBefore cutoff: Int64, limit: Int) throws(StoreError) -> PurgeBatch {
+        try store.purge(updatedBefore: cutoff, limit: limit)
+    }
 }
 
 // MARK: - Fixtures
@@ -338,6 +341,34 @@ struct StoreConformanceTests {
         #expect(try store.session(id: "used") != nil)
         #expect(try store.purge(updatedBefore: 3_000) == 0)
         #expect(try store.purge(updatedBefore: 10_000) == 3)
+    }
+
+    /// A batched purge deletes at most `limit` rows per step, records before webhook ids, the same
+    /// rows a whole purge would, and says when nothing is left.
+    @Test(arguments: StoreKind.allCases)
+    func store_PurgesInBatches_WhenLimitGiven(kind: StoreKind) throws {
+        let store = try StoreUnderTest(kind)
+        for n in 0..<7 { _ = try store.recordCallback(itemCallback("old-\(n)", at: 1_000)) }
+        _ = try store.createSession(newSession("stale", createdAt: 1_000, expiresAt: 2_000))
+        _ = try store.recordCallback(itemCallback("fresh", at: 9_000))
+        for n in 0..<2 {
+            _ = try store.applyWebhook(
+                WebhookEvent(event: "item/updated", eventId: "ev-\(n)", itemId: "wh-\(n)", receivedAt: 1_000))
+        }
+        // 8 old records, then 2 webhook ids (their items were written at 1_000 too: 2 more records).
+        var steps: [PurgeBatch] = []
+        repeat {
+            steps.append(try store.purge(updatedBefore: 5_000, limit: 3))
+        } while !(steps.last?.isComplete ?? true) && steps.count < 10
+        #expect(steps.allSatisfy { $0.rows <= 3 })
+        #expect(steps.reduce(0) { $0 + $1.records } == 10)
+        #expect(steps.reduce(0) { $0 + $1.rows } == 12)
+        #expect(steps.count == 5)
+        #expect(steps.last == PurgeBatch(records: 0, rows: 0, isComplete: true))
+        #expect(try store.item(id: "fresh") != nil)
+        #expect(try store.session(id: "stale") == nil)
+        #expect(try store.purge(updatedBefore: 5_000) == 0)
+        #expect(try store.purge(updatedBefore: 5_000, limit: 3) == PurgeBatch(records: 0, rows: 0, isComplete: true))
     }
 
     /// Raw parameters (order, duplicates, empty and unusual text) and the dropped count round-trip exactly.

@@ -33,6 +33,41 @@ private final class RecordingStore: LandingStore {
     func purge(updatedBefore cutoff: Int64) throws(StoreError) -> Int { try base.purge(updatedBefore: cutoff) }
 }
 
+/// Wraps a store and logs each purge step ("purge N") and each callback commit ("batch N"); runs
+/// `onFirstPurgeStep` (once) right after the first step, on the store thread.
+private final class PurgeRecordingStore: LandingStore {
+    let base: any LandingStore
+    private let entries = Mutex<[String]>([])
+    private let hook = Mutex<(@Sendable () -> Void)?>(nil)
+
+    init(_ base: any LandingStore) { self.base = base }
+
+    var log: [String] { entries.withLock { $0 } }
+    func note(_ line: String) { entries.withLock { $0.append(line) } }
+    func onFirstPurgeStep(_ body: @escaping @Sendable () -> Void) { hook.withLock { $0 = body } }
+
+    func purge(updatedBefore cutoff: Int64, limit: Int) throws(StoreError) -> PurgeBatch {
+        let batch = try base.purge(updatedBefore: cutoff, limit: limit)
+        note("purge \(batch.records)")
+        hook.withLock { body in
+            body?()
+            body = nil
+        }
+        return batch
+    }
+    func recordCallbacks(_ events: [CallbackEvent]) throws(StoreError) -> [CallbackRecordResult] {
+        note("batch \(events.count)")
+        return try base.recordCallbacks(events)
+    }
+    func recordCallback(_ event: CallbackEvent) throws(StoreError) -> CallbackRecordResult { try recordCallbacks([event])[0] }
+    func applyWebhook(_ event: WebhookEvent) throws(StoreError) -> WebhookResult { try base.applyWebhook(event) }
+    func createSession(_ session: NewSession) throws(StoreError) -> LandingRecord { try base.createSession(session) }
+    func session(id: String) throws(StoreError) -> LandingRecord? { try base.session(id: id) }
+    func item(id: String) throws(StoreError) -> LandingRecord? { try base.item(id: id) }
+    func deleteSession(id: String) throws(StoreError) -> Bool { try base.deleteSession(id: id) }
+    func purge(updatedBefore cutoff: Int64) throws(StoreError) -> Int { try base.purge(updatedBefore: cutoff) }
+}
+
 /// Values delivered from other threads, awaited with a condition variable and a timeout.
 private final class Tally<Value: Sendable>: @unchecked Sendable {  // why: all state behind `condition`.
     private let condition = NSCondition()
@@ -261,6 +296,38 @@ struct StoreWorkerTests {
         let count = logs.all.count
         #expect(logs.wait(for: count + 2) != nil, "the purge did not repeat")
         #expect(try store.item(id: "fresh") == nil)
+    }
+
+    /// A large purge runs in steps of `batchSize`, and a callback queued during it is committed
+    /// (and completed) between two steps, before the purge ends.
+    @Test(arguments: [StoreKind.memory, .sqlite])
+    func storeWorker_PurgesInSteps_LettingQueuedWritesRunBetween(kind: StoreKind) throws {
+        let base = try StoreUnderTest(kind)
+        _ = try base.recordCallbacks((0..<1_234).map { callback("old-\($0)", at: 1_000) })
+        let store = PurgeRecordingStore(base)
+        let worker = StoreWorker(store: store)
+        defer { worker.shutdown() }
+        let written = Tally<Bool>()
+        store.onFirstPurgeStep {
+            worker.recordCallback(callback("during", at: 50_000)) { result in
+                store.note("completed")
+                written.add(isCompleted(result))
+            }
+        }
+        let logs = Tally<String>()
+        worker.startPurging(every: 3_600, retention: 10, clock: { 60_000 }, batchSize: 100, log: { logs.add($0) })
+        let lines = try #require(logs.wait(for: 1))
+        #expect(lines[0].contains("removed 1234 records") && lines[0].contains("in 13 steps"), "\(lines[0])")
+        #expect(written.wait(for: 1) == [true])
+        let log = store.log
+        #expect(log.filter { $0.hasPrefix("purge") }.count == 13)
+        #expect(log.filter { $0.hasPrefix("purge") } == Array(repeating: "purge 100", count: 12) + ["purge 34"])
+        let commit = try #require(log.firstIndex(of: "batch 1"))
+        let completed = try #require(log.firstIndex(of: "completed"))
+        let lastStep = try #require(log.lastIndex { $0.hasPrefix("purge") })
+        #expect(commit > 0 && completed < lastStep, "the write waited for the whole purge: \(log)")
+        #expect(try base.item(id: "during") != nil)
+        #expect(try base.item(id: "old-0") == nil)
     }
 
     /// Callbacks from many threads through a real SQLite store all succeed and share commits (fewer commits than callbacks).

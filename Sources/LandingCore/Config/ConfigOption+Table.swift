@@ -17,6 +17,17 @@ extension ConfigOption {
     static let retentionRange = 60.0...315_360_000.0
     /// Accepted `--session-ttl`: one minute to one day.
     static let sessionTTLRange = 60.0...86_400.0
+    /// Accepted `--max-connections`, `--max-connections-per-address`, `--max-waiters`,
+    /// `--max-waiters-per-key` (0: no limit).
+    static let connectionCountRange = 0...10_000_000
+    /// Accepted `--max-handshakes-per-second` and `--max-callbacks-per-address-per-minute` (0: no limit).
+    static let rateRange = 0...1_000_000
+    /// Accepted `--handler-timeout`: more than the longest long-poll, at most one day.
+    static let handlerTimeoutRange = Double(SessionAPI.maxWait)...86_400.0
+    /// Accepted `--linger-timeout`: 0 (close at once) to ten minutes.
+    static let lingerTimeoutRange = 0.0...600.0
+    /// Accepted `--linger-max-bytes`: 0 (close at once) to 64 MiB.
+    static let lingerBytesRange = 0...67_108_864
 
     /// Every option of `serve` and `check-config`, in usage and `effectiveDescription` order.
     /// To add a setting: add its `ServerConfig` field, one entry here (`list` for a repeatable
@@ -236,6 +247,80 @@ extension ConfigOption {
             apply: { (config, text) throws(ConfigValueError) in
                 config.qa = try ConfigValueParser.boolean(text)
             }, read: { $0.qa ? "true" : "false" }),
+
+        // MARK: Abuse limits (far above a real deployment, far below one abusive client)
+        setting(
+            "max-connections", .integer, "N",
+            "Most connections open at once; more are refused. 0 to"
+                + " \(connectionCountRange.upperBound); 0 means no limit.",
+            apply: { (config, text) throws(ConfigValueError) in
+                config.maxConnections = try ConfigValueParser.integer(
+                    text, in: connectionCountRange, unit: "connections")
+            }, read: { String($0.maxConnections) }),
+        setting(
+            "max-connections-per-address", .integer, "N",
+            "Most connections open at once from one client address; 0 to \(connectionCountRange.upperBound),"
+                + " 0 means no limit. Behind a TCP load balancer without PROXY protocol every client shares"
+                + " the balancer's address: raise it or set 0 there.",
+            apply: { (config, text) throws(ConfigValueError) in
+                config.maxConnectionsPerAddress = try ConfigValueParser.integer(
+                    text, in: connectionCountRange, unit: "connections")
+            }, read: { String($0.maxConnectionsPerAddress) }),
+        setting(
+            "max-handshakes-per-second", .integer, "N",
+            "New TLS handshakes per second for the whole process (a burst of N at once); new connections"
+                + " beyond it are refused. 0 to \(rateRange.upperBound); 0 means no limit.",
+            apply: { (config, text) throws(ConfigValueError) in
+                config.maxHandshakesPerSecond = try ConfigValueParser.integer(
+                    text, in: rateRange, unit: "handshakes")
+            }, read: { String($0.maxHandshakesPerSecond) }),
+        setting(
+            "max-callbacks-per-address-per-minute", .integer, "N",
+            "Callbacks one client address may make per minute; more get 429 with Retry-After."
+                + " 0 to \(rateRange.upperBound); 0 means no limit.",
+            apply: { (config, text) throws(ConfigValueError) in
+                config.maxCallbacksPerAddressPerMinute = try ConfigValueParser.integer(
+                    text, in: rateRange, unit: "callbacks")
+            }, read: { String($0.maxCallbacksPerAddressPerMinute) }),
+        setting(
+            "max-waiters", .integer, "N",
+            "Most long-polls (Prefer: wait) waiting at once; more are refused."
+                + " 0 to \(connectionCountRange.upperBound); 0 means no limit.",
+            apply: { (config, text) throws(ConfigValueError) in
+                config.maxWaiters = try ConfigValueParser.integer(text, in: connectionCountRange, unit: "waiters")
+            }, read: { String($0.maxWaiters) }),
+        setting(
+            "max-waiters-per-key", .integer, "N",
+            "Most long-polls waiting at once for one API key. 0 to \(connectionCountRange.upperBound);"
+                + " 0 means no limit.",
+            apply: { (config, text) throws(ConfigValueError) in
+                config.maxWaitersPerKey = try ConfigValueParser.integer(
+                    text, in: connectionCountRange, unit: "waiters")
+            }, read: { String($0.maxWaitersPerKey) }),
+        setting(
+            "handler-timeout", .decimal, "SECONDS",
+            "Deadline of a handler that still owes its response (defence in depth: the request fails and"
+                + " the connection is closed); more than \(SessionAPI.maxWait), the longest long-poll, at most"
+                + " \(ConfigText.decimal(handlerTimeoutRange.upperBound)).",
+            apply: { (config, text) throws(ConfigValueError) in
+                config.handlerTimeout = try ConfigValueParser.seconds(
+                    text, above: handlerTimeoutRange, why: "the longest long-poll")
+            }, read: { ConfigText.decimal($0.handlerTimeout) }),
+        setting(
+            "linger-timeout", .decimal, "SECONDS",
+            "After an error response with request bytes still unread, time spent reading and discarding"
+                + " them before closing (so the client sees the response, not a reset); 0 to"
+                + " \(ConfigText.decimal(lingerTimeoutRange.upperBound)), 0 closes at once.",
+            apply: { (config, text) throws(ConfigValueError) in
+                config.lingerTimeout = try ConfigValueParser.seconds(text, in: lingerTimeoutRange)
+            }, read: { ConfigText.decimal($0.lingerTimeout) }),
+        setting(
+            "linger-max-bytes", .integer, "BYTES",
+            "Most bytes read and discarded while lingering; 0 to \(lingerBytesRange.upperBound),"
+                + " 0 closes at once.",
+            apply: { (config, text) throws(ConfigValueError) in
+                config.lingerMaxBytes = try ConfigValueParser.integer(text, in: lingerBytesRange, unit: "bytes")
+            }, read: { String($0.lingerMaxBytes) }),
     ]
 
     /// A table entry for a `ServerConfig` field.

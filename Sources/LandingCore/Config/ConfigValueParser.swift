@@ -99,6 +99,24 @@ enum ConfigValueParser {
         return value
     }
 
+    /// A duration in seconds like `seconds(_:in:)`, but more than `range.lowerBound` (excluded,
+    /// because `why` must finish first) and at most `range.upperBound`.
+    static func seconds(
+        _ text: String, above range: ClosedRange<Double>, why: String
+    ) throws(ConfigValueError) -> Double {
+        let bounds =
+            "more than \(ConfigText.decimal(range.lowerBound)) (\(why)) and at most \(ConfigText.decimal(range.upperBound))"
+        let expected = "expected seconds as a decimal number like 90 or 90.5, \(bounds)"
+        guard !text.isEmpty else { throw ConfigValueError(reason: "empty; \(expected)") }
+        guard text.utf8.count <= 32, isPlainDecimal(text), let value = Double(text) else {
+            throw ConfigValueError(reason: expected)
+        }
+        guard value > range.lowerBound, value <= range.upperBound else {
+            throw ConfigValueError(reason: "out of range; \(expected)")
+        }
+        return value
+    }
+
     /// `1`, `true`, `0`, `false` (any letter case).
     static func boolean(_ text: String) throws(ConfigValueError) -> Bool {
         switch text.lowercased() {

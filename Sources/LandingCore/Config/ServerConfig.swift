@@ -80,6 +80,34 @@ public struct ServerConfig: Sendable, Equatable {
     /// The QA page and QA-only overrides (`--qa`; on with `--dev`).
     public var qa = false
 
+    // MARK: Abuse limits
+    // Each default is far above what a real deployment reaches and far below what one abusive
+    // client can ask for. For the counts, 0 means no limit.
+
+    /// Open connections in total (`--max-connections`); 0: no limit.
+    public var maxConnections: Int = 50_000
+    /// Open connections from one client address (`--max-connections-per-address`); 0: no limit.
+    /// Behind a TCP load balancer without PROXY protocol every client shares its address.
+    public var maxConnectionsPerAddress: Int = 512
+    /// New TLS handshakes per second, whole process, burst of the same size
+    /// (`--max-handshakes-per-second`); 0: no limit.
+    public var maxHandshakesPerSecond: Int = 2_000
+    /// Callbacks one client address may make per minute (`--max-callbacks-per-address-per-minute`);
+    /// more get 429. 0: no limit.
+    public var maxCallbacksPerAddressPerMinute: Int = 300
+    /// Long-polls waiting at once, in total (`--max-waiters`); 0: no limit.
+    public var maxWaiters: Int = 20_000
+    /// Long-polls waiting at once for one API key (`--max-waiters-per-key`); 0: no limit.
+    public var maxWaitersPerKey: Int = 10_000
+    /// Seconds a handler that owes a response may take (`--handler-timeout`, defence in depth);
+    /// more than the longest long-poll (`SessionAPI.maxWait`, 60 s).
+    public var handlerTimeout: Double = 90
+    /// Seconds spent reading and discarding unread input after an error response before closing
+    /// (`--linger-timeout`); 0: close at once.
+    public var lingerTimeout: Double = 5
+    /// Most bytes read and discarded while lingering (`--linger-max-bytes`); 0: close at once.
+    public var lingerMaxBytes: Int = 1_048_576
+
     public init() {}
 }
 

@@ -30,28 +30,38 @@ public enum CallbackParameterError: Error, Sendable, Equatable {
 /// parsed and sanitized.
 ///
 /// What is kept: the item id, whether `code` and `state` were present (never their values), the
-/// OAuth error (sanitized), `error_uri` and `iss` (sanitized), and a bounded copy of the other
-/// parameters for forensics. Parameters that look like return links (`return_to`, `redirect_uri`,
+/// OAuth error (sanitized), `error_uri` and `iss` (sanitized), and a small bounded copy of the
+/// non-secret parameters for support (`Limits`: about 10 parameters and 4 KiB in all, with a count
+/// of what was left out). Parameters that look like return links (`return_to`, `redirect_uri`,
 /// `next`, `url`, …) are never interpreted: RFC 9700 §4.11, the return link never comes from the
 /// request.
 public struct CallbackParameters: Sendable, Equatable {
-    /// Bounds on what a callback may carry and on what is kept of it.
+    /// Bounds on what a callback may carry and on what is kept of it. What is kept is stored with
+    /// every record for its whole retention, so it is sized for support (the parameters a bank or
+    /// Pluggy actually sends: item id, error, scope, iss…), not for whatever a client can send.
+    /// A parameter that does not fit is left out whole (never cut, so a kept value is always the
+    /// value received) and counted in `droppedParameters`.
     public struct Limits: Sendable, Equatable {
         /// Name/value pairs the decoder accepts (`parse(encoded:)` only). Default 1000.
         public var maxParameters: Int
-        /// Parameters kept in `rawParameters`; the rest are counted in `droppedParameters`. Default 50.
+        /// Parameters kept in `rawParameters`. Default 10.
         public var maxRawParameters: Int
-        /// Bytes (UTF-8 of name + value) of one kept parameter; a longer one is counted in
-        /// `droppedParameters`. Default 2048.
-        public var maxRawParameterBytes: Int
+        /// UTF-8 bytes of a kept parameter's name. Default 64.
+        public var maxRawNameBytes: Int
+        /// UTF-8 bytes of a kept parameter's value. Default 1024.
+        public var maxRawValueBytes: Int
+        /// UTF-8 bytes of all kept names and values together. Default 4096.
+        public var maxRawTotalBytes: Int
 
         public init(
-            maxParameters: Int = FormDecoder.defaultMaxParameters, maxRawParameters: Int = 50,
-            maxRawParameterBytes: Int = 2048
+            maxParameters: Int = FormDecoder.defaultMaxParameters, maxRawParameters: Int = 10,
+            maxRawNameBytes: Int = 64, maxRawValueBytes: Int = 1024, maxRawTotalBytes: Int = 4096
         ) {
             self.maxParameters = maxParameters
             self.maxRawParameters = maxRawParameters
-            self.maxRawParameterBytes = maxRawParameterBytes
+            self.maxRawNameBytes = maxRawNameBytes
+            self.maxRawValueBytes = maxRawValueBytes
+            self.maxRawTotalBytes = maxRawTotalBytes
         }
 
         public static let `default` = Limits()
@@ -75,6 +85,13 @@ public struct CallbackParameters: Sendable, Equatable {
         "code", "state", "id_token", "access_token", "refresh_token", "token", "client_secret",
         "code_verifier", "password",
     ]
+    /// Parts of a name that make it secret wherever they appear, ignoring case (`connectToken`,
+    /// `apiKey`, `x_client_secret`): a credential under a name this list does not spell out is
+    /// still not kept.
+    public static let secretNameFragments: [String] = [
+        "token", "secret", "password", "passwd", "verifier", "assertion", "apikey", "api_key", "api-key",
+        "credential",
+    ]
 
     /// The Pluggy item id (`itemId` or `item_id`), validated.
     public var itemId: String?
@@ -91,7 +108,8 @@ public struct CallbackParameters: Sendable, Equatable {
     /// The non-secret parameters in order, values as received, bounded by `Limits`. They may hold
     /// anything: store them, never render them unescaped.
     public var rawParameters: [RawParameter]
-    /// Parameters beyond `Limits.maxRawParameters` or longer than `Limits.maxRawParameterBytes`.
+    /// Non-secret parameters left out of `rawParameters` by `Limits`; more than 0 marks a record
+    /// whose forensic copy is incomplete. (Secrets are never kept and never counted here.)
     public var droppedParameters: Int
 
     public init(
@@ -193,18 +211,23 @@ public struct CallbackParameters: Sendable, Equatable {
         !text.isEmpty && text.utf8.allSatisfy(isItemIDByte)
     }
 
-    /// The non-secret pairs, bounded: at most `maxRawParameters` kept, each at most
-    /// `maxRawParameterBytes` of name + value; the others are counted.
+    /// The non-secret pairs, in order, bounded by `limits`: a pair whose name or value is too long,
+    /// or that would take the total past `maxRawTotalBytes`, or that comes after `maxRawParameters`
+    /// were kept, is left out and counted. A later, smaller pair may still fit.
     private static func forensics(
         _ pairs: [(name: String, value: String)], limits: Limits
     ) -> ([RawParameter], Int) {
         var kept: [RawParameter] = []
         var dropped = 0
+        var total = 0
         for pair in pairs where !isSecret(pair.name) {
-            if kept.count < limits.maxRawParameters,
-                pair.name.utf8.count + pair.value.utf8.count <= limits.maxRawParameterBytes
+            let nameBytes = pair.name.utf8.count
+            let valueBytes = pair.value.utf8.count
+            if kept.count < limits.maxRawParameters, nameBytes <= limits.maxRawNameBytes,
+                valueBytes <= limits.maxRawValueBytes, total + nameBytes + valueBytes <= limits.maxRawTotalBytes
             {
                 kept.append(RawParameter(name: pair.name, value: pair.value))
+                total += nameBytes + valueBytes
             } else {
                 dropped += 1
             }
@@ -212,9 +235,11 @@ public struct CallbackParameters: Sendable, Equatable {
         return (kept, dropped)
     }
 
-    /// A secret name, ignoring case (`Code`, `STATE` are not OAuth's parameters, but whoever sent
-    /// them may still have meant a secret).
+    /// A secret name, ignoring case: one of `secretParameterNames` (`Code`, `STATE` are not
+    /// OAuth's parameters, but whoever sent them may still have meant a secret), or a name holding
+    /// one of `secretNameFragments`.
     static func isSecret(_ name: String) -> Bool {
-        secretParameterNames.contains(name.lowercased())
+        let lowered = name.lowercased()
+        return secretParameterNames.contains(lowered) || secretNameFragments.contains { lowered.contains($0) }
     }
 }

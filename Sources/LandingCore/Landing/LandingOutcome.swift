@@ -16,6 +16,13 @@ public enum LandingOutcome: Sendable, Equatable {
     case relay(sessionId: String?)
     /// The store failed; the user is asked to retry (503). Nothing is lost: nothing was acknowledged.
     case unavailable
+    /// Too many callbacks from the client's address this minute (429, RFC 6585 §4): refused before
+    /// the store is touched; the response carries `Retry-After: retryAfterSeconds`.
+    case rateLimited(retryAfterSeconds: Int)
+
+    /// 429 Too Many Requests (RFC 6585 §4).
+    // why: spelled here until `HTTPStatus` (LandingCore/HTTP) has its own constant.
+    static let tooManyRequests = HTTPStatus(code: 429, reasonPhrase: "Too Many Requests")
 
     public var httpStatus: HTTPStatus {
         switch self {
@@ -23,6 +30,7 @@ public enum LandingOutcome: Sendable, Equatable {
         case .unidentified, .invalid: .badRequest
         case .expired: .notFound
         case .unavailable: .serviceUnavailable
+        case .rateLimited: Self.tooManyRequests
         }
     }
 
@@ -36,6 +44,7 @@ public enum LandingOutcome: Sendable, Equatable {
         case .expired: "expired"
         case .relay: "pending"
         case .unavailable: "unavailable"
+        case .rateLimited: "rate_limited"
         }
     }
 

@@ -90,6 +90,8 @@ public struct LandingPage: Sendable {
             return (t("title_relay"), t("message_relay"), nil)
         case .unavailable:
             return (t("title_unavailable"), t("message_unavailable"), nil)
+        case .rateLimited:
+            return (t("title_rate_limited"), t("message_rate_limited"), nil)
         }
     }
 
@@ -133,6 +135,7 @@ public struct LandingPage: Sendable {
             "inAppBrowser": .bool(audience.inAppBrowser),
             "returnHref": href.map { .string($0) } ?? .null,
             "isRelay": .bool(outcome.isRelay),
+            "attention": .bool(outcome.isRateLimited),
             "data": data,
         ])
         let body: String
@@ -191,6 +194,11 @@ public struct LandingPage: Sendable {
 extension LandingOutcome {
     var isRelay: Bool {
         if case .relay = self { return true }
+        return false
+    }
+
+    var isRateLimited: Bool {
+        if case .rateLimited = self { return true }
         return false
     }
 }

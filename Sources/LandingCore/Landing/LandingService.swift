@@ -12,16 +12,22 @@ public struct LandingService: Sendable {
     public let waiters: RecordWaiters
     /// Counts callback outcomes (here) and webhook events (the webhook handler); a no-op by default.
     public let metrics: any LandingMetricsSink
+    /// Callbacks per client address per minute (`--max-callbacks-per-address-per-minute`).
+    public let callbackLimiter: CallbackRateLimiter
     let page: LandingPage
 
+    /// `callbackLimiter` defaults to no limit: the server passes one built from
+    /// `ServerConfig.maxCallbacksPerAddressPerMinute`.
     public init(
         settings: LandingSettings, store: LandingStoreAccess, environment: LandingEnvironment,
         templates: @escaping @Sendable () -> TemplateSet, waiters: RecordWaiters = RecordWaiters(),
-        metrics: any LandingMetricsSink = NoLandingMetrics()
+        metrics: any LandingMetricsSink = NoLandingMetrics(),
+        callbackLimiter: CallbackRateLimiter = CallbackRateLimiter(limit: 0)
     ) {
         self.settings = settings
         self.waiters = waiters
         self.metrics = metrics
+        self.callbackLimiter = callbackLimiter
         self.store = store
         self.environment = environment
         self.templates = templates
@@ -33,9 +39,11 @@ public struct LandingService: Sendable {
         let service = self
         let path = settings.callbackPath
         for method in [HTTPMethod.get, .post] {
-            router.add(method, path) { request, _, _ in service.callback(request, sessionId: nil) }
-            router.add(method, path + "/{sessionId}") { request, _, parameters in
-                service.callback(request, sessionId: parameters["sessionId"])
+            router.add(method, path) { request, context, _ in
+                service.callback(request, sessionId: nil, remoteAddress: context.remoteAddress)
+            }
+            router.add(method, path + "/{sessionId}") { request, context, parameters in
+                service.callback(request, sessionId: parameters["sessionId"], remoteAddress: context.remoteAddress)
             }
         }
         SessionAPI(service: self).install(into: &router)
@@ -44,8 +52,11 @@ public struct LandingService: Sendable {
 
     // MARK: - Callback
 
-    /// Handles one callback request. GET/HEAD read the query, POST the form body.
-    public func callback(_ request: HTTPRequest, sessionId rawSessionId: String?) -> HandlerResult {
+    /// Handles one callback request. GET/HEAD read the query, POST the form body. With a
+    /// `remoteAddress`, the callback first counts against `callbackLimiter`.
+    public func callback(
+        _ request: HTTPRequest, sessionId rawSessionId: String?, remoteAddress: String? = nil
+    ) -> HandlerResult {
         let set = templates()
         // QA mode only (--qa): qa_device/qa_lang choose the audience; they and qa=1 mark a test record.
         let qa = settings.qa ? QAOverrides.read(request, languages: Self.orderedLanguages(set)) : .none
@@ -62,6 +73,18 @@ public struct LandingService: Sendable {
             return wantsJSON
                 ? page.json(outcome: outcome, audience: audience, sessionReturnURL: returnURL, nonce: nonce, templates: set)
                 : page.html(outcome: outcome, audience: audience, sessionReturnURL: returnURL, postPath: postPath, nonce: nonce, templates: set, headOnly: headOnly)
+        }
+
+        // Every callback counts, HEAD and link-preview bots included: they cost a store read each,
+        // and a real user's flow (a GET, perhaps a relay POST and a preview) stays far below the
+        // limit. Refused before anything is parsed or stored; nothing of the request is echoed.
+        if let remoteAddress,
+            case .limited(let seconds) = callbackLimiter.check(remoteAddress, now: Double(environment.now()) / 1000)
+        {
+            var response = render(.rateLimited(retryAfterSeconds: seconds), returnURL: nil)
+            // RFC 6585 §4: a 429 MAY include Retry-After; RFC 9110 §10.2.3: delay-seconds.
+            response.headers.add(name: "Retry-After", value: String(seconds))
+            return .response(response)
         }
 
         // The parameters: the query for GET/HEAD, the form body for POST (RFC 6749 form_post).

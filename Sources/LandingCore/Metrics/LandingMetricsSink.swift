@@ -23,6 +23,8 @@ public enum CallbackMetricOutcome: String, Sendable, CaseIterable {
     case relay
     /// HEAD or a link-preview bot: the page was shown, nothing was recorded.
     case preview
+    /// Refused with 429: too many callbacks from the client's address this minute.
+    case rateLimited = "rate_limited"
 
     /// The label of a page showing `outcome` (a relay page is `relay`, not its status word `pending`).
     public init(_ outcome: LandingOutcome) {
@@ -34,6 +36,7 @@ public enum CallbackMetricOutcome: String, Sendable, CaseIterable {
         case .expired: self = .expired
         case .relay: self = .relay
         case .unavailable: self = .unavailable
+        case .rateLimited: self = .rateLimited
         }
     }
 }

@@ -82,6 +82,12 @@ public protocol LandingStore: AnyObject, Sendable {
     /// before it; returns how many records (event ids are not counted).
     func purge(updatedBefore cutoff: Int64) throws(StoreError) -> Int
 
+    /// One small step of `purge(updatedBefore:)`, in one short transaction: deletes at most `limit`
+    /// rows (records first, then remembered webhook event ids) from what `purge` would delete, so
+    /// a long purge never holds the write lock for long. Call it again until `isComplete`.
+    /// The default runs the whole purge as one step.
+    func purge(updatedBefore cutoff: Int64, limit: Int) throws(StoreError) -> PurgeBatch
+
     /// Applies a Pluggy webhook by `WebhookRules`: an event the rules do not map is `.ignored`
     /// (nothing read or written); an event id already applied is a `.duplicate` (nothing written);
     /// otherwise the item record is created or updated, the session bound to it mirrors it, the
@@ -94,7 +100,28 @@ public protocol LandingStore: AnyObject, Sendable {
     func applyWebhooks(_ events: [WebhookEvent]) throws(StoreError) -> [WebhookResult]
 }
 
+/// What one `LandingStore.purge(updatedBefore:limit:)` step deleted.
+public struct PurgeBatch: Sendable, Equatable {
+    /// Records (items and sessions) deleted.
+    public var records: Int
+    /// Rows deleted, remembered webhook event ids included; at most the step's limit.
+    public var rows: Int
+    /// Nothing older than the cutoff is left (a step that deleted fewer rows than its limit).
+    public var isComplete: Bool
+
+    public init(records: Int, rows: Int, isComplete: Bool) {
+        self.records = records
+        self.rows = rows
+        self.isComplete = isComplete
+    }
+}
+
 extension LandingStore {
+    public func purge(updatedBefore cutoff: Int64, limit: Int) throws(StoreError) -> PurgeBatch {
+        let records = try purge(updatedBefore: cutoff)
+        return PurgeBatch(records: records, rows: records, isComplete: true)
+    }
+
     public func applyWebhooks(_ events: [WebhookEvent]) throws(StoreError) -> [WebhookResult] {
         var results: [WebhookResult] = []
         for event in events { results.append(try applyWebhook(event)) }

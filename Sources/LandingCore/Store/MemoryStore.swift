@@ -53,6 +53,27 @@ public final class MemoryStore: LandingStore {
         }
     }
 
+    public func purge(updatedBefore cutoff: Int64, limit: Int) throws(StoreError) -> PurgeBatch {
+        state.withLock { state in
+            let limit = max(1, limit)
+            var rows = 0
+            for key in state.items.lazy.filter({ $0.value.updatedAt < cutoff }).map(\.key).prefix(limit) {
+                state.items[key] = nil
+                rows += 1
+            }
+            for key in state.sessions.lazy.filter({ $0.value.updatedAt < cutoff }).map(\.key).prefix(limit - rows) {
+                state.sessions[key] = nil
+                rows += 1
+            }
+            let records = rows
+            for key in state.webhookEvents.lazy.filter({ $0.value.receivedAt < cutoff }).map(\.key).prefix(limit - rows) {
+                state.webhookEvents[key] = nil
+                rows += 1
+            }
+            return PurgeBatch(records: records, rows: rows, isComplete: rows < limit)
+        }
+    }
+
     public func applyWebhook(_ event: WebhookEvent) throws(StoreError) -> WebhookResult {
         state.withLock { state in Self.apply(event, to: &state) }
     }

@@ -97,6 +97,8 @@ struct SQLiteTable: Sendable {
     let insert: String
     let delete: String
     let purge: String
+    /// At most ?2 of the rows `purge` deletes (one step of a batched purge).
+    let purgeBatch: String
 
     static let items = SQLiteTable(name: "items", keyColumn: "item_id")
     static let sessions = SQLiteTable(name: "sessions", keyColumn: "session_id")
@@ -142,6 +144,8 @@ struct SQLiteTable: Sendable {
         upsert = "INSERT INTO \(name) (\(list)) VALUES (\(placeholders)) ON CONFLICT (\(keyColumn)) DO UPDATE SET \(updates)"
         delete = "DELETE FROM \(name) WHERE \(keyColumn) = ?1"
         purge = "DELETE FROM \(name) WHERE updated_at < ?1"
+        purgeBatch =
+            "DELETE FROM \(name) WHERE \(keyColumn) IN (SELECT \(keyColumn) FROM \(name) WHERE updated_at < ?1 LIMIT ?2)"
     }
 
     /// The table a record key lives in.

@@ -95,6 +95,35 @@ public final class SQLiteStore: LandingStore {
         }
     }
 
+    /// Deletes at most `limit` rows in one short transaction, oldest-indexed first through the
+    /// `updated_at`/`received_at` indices.
+    // why: `DELETE … LIMIT` needs SQLite built with SQLITE_ENABLE_UPDATE_DELETE_LIMIT, which the
+    // system library is not; a key subquery with LIMIT does the same with any build.
+    public func purge(updatedBefore cutoff: Int64, limit: Int) throws(StoreError) -> PurgeBatch {
+        let limit = max(1, limit)
+        return try connection.withLock { (db) throws(StoreError) -> PurgeBatch in
+            try db.transaction { () throws(StoreError) -> PurgeBatch in
+                var rows = 0
+                for table in [SQLiteTable.items, SQLiteTable.sessions] where rows < limit {
+                    try db.run(table.purgeBatch) { (statement) throws(StoreError) in
+                        try statement.bind(cutoff, at: 0)
+                        try statement.bind(limit - rows, at: 1)
+                    }
+                    rows += db.changes
+                }
+                let records = rows
+                if rows < limit {
+                    try db.run(WebhookSQL.purgeBatch) { (statement) throws(StoreError) in
+                        try statement.bind(cutoff, at: 0)
+                        try statement.bind(limit - rows, at: 1)
+                    }
+                    rows += db.changes
+                }
+                return PurgeBatch(records: records, rows: rows, isComplete: rows < limit)
+            }
+        }
+    }
+
     public func applyWebhook(_ event: WebhookEvent) throws(StoreError) -> WebhookResult {
         try applyWebhooks([event])[0]
     }
@@ -196,4 +225,9 @@ enum WebhookSQL {
     static let select = "SELECT item_id FROM webhook_events WHERE event_id = ?1"
     static let insert = "INSERT INTO webhook_events (event_id, item_id, event, received_at) VALUES (?1, ?2, ?3, ?4)"
     static let purge = "DELETE FROM webhook_events WHERE received_at < ?1"
+    /// At most ?2 of the rows `purge` deletes.
+    static let purgeBatch = """
+        DELETE FROM webhook_events WHERE event_id IN
+            (SELECT event_id FROM webhook_events WHERE received_at < ?1 LIMIT ?2)
+        """
 }

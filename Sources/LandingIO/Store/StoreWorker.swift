@@ -11,6 +11,8 @@ import LandingCore
 /// so many concurrent callbacks share the cost of one sync. Other work (`perform`) runs in
 /// submission order relative to callbacks: a callback submitted before a read is committed before
 /// the read runs. Waiting is on a condition variable; the thread sleeps while there is nothing to do.
+/// The periodic purge runs in small steps (`purgeBatchSize` rows, one transaction each) with the
+/// queued work run between two steps, so it never holds writes back for long.
 public final class StoreWorker: Sendable {
     /// What a completion receives for a callback.
     public typealias CallbackCompletion = @Sendable (Result<CallbackRecordResult, StoreError>) -> Void
@@ -18,6 +20,10 @@ public final class StoreWorker: Sendable {
     /// Most callbacks committed in one transaction; a larger backlog is split, so one commit's
     /// latency stays bounded.
     public static let maxBatch = 1_024
+
+    /// Rows one purge step deletes, in its own transaction. Small, so a purge of a large backlog
+    /// never holds SQLite's write lock for long: queued callbacks run between steps.
+    public static let purgeBatchSize = 500
 
     private let queue: StoreWorkQueue
 
@@ -62,15 +68,20 @@ public final class StoreWorker: Sendable {
     }
 
     /// Purges records last updated more than `retention` seconds before `clock()` (milliseconds
-    /// since the epoch): once now, then every `interval` seconds, on the store thread, between
-    /// batches. `log` gets one line per run (how many records went, or the error). Calling it
-    /// again replaces the schedule.
+    /// since the epoch): once now, then every `interval` seconds, on the store thread. Each run
+    /// deletes in steps of at most `batchSize` rows, one short transaction each, and whatever was
+    /// queued meanwhile (callbacks, reads) runs between two steps, so a large purge never stalls
+    /// writes. `log` gets one line per run (how many records went in how many steps, or the
+    /// error). Calling it again replaces the schedule (a run in progress finishes with its cutoff).
     public func startPurging(
         every interval: Double, retention: Double, clock: @escaping @Sendable () -> Int64,
-        log: @escaping @Sendable (String) -> Void
+        batchSize: Int = StoreWorker.purgeBatchSize, log: @escaping @Sendable (String) -> Void
     ) {
         precondition(interval > 0, "the purge interval must be positive")
-        queue.schedulePurge(StoreWorkQueue.PurgeSchedule(interval: interval, retention: retention, clock: clock, log: log))
+        precondition(batchSize > 0, "the purge batch size must be positive")
+        queue.schedulePurge(
+            StoreWorkQueue.PurgeSchedule(
+                interval: interval, retention: retention, clock: clock, batchSize: batchSize, log: log))
     }
 
     /// Finishes everything already queued, then stops the thread and waits for it to exit.
@@ -99,7 +110,10 @@ public final class StoreWorker: Sendable {
     private static func run(queue: StoreWorkQueue, store: any LandingStore, observeWrite: (@Sendable (Double) -> Void)?) {
         queue.markStarted()
         var pending: [(CallbackEvent, CallbackCompletion)] = []
-        while let (jobs, purge) = queue.next() {
+        var purging: PurgeRun?
+        // why: while a purge is under way the thread does not sleep: it takes whatever was queued
+        // (without waiting), runs it, then one purge step, so writes interleave with the steps.
+        while let (jobs, due) = queue.next(wait: purging == nil) {
             for job in jobs {
                 switch job {
                 case .callback(let event, let completion):
@@ -111,7 +125,10 @@ public final class StoreWorker: Sendable {
                 }
             }
             commit(&pending, to: store, observeWrite)
-            if let purge { runPurge(purge, on: store) }
+            if let due, purging == nil { purging = PurgeRun(due) }
+            if var run = purging {
+                purging = run.step(on: store) ? nil : run
+            }
         }
         queue.markFinished()
     }
@@ -134,15 +151,36 @@ public final class StoreWorker: Sendable {
         }
     }
 
-    private static func runPurge(_ purge: StoreWorkQueue.PurgeSchedule, on store: any LandingStore) {
-        // why: clamp so an absurd retention cannot trap the conversion; the cutoff then predates everything.
-        let retention = Int64(min(max(purge.retention * 1_000, 0), 1e15).rounded())
-        let cutoff = purge.clock() - retention
-        do throws(StoreError) {
-            let removed = try store.purge(updatedBefore: cutoff)
-            purge.log("store purge removed \(removed) record\(removed == 1 ? "" : "s") last updated before \(cutoff)")
-        } catch {
-            purge.log("store purge failed: \(error.message)")
+    /// One purge run in progress: its cutoff (fixed at the start) and what it removed so far.
+    struct PurgeRun {
+        let schedule: StoreWorkQueue.PurgeSchedule
+        let cutoff: Int64
+        private(set) var removed = 0
+        private(set) var steps = 0
+
+        init(_ schedule: StoreWorkQueue.PurgeSchedule) {
+            self.schedule = schedule
+            // why: clamp so an absurd retention cannot trap the conversion; the cutoff then predates everything.
+            let retention = Int64(min(max(schedule.retention * 1_000, 0), 1e15).rounded())
+            cutoff = schedule.clock() - retention
+        }
+
+        /// Runs one step (one transaction); true when the run is over (done or failed), after its
+        /// log line.
+        mutating func step(on store: any LandingStore) -> Bool {
+            do throws(StoreError) {
+                let batch = try store.purge(updatedBefore: cutoff, limit: schedule.batchSize)
+                removed += batch.records
+                steps += 1
+                guard batch.isComplete else { return false }
+                schedule.log(
+                    "store purge removed \(removed) record\(removed == 1 ? "" : "s") last updated before \(cutoff)"
+                        + " in \(steps) step\(steps == 1 ? "" : "s")")
+            } catch {
+                schedule.log(
+                    "store purge failed: \(error.message) (after removing \(removed) record\(removed == 1 ? "" : "s"))")
+            }
+            return true
         }
     }
 }
@@ -158,6 +196,8 @@ final class StoreWorkQueue: @unchecked Sendable {  // why: every mutable field i
         var interval: Double
         var retention: Double
         var clock: @Sendable () -> Int64
+        /// Most rows one purge step deletes.
+        var batchSize: Int
         var log: @Sendable (String) -> Void
     }
 
@@ -188,9 +228,10 @@ final class StoreWorkQueue: @unchecked Sendable {  // why: every mutable field i
         condition.signal()
     }
 
-    /// Store thread: waits until there is work, a purge is due, or the worker stops; returns the
-    /// queued jobs and the purge to run, or nil once stopping with nothing left to do.
-    func next() -> ([Job], PurgeSchedule?)? {
+    /// Store thread: waits (unless `wait` is false) until there is work, a purge is due, or the
+    /// worker stops; returns the queued jobs (perhaps none when not waiting) and the purge to
+    /// start, or nil once stopping with nothing left to do (a purge under way is abandoned then).
+    func next(wait: Bool = true) -> ([Job], PurgeSchedule?)? {
         condition.lock()
         defer { condition.unlock() }
         while true {
@@ -206,6 +247,7 @@ final class StoreWorkQueue: @unchecked Sendable {  // why: every mutable field i
                 return (taken, due)
             }
             if stopping { return nil }
+            if !wait { return ([], nil) }
             if purge != nil {
                 _ = condition.wait(until: Date(timeIntervalSinceNow: nextPurge - now))
             } else {
