@@ -108,13 +108,14 @@ struct ServeCommand {
             returnURLPolicy: returnPolicy, apiKeys: config.apiKeys)
         settings.corsOrigins = config.corsOrigins
         settings.qa = config.qa
-        let waiters = RecordWaiters()
+        // Long-poll deadlines run on the connections' loops (`RequestLifetime`); no timer thread.
+        let waiters = RecordWaiters(limits: RecordWaiters.Limits(maxTotal: config.maxWaiters, maxPerOwner: config.maxWaitersPerKey))
         let flowMetrics = LandingFlowMetrics()
-        let waiterTimer = WaiterTimer(waiters: waiters, now: SystemRandom.nowMillis)
         let landing = LandingService(
             settings: settings, store: storeWorker,
             environment: LandingEnvironment(now: SystemRandom.nowMillis, randomBytes: SystemRandom.bytes),
-            templates: { templateStore.templates }, waiters: waiters, metrics: flowMetrics)
+            templates: { templateStore.templates }, waiters: waiters, metrics: flowMetrics,
+            callbackLimiter: CallbackRateLimiter(limit: config.maxCallbacksPerAddressPerMinute))
 
         let readiness = ServerReadiness()
         var router = Router<RouteHandler>()
@@ -170,11 +171,12 @@ struct ServeCommand {
                 server.beginDraining()
                 // Long-polls are answered now with the current state; the drain then sends them.
                 waiters.shutdownAll()
-                waiterTimer.stop()
                 logger.info("draining", ["signal": signal == SIGTERM ? "SIGTERM" : "SIGINT", "grace_seconds": "\(config.shutdownGrace)", "open_connections": "\(server.openConnections)"])
                 let left = server.shutdown(grace: config.shutdownGrace)
                 storeWorker.shutdown()
                 logger.info("stopped", ["connections_cut": "\(left)"])
+                LogWriter.standardOutput.flush()
+                LogWriter.standardError.flush()
                 exit(0)
             default:
                 continue

@@ -9,6 +9,9 @@ import LandingIO
 let version = "0.1.0"
 
 func fail(_ message: String, code: Int32 = 2) -> Never {
+    // why: log lines go through writer threads; let them out before the process ends.
+    LogWriter.standardError.flush()
+    LogWriter.standardOutput.flush()
     FileHandle.standardError.write(Data("oauth-landing: \(message)\n".utf8))
     exit(code)
 }

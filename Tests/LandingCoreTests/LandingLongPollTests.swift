@@ -35,20 +35,70 @@ import Testing
         #expect(h.service.waiters.count == 0)
     }
 
-    /// Without a change, the long-poll answers 304 at its deadline; `?wait=` works like Prefer, capped at 60.
+    /// Without a change, the long-poll answers 304 when its connection fires the timer it asked for
+    /// (the wait, capped at 60 s); `?wait=` works like Prefer.
     @Test func longPoll_Answers304AtDeadline() throws {
         let h = LandingHarness()
         let id = try #require(h.createSession().id)
         let etag = try #require(h.send(.get, "/v1/sessions/\(id)", headers: [Self.auth]).headers["ETag"])
-        let waiting = h.start(.get, "/v1/sessions/\(id)?wait=999", headers: [Self.auth, ("If-None-Match", etag)])
-        h.advance(seconds: 59)
-        h.service.waiters.expire(now: h.clock.value.withLock { $0 })
+        let (waiting, lifetime) = h.startWithLifetime(.get, "/v1/sessions/\(id)?wait=999", headers: [Self.auth, ("If-None-Match", etag)])
+        #expect(lifetime.timerDelay == 60)
         #expect(waiting.value.withLock { $0 } == nil)
-        h.advance(seconds: 1)
-        h.service.waiters.expire(now: h.clock.value.withLock { $0 })
+        lifetime.fireTimer()
         let response = try #require(waiting.value.withLock { $0 })
         #expect(response.status.code == 304)
         #expect(response.headers["Preference-Applied"] == "wait=60")
+        #expect(h.service.waiters.count == 0)
+    }
+
+    /// A long-poll whose client left is cancelled: its waiter is gone at once and nothing is answered.
+    @Test func longPoll_CancelRemovesWaiter() throws {
+        let h = LandingHarness()
+        let (waiting, lifetime) = h.startWithLifetime(.get, "/v1/items/gone-1", headers: [Self.auth, ("Prefer", "wait=60")])
+        #expect(h.service.waiters.count == 1)
+        lifetime.cancel()
+        #expect(h.service.waiters.count == 0)
+        _ = h.send(.get, "/oauth/callback?itemId=gone-1")
+        lifetime.fireTimer()
+        #expect(waiting.value.withLock { $0 } == nil)
+    }
+
+    /// The timer firing while the record is being read (before the wait registers) still ends the wait.
+    @Test func longPoll_TimeoutBeforeRegistrationStillAnswers() throws {
+        let h = LandingHarness()
+        let waiters = h.service.waiters
+        let ticket = try #require(try? waiters.reserve(owner: "k").get())
+        waiters.timeOut(ticket)
+        let woken = LandingHarness.Cell<RecordWaiters.Wake?>(nil)
+        waiters.wait(ticket, for: .item("x")) { wake in woken.value.withLock { $0 = wake } }
+        #expect(woken.value.withLock { $0 } == .timedOut)
+        waiters.release(ticket)
+        #expect(waiters.count == 0)
+    }
+
+    /// Beyond --max-waiters-per-key a long-poll gets 503 JSON with Retry-After, and another key still waits.
+    @Test func longPoll_PerKeyCapAnswers503() throws {
+        let h = LandingHarness(waiterLimits: RecordWaiters.Limits(maxTotal: 3, maxPerOwner: 2))
+        _ = h.start(.get, "/v1/items/cap-1", headers: [Self.auth, ("Prefer", "wait=60")])
+        _ = h.start(.get, "/v1/items/cap-2", headers: [Self.auth, ("Prefer", "wait=60")])
+        let refused = try #require(h.start(.get, "/v1/items/cap-3", headers: [Self.auth, ("Prefer", "wait=60")]).value.withLock { $0 })
+        #expect(refused.status.code == 503)
+        #expect(refused.headers["Retry-After"] == "5")
+        #expect(refused.json["error"] as? String == "too_many_waiters")
+        #expect(h.service.waiters.count == 2)
+        // A plain read (no wait) is never refused.
+        #expect(h.send(.get, "/v1/items/cap-3", headers: [Self.auth]).status.code == 404)
+    }
+
+    /// The total cap counts every key's waiters; answered long-polls give their place back.
+    @Test func longPoll_TotalCapAndRelease() throws {
+        let waiters = RecordWaiters(limits: RecordWaiters.Limits(maxTotal: 2, maxPerOwner: 0))
+        let a = try waiters.reserve(owner: "a").get()
+        _ = try waiters.reserve(owner: "b").get()
+        #expect(waiters.reserve(owner: "c") == .failure(.tooManyInTotal))
+        waiters.release(a)
+        #expect((try? waiters.reserve(owner: "c").get()) != nil)
+        #expect(waiters.count(owner: "a") == 0)
     }
 
     /// On shutdown, waiting requests are answered at once with the current state.

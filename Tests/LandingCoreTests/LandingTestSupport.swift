@@ -35,7 +35,8 @@ final class LandingHarness: @unchecked Sendable {
 
     init(
         returnURL: String? = "https://app.example.com/done", androidPackage: String? = "com.example.app",
-        openerOrigins: [String] = ["https://app.example.com"], corsOrigins: [String] = [], webhookSecret: String? = nil
+        openerOrigins: [String] = ["https://app.example.com"], corsOrigins: [String] = [], webhookSecret: String? = nil,
+        waiterLimits: RecordWaiters.Limits = RecordWaiters.Limits()
     ) {
         self.webhookSecret = webhookSecret
         let policy = try! ReturnURLPolicy(allowedPrefixes: ["https://app.example.com/"])
@@ -50,7 +51,7 @@ final class LandingHarness: @unchecked Sendable {
             environment: LandingEnvironment(
                 now: { clock.value.withLock { $0 } },
                 randomBytes: { n in counter.value.withLock { c in c &+= 1; return [UInt8](repeating: c, count: n) } }),
-            templates: { Self.templates })
+            templates: { Self.templates }, waiters: RecordWaiters(limits: waiterLimits))
     }
 
     var application: Application {
@@ -84,18 +85,27 @@ final class LandingHarness: @unchecked Sendable {
 
     /// Sends a request whose response may come later (long-poll): the cell fills when it does.
     func start(_ method: HTTPMethod = .get, _ target: String, headers: [(String, String)] = []) -> Cell<HTTPResponse?> {
+        startWithLifetime(method, target, headers: headers).response
+    }
+
+    /// Like `start`, with the request's lifetime: the test plays the connection (fires the timer the
+    /// handler asked for, or cancels as when the client leaves).
+    func startWithLifetime(
+        _ method: HTTPMethod = .get, _ target: String, headers: [(String, String)] = []
+    ) -> (response: Cell<HTTPResponse?>, lifetime: RequestLifetime) {
         let path = String(target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0])
         let query = target.contains("?") ? String(target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[1]) : nil
         let request = HTTPRequest(
             method: method, target: target, path: path, query: query, version: .http1_1,
             headers: HTTPHeaders([("Host", "landing.example.com")] + headers))
-        let context = RequestContext(requestID: "t", remoteAddress: "127.0.0.1", isSecure: true)
+        let lifetime = RequestLifetime()
+        let context = RequestContext(requestID: "t", remoteAddress: "127.0.0.1", isSecure: true, lifetime: lifetime)
         let cell = Cell<HTTPResponse?>(nil)
         switch application.handle(request, context: context) {
         case .response(let r): cell.value.withLock { $0 = r }
         case .deferred(let work): work { build in cell.value.withLock { $0 = build() } }
         }
-        return cell
+        return (cell, lifetime)
     }
 
     func createSession(_ json: String = "{}") -> (response: HTTPResponse, id: String?) {

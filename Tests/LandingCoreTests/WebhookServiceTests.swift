@@ -335,10 +335,10 @@ private func service(_ access: LandingStoreAccess) -> LandingService {
         let id = try #require(sessionId)
         _ = h.send(.get, "/oauth/callback/\(id)?itemId=it-1", headers: [("User-Agent", UA.iPhone)])
         let woken = Mutex<[String]>([])
-        let far = h.clock.value.withLock { $0 } + 60_000
-        h.service.waiters.wait(for: .item("it-1"), deadline: far) { wake in woken.withLock { $0.append("item \(wake)") } }
-        h.service.waiters.wait(for: .session(id), deadline: far) { wake in woken.withLock { $0.append("session \(wake)") } }
-        h.service.waiters.wait(for: .item("it-other"), deadline: far) { wake in woken.withLock { $0.append("other \(wake)") } }
+        let w = h.service.waiters
+        w.wait(try w.reserve(owner: "t").get(), for: .item("it-1")) { wake in woken.withLock { $0.append("item \(wake)") } }
+        w.wait(try w.reserve(owner: "t").get(), for: .session(id)) { wake in woken.withLock { $0.append("session \(wake)") } }
+        w.wait(try w.reserve(owner: "t").get(), for: .item("it-other")) { wake in woken.withLock { $0.append("other \(wake)") } }
         #expect(h.webhook(payload("item/error", extra: "\"error\": {\"code\": \"X\"}")).status == .ok)
         #expect(woken.withLock { $0 }.sorted() == ["item changed", "session changed"])
         let session = try #require(try h.store.session(id: id))
@@ -346,11 +346,11 @@ private func service(_ access: LandingStoreAccess) -> LandingService {
     }
 
     /// A duplicate wakes nobody.
-    @Test func webhook_WakesNobody_WhenDuplicate() {
+    @Test func webhook_WakesNobody_WhenDuplicate() throws {
         let h = harness()
         _ = h.webhook(payload("item/updated", id: "ev-1"))
         let woken = Mutex(0)
-        h.service.waiters.wait(for: .item("it-1"), deadline: .max) { _ in woken.withLock { $0 += 1 } }
+        h.service.waiters.wait(try h.service.waiters.reserve(owner: "t").get(), for: .item("it-1")) { _ in woken.withLock { $0 += 1 } }
         #expect(h.webhook(payload("item/updated", id: "ev-1")).json["status"] as? String == "duplicate")
         #expect(woken.withLock { $0 } == 0)
     }

@@ -125,7 +125,14 @@ import Testing
             Curl.executable,
             ["--http1.1", "-sk", "--max-time", "30", "-H", "Authorization: Bearer \(ServerProcess.apiKey)", "-H", "Prefer: wait=20",
              "-w", "\n%{http_code} %{time_total}", server.baseURL + "/v1/items/e2e-longpoll"])
-        usleep(500_000)  // why: let the long-poll register before the write that should wake it.
+        // Wait until the long-poll is registered (the waiter gauge says so), not for a fixed time.
+        var registered = false
+        for _ in 0..<200 where !registered {
+            let metrics = try Curl.run([server.baseURL + "/metrics"]).stdoutText
+            registered = metrics.contains("landing_longpolls_waiting 1")
+            if !registered { usleep(20_000) }
+        }
+        #expect(registered, "the long-poll never registered")
         let started = Date()
         #expect(try Self.post(server, Self.payload("item/login_succeeded", item: "e2e-longpoll")).status == 200)
         #expect(poll.waitForExit(timeout: 25) == 0)

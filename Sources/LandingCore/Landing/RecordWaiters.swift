@@ -1,8 +1,13 @@
 import Synchronization
 
 /// Long-poll waiters by record key: a request waiting on `/v1/items/{id}` or `/v1/sessions/{id}`
-/// registers here and holds no thread; a write to that record (`notify`) wakes it at once, and the
-/// shell's timer calls `expire(now:)` to answer those whose deadline passed. Pure: time is passed in.
+/// holds a `Ticket` and no thread; a write to that record (`notify`) wakes it at once, its
+/// connection's timer (`timeOut`) answers it at its deadline, and a client that leaves `cancel`s it.
+///
+/// Every waiter has an owner (the API key that asked) and a bound: `reserve` refuses beyond
+/// `Limits.maxTotal` tickets in all or `Limits.maxPerOwner` for one owner, and a ticket counts from
+/// `reserve` until `release` or `cancel`, so the bound holds however the waits interleave.
+/// Pure: no clock, no thread. Thread-safe.
 public final class RecordWaiters: Sendable {
     /// Why a waiter was resumed.
     public enum Wake: Sendable, Equatable {
@@ -14,51 +19,100 @@ public final class RecordWaiters: Sendable {
         case shutdown
     }
 
-    struct Waiter {
-        var key: LandingRecord.Key
-        var deadline: Int64
-        var resume: @Sendable (Wake) -> Void
+    /// How many long-polls may wait; 0 means no limit.
+    public struct Limits: Sendable, Equatable {
+        public var maxTotal: Int
+        public var maxPerOwner: Int
+        public init(maxTotal: Int = 0, maxPerOwner: Int = 0) {
+            self.maxTotal = maxTotal
+            self.maxPerOwner = maxPerOwner
+        }
+    }
+
+    /// Why `reserve` refused.
+    public enum Refusal: Error, Sendable, Equatable {
+        case tooManyInTotal
+        case tooManyForOwner
+    }
+
+    /// One long-poll's place, from `reserve` to `release`/`cancel`.
+    public struct Ticket: Sendable, Hashable {
+        let id: UInt64
+    }
+
+    struct Entry {
+        var owner: String
+        /// The key it waits on now, with the resume to call; nil between waits.
+        var key: LandingRecord.Key?
+        var resume: (@Sendable (Wake) -> Void)?
+        /// The deadline passed while it was not registered: the next `wait` resumes at once.
+        var timedOut = false
     }
 
     struct State {
         var nextID: UInt64 = 0
-        var waiters: [UInt64: Waiter] = [:]
+        var entries: [UInt64: Entry] = [:]
         var byKey: [LandingRecord.Key: Set<UInt64>] = [:]
+        var perOwner: [String: Int] = [:]
         var closed = false
-        /// No deadline is earlier than this, so `expire` is O(1) until then.
-        var earliest = Int64.max
     }
 
+    public let limits: Limits
     private let state = Mutex(State())
 
-    public init() {}
-
-    /// How many requests are waiting (for metrics).
-    public var count: Int { state.withLock { $0.waiters.count } }
-
-    /// Registers a waiter; `resume` is called exactly once (from the notifying, expiring or
-    /// shutting-down thread). After `shutdownAll`, resumes at once with `.shutdown`.
-    public func wait(for key: LandingRecord.Key, deadline: Int64, resume: @escaping @Sendable (Wake) -> Void) {
-        let accepted = state.withLock { state -> Bool in
-            guard !state.closed else { return false }
-            state.nextID &+= 1
-            let id = state.nextID
-            state.waiters[id] = Waiter(key: key, deadline: deadline, resume: resume)
-            state.byKey[key, default: []].insert(id)
-            state.earliest = min(state.earliest, deadline)
-            return true
-        }
-        if !accepted { resume(.shutdown) }
+    public init(limits: Limits = Limits()) {
+        self.limits = limits
     }
 
-    /// A record was written: wake everyone waiting on these keys.
+    /// How many long-polls hold a ticket (for metrics).
+    public var count: Int { state.withLock { $0.entries.count } }
+
+    /// How many tickets `owner` holds.
+    public func count(owner: String) -> Int { state.withLock { $0.perOwner[owner] ?? 0 } }
+
+    /// Takes a ticket for a long-poll by `owner`, or refuses when a limit is reached.
+    public func reserve(owner: String) -> Result<Ticket, Refusal> {
+        state.withLock { s in
+            if limits.maxTotal > 0 && s.entries.count >= limits.maxTotal { return .failure(.tooManyInTotal) }
+            let held = s.perOwner[owner] ?? 0
+            if limits.maxPerOwner > 0 && held >= limits.maxPerOwner { return .failure(.tooManyForOwner) }
+            s.nextID &+= 1
+            s.entries[s.nextID] = Entry(owner: owner)
+            s.perOwner[owner] = held + 1
+            return .success(Ticket(id: s.nextID))
+        }
+    }
+
+    /// Waits on `key` until it changes, the ticket times out, or shutdown; `resume` is called once
+    /// (from the notifying, timing-out or shutting-down thread). Resumes at once when the ticket
+    /// timed out already or the registry is shut down; never when the ticket was cancelled.
+    public func wait(_ ticket: Ticket, for key: LandingRecord.Key, resume: @escaping @Sendable (Wake) -> Void) {
+        let now = state.withLock { s -> Wake?? in
+            guard var entry = s.entries[ticket.id] else { return .some(nil) }  // cancelled: never resume
+            if s.closed { return .shutdown }
+            if entry.timedOut { return .timedOut }
+            if let old = entry.key { Self.unlink(ticket.id, from: old, in: &s) }
+            entry.key = key
+            entry.resume = resume
+            s.entries[ticket.id] = entry
+            s.byKey[key, default: []].insert(ticket.id)
+            return .none
+        }
+        if case .some(.some(let wake)) = now { resume(wake) }
+    }
+
+    /// A record was written: wake everyone waiting on these keys (their tickets stay held).
     public func notify(_ keys: [LandingRecord.Key]) {
-        let woken = state.withLock { state -> [@Sendable (Wake) -> Void] in
+        let woken = state.withLock { s -> [@Sendable (Wake) -> Void] in
             var out: [@Sendable (Wake) -> Void] = []
             for key in keys {
-                guard let ids = state.byKey.removeValue(forKey: key) else { continue }
+                guard let ids = s.byKey.removeValue(forKey: key) else { continue }
                 for id in ids {
-                    if let waiter = state.waiters.removeValue(forKey: id) { out.append(waiter.resume) }
+                    guard var entry = s.entries[id], let resume = entry.resume else { continue }
+                    entry.key = nil
+                    entry.resume = nil
+                    s.entries[id] = entry
+                    out.append(resume)
                 }
             }
             return out
@@ -66,40 +120,57 @@ public final class RecordWaiters: Sendable {
         for resume in woken { resume(.changed) }
     }
 
-    /// Answers every waiter whose deadline is at or before `now`; returns the earliest remaining
-    /// deadline (for the timer), or nil.
-    @discardableResult
-    public func expire(now: Int64) -> Int64? {
-        let (expired, next) = state.withLock { state -> ([@Sendable (Wake) -> Void], Int64?) in
-            if now < state.earliest { return ([], state.earliest == .max ? nil : state.earliest) }
-            var out: [@Sendable (Wake) -> Void] = []
-            var next: Int64?
-            for (id, waiter) in state.waiters {
-                if waiter.deadline <= now {
-                    out.append(waiter.resume)
-                    state.waiters[id] = nil
-                    state.byKey[waiter.key]?.remove(id)
-                    if state.byKey[waiter.key]?.isEmpty == true { state.byKey[waiter.key] = nil }
-                } else {
-                    next = min(next ?? waiter.deadline, waiter.deadline)
-                }
-            }
-            state.earliest = next ?? .max
-            return (out, next)
+    /// The ticket's deadline passed: resume it with `.timedOut` now, or at its next `wait`.
+    public func timeOut(_ ticket: Ticket) {
+        let resume = state.withLock { s -> (@Sendable (Wake) -> Void)? in
+            guard var entry = s.entries[ticket.id] else { return nil }
+            entry.timedOut = true
+            let resume = entry.resume
+            if let key = entry.key { Self.unlink(ticket.id, from: key, in: &s) }
+            entry.key = nil
+            entry.resume = nil
+            s.entries[ticket.id] = entry
+            return resume
         }
-        for resume in expired { resume(.timedOut) }
-        return next
+        resume?(.timedOut)
+    }
+
+    /// The response was sent: the ticket's place is free again. Idempotent.
+    public func release(_ ticket: Ticket) {
+        state.withLock { s in Self.remove(ticket.id, in: &s) }
+    }
+
+    /// The client left: forget the ticket without resuming it. Idempotent.
+    public func cancel(_ ticket: Ticket) {
+        release(ticket)
     }
 
     /// Shutdown: every waiter is answered now with the current state; later waits resume at once.
     public func shutdownAll() {
-        let all = state.withLock { state -> [@Sendable (Wake) -> Void] in
-            state.closed = true
-            let out = state.waiters.values.map(\.resume)
-            state.waiters = [:]
-            state.byKey = [:]
+        let all = state.withLock { s -> [@Sendable (Wake) -> Void] in
+            s.closed = true
+            var out: [@Sendable (Wake) -> Void] = []
+            for (id, var entry) in s.entries {
+                if let resume = entry.resume { out.append(resume) }
+                entry.key = nil
+                entry.resume = nil
+                s.entries[id] = entry
+            }
+            s.byKey = [:]
             return out
         }
         for resume in all { resume(.shutdown) }
+    }
+
+    private static func unlink(_ id: UInt64, from key: LandingRecord.Key, in s: inout State) {
+        s.byKey[key]?.remove(id)
+        if s.byKey[key]?.isEmpty == true { s.byKey[key] = nil }
+    }
+
+    private static func remove(_ id: UInt64, in s: inout State) {
+        guard let entry = s.entries.removeValue(forKey: id) else { return }
+        if let key = entry.key { unlink(id, from: key, in: &s) }
+        let held = (s.perOwner[entry.owner] ?? 1) - 1
+        s.perOwner[entry.owner] = held > 0 ? held : nil
     }
 }

@@ -8,10 +8,14 @@ struct SessionAPI: Sendable {
 
     func install(into router: inout Router<RouteHandler>) {
         let api = self
-        router.add(.post, "/v1/sessions") { request, _, _ in api.cors(request, api.authorized(request) { api.createSession(request) }) }
-        router.add(.get, "/v1/sessions/{id}") { request, _, p in api.cors(request, api.authorized(request) { api.readSession(p["id"] ?? "", request) }) }
-        router.add(.delete, "/v1/sessions/{id}") { request, _, p in api.cors(request, api.authorized(request) { api.deleteSession(p["id"] ?? "") }) }
-        router.add(.get, "/v1/items/{itemId}") { request, _, p in api.cors(request, api.authorized(request) { api.readItem(p["itemId"] ?? "", request) }) }
+        router.add(.post, "/v1/sessions") { request, _, _ in api.cors(request, api.authorized(request) { _ in api.createSession(request) }) }
+        router.add(.get, "/v1/sessions/{id}") { request, context, p in
+            api.cors(request, api.authorized(request) { owner in api.readSession(p["id"] ?? "", request, ReadContext(owner: owner, lifetime: context.lifetime)) })
+        }
+        router.add(.delete, "/v1/sessions/{id}") { request, _, p in api.cors(request, api.authorized(request) { _ in api.deleteSession(p["id"] ?? "") }) }
+        router.add(.get, "/v1/items/{itemId}") { request, context, p in
+            api.cors(request, api.authorized(request) { owner in api.readItem(p["itemId"] ?? "", request, ReadContext(owner: owner, lifetime: context.lifetime)) })
+        }
         for pattern in ["/v1/sessions", "/v1/sessions/{id}", "/v1/items/{itemId}"] {
             router.add(.options, pattern) { request, _, _ in .response(api.preflight(request)) }
         }
@@ -63,18 +67,19 @@ struct SessionAPI: Sendable {
 
     // MARK: - Auth
 
-    /// Runs `body` when the request carries one of the configured API keys (compared in constant time).
-    func authorized(_ request: HTTPRequest, _ body: () -> HandlerResult) -> HandlerResult {
+    /// Runs `body` when the request carries one of the configured API keys (compared in constant time),
+    /// with the key's owner label (`key-N`, its position in the list: never the key itself).
+    func authorized(_ request: HTTPRequest, _ body: (String) -> HandlerResult) -> HandlerResult {
         guard let header = request.headers["Authorization"], header.count > 7,
             header.prefix(7).lowercased() == "bearer "
         else { return .response(Self.unauthorized("Send Authorization: Bearer <api key>.")) }
         let presented = Array(header.dropFirst(7).utf8)
-        var match = false
-        for key in service.settings.apiKeys where Self.constantTimeEquals(Array(key.utf8), presented) {
-            match = true
+        var match: Int?
+        for (index, key) in service.settings.apiKeys.enumerated() where Self.constantTimeEquals(Array(key.utf8), presented) {
+            match = index
         }
-        guard match else { return .response(Self.unauthorized("The API key is not valid.")) }
-        return body()
+        guard let match else { return .response(Self.unauthorized("The API key is not valid.")) }
+        return body("key-\(match)")
     }
 
     /// Compares without an early exit on the first differing byte (length still leaks, which is fine
@@ -181,16 +186,22 @@ struct SessionAPI: Sendable {
         }
     }
 
-    func readSession(_ id: String, _ request: HTTPRequest) -> HandlerResult {
-        guard Base64URL.isSessionID(id) else { return .response(Self.error(.notFound, "not_found", "No such session.")) }
-        return read(.session(id), request) { store throws(StoreError) in try store.session(id: id) }
+    /// Who reads, and the connection's hooks for a long-poll (cancel when the client leaves, the wait's timer).
+    struct ReadContext {
+        var owner: String
+        var lifetime: RequestLifetime
     }
 
-    func readItem(_ id: String, _ request: HTTPRequest) -> HandlerResult {
+    func readSession(_ id: String, _ request: HTTPRequest, _ context: ReadContext) -> HandlerResult {
+        guard Base64URL.isSessionID(id) else { return .response(Self.error(.notFound, "not_found", "No such session.")) }
+        return read(.session(id), request, context) { store throws(StoreError) in try store.session(id: id) }
+    }
+
+    func readItem(_ id: String, _ request: HTTPRequest, _ context: ReadContext) -> HandlerResult {
         guard id.utf8.count <= 128, !id.isEmpty, id.utf8.allSatisfy(Self.isItemIDByte) else {
             return .response(Self.error(.notFound, "not_found", "No such item."))
         }
-        return read(.item(id), request) { store throws(StoreError) in try store.item(id: id) }
+        return read(.item(id), request, context) { store throws(StoreError) in try store.item(id: id) }
     }
 
     func deleteSession(_ id: String) -> HandlerResult {
@@ -235,17 +246,36 @@ struct SessionAPI: Sendable {
     }
 
     /// Reads a record, honouring `If-None-Match` (304) and long-poll (`Prefer: wait=N`): while the
-    /// record still matches the client's ETag, the request waits (holding no thread) until a write
-    /// to it, the deadline (304) or shutdown (the current state).
+    /// record still matches the client's ETag, the request waits (holding no thread, with a ticket
+    /// from `RecordWaiters`) until a write to it, its connection's timer (304), shutdown (the current
+    /// state) or the client leaving (the ticket is cancelled and nothing is sent).
     private func read(
-        _ key: LandingRecord.Key, _ request: HTTPRequest,
+        _ key: LandingRecord.Key, _ request: HTTPRequest, _ context: ReadContext,
         _ lookup: @escaping @Sendable (LandingStore) throws(StoreError) -> LandingRecord?
     ) -> HandlerResult {
         let service = self.service
         let wait = Self.requestedWait(request)
         let ifNoneMatch = request.headers["If-None-Match"]
-        let start = service.environment.now()
-        let deadline = start + Int64(wait ?? 0) * 1000
+        var reserved: RecordWaiters.Ticket?
+        if let wait, wait > 0 {
+            switch service.waiters.reserve(owner: context.owner) {
+            case .success(let t):
+                reserved = t
+            case .failure(let refusal):
+                var response = Self.error(
+                    .serviceUnavailable, "too_many_waiters",
+                    refusal == .tooManyForOwner
+                        ? "This API key has too many long-polls waiting; poll again later." : "Too many long-polls are waiting; poll again later.")
+                response.headers.add(name: "Retry-After", value: "5")
+                return .response(response)
+            }
+            let waiters = service.waiters
+            let held = reserved!
+            // The connection runs the deadline on its loop, and cancels when the client leaves.
+            context.lifetime.setTimer(after: Double(wait)) { waiters.timeOut(held) }
+            context.lifetime.onCancel { waiters.cancel(held) }
+        }
+        let ticket = reserved
         return .deferred { complete in
             /// `final`: answer now (deadline or shutdown); `fullBody`: with the state even if unchanged.
             @Sendable func attempt(final: Bool, fullBody: Bool = false) {
@@ -254,6 +284,7 @@ struct SessionAPI: Sendable {
                     let record: LandingRecord?
                     switch result {
                     case .failure:
+                        if let ticket { service.waiters.release(ticket) }
                         complete { Self.error(.serviceUnavailable, "store_unavailable", "Try again.") }
                         return
                     case .success(let r):
@@ -263,19 +294,20 @@ struct SessionAPI: Sendable {
                     let tag = document.map(StatusDocument.etag(of:))
                     let unchanged = Self.ifNoneMatchMatches(ifNoneMatch, etag: tag)
                     // Wait while the client already has this state (or the record does not exist yet).
-                    if !final, wait != nil, now < deadline, unchanged || record == nil {
+                    if !final, let ticket, unchanged || record == nil {
                         // why: this runs on the store thread, where writes also complete and notify,
                         // so no write can slip between this read and the registration.
-                        service.waiters.wait(for: key, deadline: deadline) { wake in
+                        service.waiters.wait(ticket, for: key) { wake in
                             switch wake {
                             case .changed: attempt(final: false)
                             case .timedOut: attempt(final: true)
-                            // The issue: on SIGTERM, waiting requests get the current state.
+                            // On SIGTERM, waiting requests get the current state.
                             case .shutdown: attempt(final: true, fullBody: true)
                             }
                         }
                         return
                     }
+                    if let ticket { service.waiters.release(ticket) }
                     var response: HTTPResponse
                     if let document, let tag {
                         response = unchanged && !fullBody ? HTTPResponse(status: .notModified) : Self.json(.ok, bytes: document)
@@ -292,7 +324,6 @@ struct SessionAPI: Sendable {
             attempt(final: false)
         }
     }
-
 
     /// `A-Z a-z 0-9 . _ -`: the item id alphabet.
     static func isItemIDByte(_ b: UInt8) -> Bool {

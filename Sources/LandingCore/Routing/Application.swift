@@ -6,11 +6,14 @@ public struct RequestContext: Sendable {
     public var remoteAddress: String
     /// Whether the request came over TLS.
     public var isSecure: Bool
+    /// Cancellation and a timer for deferred work, kept by the connection that waits for it.
+    public var lifetime: RequestLifetime
 
-    public init(requestID: String, remoteAddress: String, isSecure: Bool) {
+    public init(requestID: String, remoteAddress: String, isSecure: Bool, lifetime: RequestLifetime = RequestLifetime()) {
         self.requestID = requestID
         self.remoteAddress = remoteAddress
         self.isSecure = isSecure
+        self.lifetime = lifetime
     }
 }
 

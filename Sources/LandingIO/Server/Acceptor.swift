@@ -35,13 +35,21 @@ final class Acceptor: EventHandler, @unchecked Sendable {  // why: confined to i
         pausedUntil = nil
     }
 
-    /// Re-arms after an EMFILE pause.
+    /// Re-arms after an EMFILE pause; a failed re-arm is retried, never left for good.
     func tick(now: Double) {
-        if let until = pausedUntil, now >= until, !loop.shared.isDraining {
+        guard let until = pausedUntil, now >= until, !loop.shared.isDraining else { return }
+        do {
+            try start()
             pausedUntil = nil
-            try? start()
+            loop.shared.log(.info, "accept resumed")
+        } catch {
+            loop.shared.log(.error, "accept still paused: cannot re-arm the listener", ["error": error.description])
+            pausedUntil = now + 0.5
         }
     }
+
+    /// Whether the acceptor is waiting to re-arm (tests).
+    var isPaused: Bool { pausedUntil != nil }
 
     func handle(events: UInt32) {
         // A budget per wake keeps one busy listener from starving the loop's connections.
@@ -56,7 +64,7 @@ final class Acceptor: EventHandler, @unchecked Sendable {  // why: confined to i
                     // stop listening for a moment instead.
                     loop.shared.log(.warning, "accept paused: out of resources", ["error": error.description])
                     stop()
-                    pausedUntil = monotonicNow() + 0.1
+                    pausedUntil = loop.now + 0.1
                     return
                 case ECONNABORTED, EPROTO, EPERM:
                     continue
@@ -66,19 +74,49 @@ final class Acceptor: EventHandler, @unchecked Sendable {  // why: confined to i
                 }
             }
             guard case .done(let accepted) = result else { return }
+            let peer = accepted.peer?.host ?? "-"
+            let shared = loop.shared
+            switch shared.admission.admit(peer) {
+            case .admitted:
+                break
+            case .tooManyTotal:
+                refuse(accepted.fd, reason: "max_connections")
+                continue
+            case .tooManyFromAddress:
+                refuse(accepted.fd, reason: "max_connections_per_address")
+                continue
+            }
+            let release: () -> Void = { shared.admission.release(peer) }
+            if usesTLS && !shared.handshakeRate.take(now: loop.now) {
+                release()
+                refuse(accepted.fd, reason: "max_handshakes_per_second")
+                continue
+            }
             var one: Int32 = 1
             setsockopt(accepted.fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             var engine: TLSEngine? = nil
-            if usesTLS, let store = loop.shared.tlsStore {
+            if usesTLS, let store = shared.tlsStore {
                 do {
                     engine = try TLSEngine(context: store.context)
                 } catch {
-                    loop.shared.log(.error, "cannot create TLS session", ["error": error.description])
+                    shared.log(.error, "cannot create TLS session", ["error": error.description])
                     Glibc.close(accepted.fd)
+                    release()
                     continue
                 }
             }
-            loop.adopt(fd: accepted.fd, peer: accepted.peer?.host ?? "-", tls: engine, application: application)
+            loop.adopt(fd: accepted.fd, peer: peer, tls: engine, application: application, onClose: release)
         }
+    }
+
+    /// Closes a connection a limit refused, at once and without reading it (a reset, not a
+    /// response: nothing has been negotiated yet), and counts it.
+    private func refuse(_ fd: Int32, reason: String) {
+        // why: SO_LINGER 0 makes close send a reset and free the socket now, with no TIME_WAIT,
+        // so a flood of refused connections costs the server nothing that lasts.
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        Glibc.close(fd)
+        loop.shared.metrics.connectionRefused(reason: reason)
     }
 }

@@ -3,175 +3,309 @@ import Glibc
 import LandingCore
 
 /// One accepted TCP connection (TLS or plain), owned by one event loop and touched only on its
-/// thread. Reads until EAGAIN, feeds the TLS engine and the parser, runs the application for each
-/// request in order, batches the responses of a read into one TLS write, and closes on errors,
-/// timeouts, `Connection: close` or drain. Owns its descriptor.
-// why: @unchecked Sendable: confined to its loop thread; other threads reach it only through
-// `EventLoop.execute`, which runs the closure on that thread.
+/// thread: the thin driver of a `ConnectionStateMachine`. It moves bytes between the socket, the TLS
+/// engine and the parser, runs the application for each request in order, and performs the actions
+/// the state machine decides (read, resume, finish, linger, close, cancel, time out). It owns its
+/// descriptor and its unsent output; the loop's scratch is only lent to it for one dispatch.
+// why: @unchecked Sendable: confined to its loop thread (checked in debug builds by
+// `EventLoop.assertOnLoop`); other threads reach it only through `EventLoop.execute`.
 final class Connection: EventHandler, @unchecked Sendable {
     let fd: Int32
+    /// Unique on its loop: timers and late completions check it, since descriptor numbers are reused.
+    let id: UInt64
     let loop: ServerLoop
     private let tls: TLSEngine?
     private let application: Application
     private var parser: HTTPRequestParser
-    private(set) var deadline: ConnectionDeadline
+    private(set) var machine: ConnectionStateMachine
     private let peer: String
-    /// Ciphertext (or plaintext, without TLS) that the socket has not taken yet.
-    private var pendingOutput: [UInt8] = []
+    private let onClose: (() -> Void)?
+    /// Ciphertext (or plaintext, without TLS) that the socket has not taken yet: this connection's own.
+    private var pending: [UInt8] = []
     private var pendingOffset = 0
-    /// A deferred handler owes the current request's response; parsing pauses until it arrives.
-    private var awaitingResponse = false
-    /// Bytes may still be waiting in the socket: reading paused for backpressure (edge-triggered epoll
-    /// will not tell us again).
-    private var readPaused = false
-    private var closeAfterFlush = false
-    private var sentCloseNotify = false
-    private var peerClosed = false
-    private(set) var isClosed = false
-    private var handshakeCounted = false
+    /// The owed response's request number and lifetime (cancelled when the client leaves).
+    private var requestNumber: UInt64 = 0
+    private var owed: (request: UInt64, lifetime: RequestLifetime, meta: RequestMeta)?
+    /// The deadline of this connection's entry in the loop's timer heap (`ServerLoop.armTimer`).
+    var armedDeadline: Double?
 
-    /// Pause reading while this much output waits for the peer.
-    private static let maxPendingOutput = 256 * 1024
+    var isClosed: Bool { !fdOpen }
+    /// Output the socket has not taken yet (tests, and the bound they check).
+    var unsentBytes: Int { pending.count - pendingOffset }
+    /// Input received and not yet taken by a request (tests).
+    var bufferedInputBytes: Int { parser.bufferedByteCount }
+    private var fdOpen = true
 
-    init(fd: Int32, peer: String, tls: TLSEngine?, application: Application, loop: ServerLoop, now: Double) {
+    init(
+        fd: Int32, id: UInt64, peer: String, tls: TLSEngine?, application: Application, loop: ServerLoop, now: Double,
+        onClose: (() -> Void)? = nil
+    ) {
         self.fd = fd
+        self.id = id
         self.application = application
         self.peer = peer
         self.tls = tls
         self.loop = loop
+        self.onClose = onClose
         self.parser = HTTPRequestParser(limits: loop.shared.config.limits)
-        self.deadline = ConnectionDeadline(timeouts: loop.shared.timeouts, stage: tls == nil ? .idle : .handshake, now: now)
+        self.machine = ConnectionStateMachine(
+            timeouts: loop.shared.timeouts, limits: loop.shared.connectionLimits, usesTLS: tls != nil, now: now)
     }
 
     deinit {
-        if !isClosed { Glibc.close(fd) }
+        if fdOpen { Glibc.close(fd) }
     }
 
-    // MARK: - Events
+    // MARK: - Entry points (each one dispatch with the loop's scratch)
 
     func handle(events: UInt32) {
-        if events & EPOLLOUT.rawValue != 0 && pendingOffset < pendingOutput.count {
-            writePending()
-            if isClosed { return }
-        }
-        if events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
-            readable()
+        loop.dispatch {
+            machine.turnStarted()
+            if events & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 {
+                perform(machine.peerHungUp(fatal: true))
+                return
+            }
+            if events & EPOLLOUT.rawValue != 0 && pendingOffset < pending.count {
+                writePending()
+            }
+            if events & EPOLLIN.rawValue != 0 && !isClosed {
+                perform(machine.inputArrived())
+            }
+            // why: after the read, so bytes that came before the FIN are read first; a peer that
+            // left while its response is owed is noticed here even though nothing is read then.
+            if events & EPOLLRDHUP.rawValue != 0 && !isClosed {
+                perform(machine.peerHungUp(fatal: false))
+            }
+            finishDispatch()
         }
     }
 
-    /// Reads what the socket has (edge-triggered), processing each chunk as it arrives so that no
-    /// more than one read's worth of unprocessed input is ever buffered.
-    private func readable() {
+    /// From the task queue: parse what is buffered, then read what the socket holds.
+    private func resume() {
         guard !isClosed else { return }
+        loop.dispatch {
+            machine.turnStarted()
+            if case .open = machine.state, process() == .drained, machine.mayRead {
+                readable()
+            }
+            finishDispatch()
+        }
+    }
+
+    func timerFired(now: Double) {
+        guard !isClosed else { return }
+        loop.dispatch {
+            perform(machine.timerFired(now: now))
+            finishDispatch()
+        }
+    }
+
+    /// Shutdown has begun: close now if idle, otherwise after the current response.
+    func drain() {
+        guard !isClosed else { return }
+        loop.dispatch {
+            perform(machine.drain())
+            finishDispatch()
+        }
+    }
+
+    /// Closes at once (grace period over), cancelling owed work.
+    func forceClose() {
+        guard !isClosed else { return }
+        loop.dispatch {
+            owed?.lifetime.cancel()
+            closeNow()
+        }
+    }
+
+    /// Arms the loop timer for the machine's deadline.
+    func armTimer() {
+        guard !isClosed, let deadline = machine.deadline else { return }
+        loop.armTimer(self, at: deadline)
+    }
+
+    private func finishDispatch() {
+        guard !isClosed else { return }
+        if !loop.plaintextOut.isEmpty || !loop.cipherOut.isEmpty { flush() }
+        armTimer()
+    }
+
+    // MARK: - Actions
+
+    private func perform(_ action: ConnectionStateMachine.Action) {
+        switch action {
+        case .none:
+            break
+        case .read:
+            readable()
+        case .scheduleResume:
+            loop.eventLoop.execute { [self] in self.resume() }
+        case .finishOutput:
+            flush(closeNotify: true)
+        case .startLingering:
+            // why: shut only the write side, so the peer gets our FIN after the response while we
+            // keep reading (and discarding) what it still sends; closing with unread input would
+            // make the kernel send a reset that can destroy the response before the peer reads it.
+            Glibc.shutdown(fd, Int32(SHUT_WR))
+            readable()
+        case .close:
+            closeNow()
+        case .cancelAndClose:
+            owed?.lifetime.cancel()
+            closeNow()
+        case .requestTimedOut:
+            let meta = RequestMeta(id: loop.nextRequestID(), method: "-", path: "-", route: RequestMetrics.noRoute, headOnly: false, keepAlive: false, start: loop.now)
+            write(.text(.requestTimeout, "408 Request Timeout: the request did not arrive in time.", closeConnection: true), meta: meta)
+        case .fireRequestTimer:
+            owed?.lifetime.fireTimer()
+        case .handlerTimedOut:
+            guard let owed else { return }
+            owed.lifetime.cancel()
+            loop.shared.log(.warning, "handler missed its deadline", ["request_id": owed.meta.id, "route": owed.meta.route])
+            var response = HTTPResponse.text(.serviceUnavailable, "503 Service Unavailable: the server could not answer in time; try again.", closeConnection: true)
+            response.headers.add(name: "Retry-After", value: "5")
+            write(response, meta: owed.meta)
+        }
+    }
+
+    // MARK: - Input
+
+    /// Reads what the socket has (edge-triggered) while the machine allows it, processing each chunk
+    /// as it arrives so that at most one read's worth of unprocessed input is buffered.
+    private func readable() {
         let buffer = loop.eventLoop.readBuffer
         var budget = 16
-        while !peerClosed {
-            if awaitingResponse || closeAfterFlush || pendingOutput.count - pendingOffset > Self.maxPendingOutput
-                || loop.plaintextOut.count > Self.maxPendingOutput
-            {
-                // why: edge-triggered epoll will not report these unread bytes again; resume by hand
-                // when the response is sent or the output drains.
-                readPaused = !closeAfterFlush
-                break
+        while !isClosed {
+            guard machine.mayRead else {
+                perform(machine.readStopped(.paused))
+                return
             }
             if budget == 0 {
-                // why: fairness; one busy connection must not starve the loop. `flush` resumes it
-                // from the loop's task queue, after the other ready connections.
-                readPaused = true
-                break
+                // why: fairness; one busy connection must not starve the loop. The machine resumes
+                // it from the task queue, after the other ready connections.
+                perform(machine.readStopped(.budgetExhausted))
+                return
             }
             budget -= 1
             let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
             if n > 0 {
-                ingest(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+                if case .lingering = machine.state {
+                    perform(machine.discarded(n))
+                    continue
+                }
+                let tlsClosed = ingest(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
                 if isClosed { return }
-                process()
-                // why: a short read means the socket is drained; with EPOLLRDHUP-capable epoll the
-                // next arrival raises a new edge, so the extra read that would return EAGAIN is skipped.
-                if n < buffer.count { break }
+                switch process() {
+                case .drained:
+                    break
+                case .stopped:
+                    // Input stays in the parser and the socket until the output drains.
+                    perform(machine.readStopped(.paused))
+                    flush()
+                    return
+                case .yielded:
+                    return
+                }
+                if tlsClosed {
+                    perform(machine.readStopped(.endOfInput))
+                    return
+                }
+                // why: a short read means the socket is drained; the next arrival raises a new edge.
+                if n < buffer.count {
+                    perform(machine.readStopped(.drained))
+                    return
+                }
             } else if n == 0 {
-                peerClosed = true
+                perform(machine.readStopped(.endOfInput))
+                return
             } else {
                 let err = errno
                 if err == EINTR { continue }
-                if err == EAGAIN || err == EWOULDBLOCK { break }
-                abort(reason: "read")
+                if err == EAGAIN || err == EWOULDBLOCK {
+                    perform(machine.readStopped(.drained))
+                    return
+                }
+                perform(machine.readStopped(.failed))
                 return
             }
         }
-        process()
-        if peerClosed && !awaitingResponse {
-            closeAfterFlush = true
-        }
-        flush()
     }
 
-    /// Decrypts (when TLS) and feeds the parser.
-    private func ingest(_ bytes: UnsafeRawBufferPointer) {
+    /// Decrypts (when TLS) and feeds the parser; true when the peer sent close_notify (the requests
+    /// before it are answered first).
+    private func ingest(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard let tls else {
             parser.feed(bytes)
-            return
+            return false
         }
         let wasComplete = tls.isHandshakeComplete
         let outcome = tls.receive(bytes, scratch: loop.tlsScratch, outbound: &loop.cipherOut) { plaintext in
             parser.feed(plaintext)
         }
         if !wasComplete && tls.isHandshakeComplete {
-            handshakeCounted = true
             loop.shared.metrics.handshakeSucceeded()
-            deadline.enter(.idle, now: monotonicNow())
+            machine.handshakeCompleted(now: loop.now)
         }
         switch outcome {
         case .ok:
-            break
+            return false
         case .closed:
-            peerClosed = true
+            return true
         case .failed(let error):
             if !tls.isHandshakeComplete {
                 loop.shared.metrics.handshakeFailed()
                 loop.shared.log(.debug, "tls handshake failed", ["peer": peer, "error": error.description])
             }
             // Send any alert OpenSSL produced, then close without close_notify.
-            sentCloseNotify = true
-            closeAfterFlush = true
+            perform(machine.tlsFailed())
             flush()
+            return false
         }
     }
 
-    /// Parses and answers requests until the input runs out or a response must be awaited.
-    private func process() {
-        while !awaitingResponse && !closeAfterFlush && !isClosed {
+    /// How `process` ended.
+    private enum ProcessEnd {
+        /// The parser needs more input.
+        case drained
+        /// Back-pressure, an owed response or closing stopped it; input stays buffered.
+        case stopped
+        /// The per-turn budget ran out; resumed from the task queue.
+        case yielded
+    }
+
+    /// Takes requests from the parser while the machine allows, answering each in order.
+    @discardableResult
+    private func process() -> ProcessEnd {
+        var took = false
+        defer { machine.parserPhaseChanged(parser.phase, requestCompleted: took, now: loop.now) }
+        while !isClosed {
+            switch machine.mayTakeRequest(batchBytes: loop.plaintextOut.count) {
+            case .stop:
+                return .stopped
+            case .yield:
+                perform(.scheduleResume)
+                return .yielded
+            case .take:
+                break
+            }
             switch parser.next() {
             case .needMore:
-                updateStage()
-                return
+                return .drained
             case .request(let request):
+                machine.requestTaken()
+                took = true
                 respond(to: request)
             case .error(let error):
-                let meta = RequestMeta(id: loop.nextRequestID(), method: "-", path: "-", route: RequestMetrics.noRoute, headOnly: false, keepAlive: false, start: monotonicNow())
+                machine.requestTaken()
+                took = true
+                let meta = RequestMeta(id: loop.nextRequestID(), method: "-", path: "-", route: RequestMetrics.noRoute, headOnly: false, keepAlive: false, start: loop.now)
                 write(.protocolError(error), meta: meta)
             }
+            // why: encrypt and hand over a large batch now, so back-pressure sees what the socket
+            // has not taken rather than what merely waits in the scratch.
+            if loop.plaintextOut.count >= 16 * 1024 { flush() }
         }
-        updateStage()
-    }
-
-    private func updateStage() {
-        let now = monotonicNow()
-        if awaitingResponse {
-            deadline.enter(.handling, now: now)
-        } else if pendingOffset < pendingOutput.count {
-            deadline.enter(.writing, now: now)
-        } else if let tls, !tls.isHandshakeComplete {
-            deadline.enter(.handshake, now: now)
-        } else {
-            switch parser.phase {
-            case .idle:
-                deadline.enter(.idle, now: now)
-                parser.releaseIdleMemory()
-            case .head: deadline.enter(.head, now: now)
-            case .body: deadline.enter(.body, now: now)
-            }
-        }
+        return .stopped
     }
 
     /// What the access log and the serializer need to know about the request being answered.
@@ -189,33 +323,41 @@ final class Connection: EventHandler, @unchecked Sendable {
 
     private func respond(to request: HTTPRequest) {
         let id = loop.nextRequestID()
-        let start = monotonicNow()
-        let context = RequestContext(requestID: id, remoteAddress: peer, isSecure: tls != nil)
+        let start = loop.now
+        let lifetime = RequestLifetime()
+        let context = RequestContext(requestID: id, remoteAddress: peer, isSecure: tls != nil, lifetime: lifetime)
         let (result, route) = application.handleRouted(request, context: context)
         let meta = RequestMeta(
             id: id, method: request.method.description, path: request.path, route: route, headOnly: request.method == .head,
-            keepAlive: request.wantsKeepAlive && !loop.shared.isDraining, start: start)
+            keepAlive: request.wantsKeepAlive, start: start)
         switch result {
         case .response(let response):
             write(response, meta: meta)
         case .deferred(let work):
-            awaitingResponse = true
+            requestNumber &+= 1
+            let number = requestNumber
+            owed = (number, lifetime, meta)
+            machine.responseDeferred(request: number, timerAfter: lifetime.timerDelay, now: start)
             let eventLoop = loop.eventLoop
             work { [self] build in
-                eventLoop.execute { [self] in
-                    self.completeDeferred(build(), meta: meta)
-                }
+                eventLoop.execute { [self] in self.completeDeferred(number, build) }
             }
         }
     }
 
-    private func completeDeferred(_ response: HTTPResponse, meta: RequestMeta) {
-        awaitingResponse = false
-        guard !isClosed else { return }
-        write(response, meta: meta)
-        process()
-        if peerClosed { closeAfterFlush = true }
-        flush()
+    private func completeDeferred(_ number: UInt64, _ build: ResponseBuilder) {
+        guard !isClosed, let owed, owed.request == number else { return }
+        loop.dispatch {
+            guard machine.deferredResponseArrived(request: number) else { return }
+            self.owed = nil
+            machine.turnStarted()
+            write(build(), meta: owed.meta)
+            // Pipelined input waited while the response was owed; epoll will not report it again.
+            if case .open = machine.state, process() == .drained, machine.mayRead {
+                readable()
+            }
+            finishDispatch()
+        }
     }
 
     /// Serializes a response into the loop's batch and logs it.
@@ -225,19 +367,21 @@ final class Connection: EventHandler, @unchecked Sendable {
         if tls != nil && !response.headers.contains("Strict-Transport-Security") {
             response.headers.add(name: "Strict-Transport-Security", value: "max-age=31536000")
         }
-        let keepAlive = meta.keepAlive && !response.closeConnection && !loop.shared.isDraining
+        let keepAlive = meta.keepAlive && !response.closeConnection && !machine.isDraining && !loop.shared.isDraining
         HTTPResponseSerializer.serialize(response, headOnly: meta.headOnly, keepAlive: keepAlive, date: loop.httpDate(), into: &loop.plaintextOut)
-        if !keepAlive { closeAfterFlush = true }
         loop.requestMetrics.record(
             route: meta.route, method: RequestMetrics.methodLabel(meta.method), status: response.status.code,
-            seconds: monotonicNow() - meta.start)
+            seconds: loop.now - meta.start)
         loop.accessLog(meta: meta, status: response.status.code, bytes: meta.headOnly ? 0 : response.body.count)
+        owed = nil
+        perform(machine.responseQueued(keepAlive: keepAlive))
     }
 
     // MARK: - Output
 
-    /// Encrypts the batch, writes what the socket takes, keeps the rest, and closes when done.
-    private func flush() {
+    /// Encrypts this dispatch's batch, writes what the socket takes, keeps the rest as this
+    /// connection's own, and tells the machine. Leaves the loop's scratch empty on every path.
+    private func flush(closeNotify: Bool = false) {
         guard !isClosed else {
             loop.plaintextOut.removeAll(keepingCapacity: true)
             loop.cipherOut.removeAll(keepingCapacity: true)
@@ -246,75 +390,59 @@ final class Connection: EventHandler, @unchecked Sendable {
         if !loop.plaintextOut.isEmpty {
             if let tls {
                 let outcome = loop.plaintextOut.withUnsafeBytes { tls.send($0, scratch: loop.tlsScratch, outbound: &loop.cipherOut) }
+                loop.plaintextOut.removeAll(keepingCapacity: true)
                 if case .failed = outcome {
-                    loop.plaintextOut.removeAll(keepingCapacity: true)
-                    abort(reason: "SSL_write")
+                    loop.cipherOut.removeAll(keepingCapacity: true)
+                    perform(machine.writeFailed())
                     return
                 }
             } else {
                 loop.cipherOut.append(contentsOf: loop.plaintextOut)
+                loop.plaintextOut.removeAll(keepingCapacity: true)
             }
-            loop.plaintextOut.removeAll(keepingCapacity: true)
         }
-        if closeAfterFlush, let tls, !sentCloseNotify {
-            sentCloseNotify = true
+        if closeNotify, let tls {
             tls.close(scratch: loop.tlsScratch, outbound: &loop.cipherOut)
         }
+        var progressed = false
         if !loop.cipherOut.isEmpty {
-            if pendingOffset >= pendingOutput.count {
+            if pendingOffset >= pending.count {
                 let written = loop.cipherOut.withUnsafeBytes { send(all: $0) }
                 guard let written else {
                     loop.cipherOut.removeAll(keepingCapacity: true)
-                    abort(reason: "write")
+                    perform(machine.writeFailed())
                     return
                 }
+                progressed = written > 0
                 if written < loop.cipherOut.count {
-                    pendingOutput = Array(loop.cipherOut[written...])
+                    pending = Array(loop.cipherOut[written...])
                     pendingOffset = 0
                 }
             } else {
-                pendingOutput.append(contentsOf: loop.cipherOut)
+                pending.append(contentsOf: loop.cipherOut)
             }
             loop.cipherOut.removeAll(keepingCapacity: true)
         }
-        if pendingOffset < pendingOutput.count {
+        if pendingOffset < pending.count {
             writePending()
-            return
-        }
-        if closeAfterFlush {
-            close()
         } else {
-            updateStage()
-            resumeReadingIfPaused()
+            perform(machine.outputChanged(unsent: 0, progressed: progressed, now: loop.now))
         }
-    }
-
-    /// Reading paused (a response was owed, output backed up, or the read budget ran out) and the
-    /// reason is gone: read again from the task queue, since edge-triggered epoll will not remind us.
-    private func resumeReadingIfPaused() {
-        guard readPaused, !awaitingResponse, !closeAfterFlush, !isClosed, pendingOffset >= pendingOutput.count else { return }
-        readPaused = false
-        loop.eventLoop.execute { [self] in self.readable() }
     }
 
     private func writePending() {
-        let written = pendingOutput.withUnsafeBytes { send(all: UnsafeRawBufferPointer(rebasing: $0[pendingOffset...])) }
+        let written = pending.withUnsafeBytes { send(all: UnsafeRawBufferPointer(rebasing: $0[pendingOffset...])) }
         guard let written else {
-            abort(reason: "write")
+            perform(machine.writeFailed())
             return
         }
-        if written > 0 { deadline.touch(now: monotonicNow()) }
         pendingOffset += written
-        if pendingOffset >= pendingOutput.count {
-            pendingOutput = []
+        if pendingOffset >= pending.count {
+            // why: give the memory of a large batch back; an idle connection holds no output buffer.
+            pending = []
             pendingOffset = 0
-            if closeAfterFlush {
-                close()
-                return
-            }
         }
-        updateStage()
-        resumeReadingIfPaused()
+        perform(machine.outputChanged(unsent: pending.count - pendingOffset, progressed: written > 0, now: loop.now))
     }
 
     /// Writes as much as the socket takes; nil on a fatal error.
@@ -337,43 +465,20 @@ final class Connection: EventHandler, @unchecked Sendable {
 
     // MARK: - Lifecycle
 
-    /// Called by the loop's sweep.
-    func checkDeadline(now: Double) {
-        switch deadline.expiry(now: now) {
-        case .none:
-            return
-        case .close:
-            loop.shared.log(.debug, "connection timed out", ["peer": peer, "stage": "\(deadline.stage)"])
-            if case .writing = deadline.stage { abort(reason: "write timeout") } else { closeAfterFlush = true; flush() }
-        case .requestTimeout:
-            let meta = RequestMeta(id: loop.nextRequestID(), method: "-", path: "-", route: RequestMetrics.noRoute, headOnly: false, keepAlive: false, start: now)
-            write(.text(.requestTimeout, "408 Request Timeout: the request did not arrive in time.", closeConnection: true), meta: meta)
-            flush()
-        }
-    }
-
-    /// Shutdown has begun: close now if idle, otherwise after the current response.
-    func drain() {
-        guard !isClosed else { return }
-        if !awaitingResponse && parser.phase == .idle && pendingOffset >= pendingOutput.count {
-            closeAfterFlush = true
-            flush()
-        }
-    }
-
-    /// Closes without sending anything more.
-    private func abort(reason: String) {
-        closeAfterFlush = true
-        pendingOutput = []
-        pendingOffset = 0
-        close()
-    }
-
-    func close() {
-        guard !isClosed else { return }
-        isClosed = true
+    /// Closes the descriptor now; unsent output and parser input are dropped with it.
+    private func closeNow() {
+        guard fdOpen else { return }
+        machine.closed()
+        fdOpen = false
         loop.eventLoop.deregister(fd: fd)
         Glibc.close(fd)
+        pending = []
+        pendingOffset = 0
+        owed = nil
+        parser = HTTPRequestParser(limits: parser.limits)
+        loop.plaintextOut.removeAll(keepingCapacity: true)
+        loop.cipherOut.removeAll(keepingCapacity: true)
         loop.connectionClosed(self)
+        onClose?()
     }
 }

@@ -97,9 +97,7 @@ public final class Server: @unchecked Sendable {
                 acceptors.append(metrics)
                 loopAcceptors.append(metrics)
             }
-            let previousTick = eventLoop.onTick
-            eventLoop.onTick = { now in
-                previousTick?(now)
+            loop.onTurn = { now in
                 for a in loopAcceptors { a.tick(now: now) }
             }
         }

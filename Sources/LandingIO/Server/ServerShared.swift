@@ -13,12 +13,23 @@ final class ServerShared: Sendable {
     let logger: Logger
     /// Random per process, so request ids from several instances do not collide.
     let processTag: String
+    /// Work bounds of every connection.
+    let connectionLimits: ConnectionStateMachine.Limits
+    /// Open connections per client address and in total.
+    let admission: ConnectionAdmission
+    /// New TLS handshakes per second, whole process.
+    let handshakeRate: SharedTokenBucket
     private let draining = Atomic<Bool>(false)
-    private let stdoutLock = Mutex<Void>(())
 
     init(config: ServerConfig, tlsStore: TLSContextStore?, logger: Logger) {
         self.config = config
-        self.timeouts = ConnectionTimeouts(header: config.headerTimeout, body: config.bodyTimeout, idle: config.idleTimeout)
+        self.timeouts = ConnectionTimeouts(
+            header: config.headerTimeout, body: config.bodyTimeout, idle: config.idleTimeout, handler: config.handlerTimeout,
+            linger: config.lingerTimeout)
+        self.connectionLimits = ConnectionStateMachine.Limits(lingerMaxBytes: max(0, config.lingerMaxBytes))
+        self.admission = ConnectionAdmission(maxTotal: config.maxConnections, maxPerAddress: config.maxConnectionsPerAddress)
+        let rate = Double(max(0, config.maxHandshakesPerSecond))
+        self.handshakeRate = SharedTokenBucket(ratePerSecond: rate, burst: rate, now: monotonicNow())
         self.tlsStore = tlsStore
         self.logger = logger
         var random: UInt32 = 0
@@ -33,17 +44,10 @@ final class ServerShared: Sendable {
         logger.log(level, message, metadata)
     }
 
-    /// Writes whole lines to stdout; one lock so lines from different loops never interleave.
+    /// Queues whole lines for stdout (the writer thread writes them; lines never interleave and a
+    /// slow reader never stalls a loop: beyond the writer's bound lines are dropped and counted).
     func writeStdout(_ bytes: [UInt8]) {
-        stdoutLock.withLock { _ in
-            bytes.withUnsafeBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let n = Glibc.write(1, raw.baseAddress! + offset, raw.count - offset)
-                    if n > 0 { offset += n } else if n < 0 && errno == EINTR { continue } else { return }
-                }
-            }
-        }
+        LogWriter.standardOutput.submit(bytes)
     }
 }
 
@@ -55,11 +59,21 @@ final class ServerMetrics: Sendable {
     let requests = RequestMetrics()
     let handshakesOK = Atomic<Int>(0)
     let handshakesFailed = Atomic<Int>(0)
+    let refusedTotal = Atomic<Int>(0)
+    let refusedPerAddress = Atomic<Int>(0)
+    let refusedHandshakeRate = Atomic<Int>(0)
 
     func connectionOpened() { openConnections.add(1, ordering: .relaxed) }
     func connectionClosed() { openConnections.subtract(1, ordering: .relaxed) }
     func handshakeSucceeded() { handshakesOK.add(1, ordering: .relaxed) }
     func handshakeFailed() { handshakesFailed.add(1, ordering: .relaxed) }
+    func connectionRefused(reason: String) {
+        switch reason {
+        case "max_connections": refusedTotal.add(1, ordering: .relaxed)
+        case "max_connections_per_address": refusedPerAddress.add(1, ordering: .relaxed)
+        default: refusedHandshakeRate.add(1, ordering: .relaxed)
+        }
+    }
 
     /// Requests by route, their durations, open connections and TLS handshakes.
     func families() -> [MetricFamily] {
@@ -73,6 +87,18 @@ final class ServerMetrics: Sendable {
                     MetricSample(labels: [MetricLabel("result", "ok")], value: Double(handshakesOK.load(ordering: .relaxed))),
                     MetricSample(labels: [MetricLabel("result", "failed")], value: Double(handshakesFailed.load(ordering: .relaxed))),
                 ]),
+            MetricFamily(
+                name: "landing_connections_refused_total", help: "Connections closed at accept by a limit, by limit.", kind: .counter,
+                samples: [
+                    MetricSample(labels: [MetricLabel("limit", "max_connections")], value: Double(refusedTotal.load(ordering: .relaxed))),
+                    MetricSample(
+                        labels: [MetricLabel("limit", "max_connections_per_address")], value: Double(refusedPerAddress.load(ordering: .relaxed))),
+                    MetricSample(
+                        labels: [MetricLabel("limit", "max_handshakes_per_second")], value: Double(refusedHandshakeRate.load(ordering: .relaxed))),
+                ]),
+            .single(
+                "landing_log_lines_dropped_total", help: "Log lines dropped because the log reader was too slow.", kind: .counter,
+                value: Double(LogWriter.standardOutput.droppedLines + LogWriter.standardError.droppedLines)),
         ]
     }
 }

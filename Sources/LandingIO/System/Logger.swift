@@ -1,4 +1,3 @@
-import Glibc
 import LandingCore
 import Synchronization
 
@@ -23,14 +22,8 @@ public struct Logger: Sendable {
         for (key, value) in self.metadata.merging(metadata, uniquingKeysWith: { $1 }).sorted(by: { $0.key < $1.key }) {
             line.add(key, string: value)
         }
-        let bytes = line.finished()
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = Glibc.write(2, raw.baseAddress! + offset, raw.count - offset)
-                if n > 0 { offset += n } else if n < 0 && errno == EINTR { continue } else { return }
-            }
-        }
+        // why: through the writer thread, so a slow reader of stderr never stalls an event loop.
+        LogWriter.standardError.submit(line.finished())
     }
 
     public func info(_ message: @autoclosure () -> String, _ metadata: [String: String] = [:]) { log(.info, message(), metadata) }
