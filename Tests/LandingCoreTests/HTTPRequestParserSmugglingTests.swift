@@ -37,22 +37,40 @@ import Testing
         #expect(parseError(Self.line + "Content-Length: 999999999999999999\r\n\r\n") == .bodyTooLarge)
     }
 
-    /// Transfer-Encoding chunked gets 411: this server wants Content-Length.
-    @Test(arguments: ["chunked", "CHUNKED", " chunked ", "gzip, chunked", "gzip,chunked,", "chunked, ,"])
-    func parser_RejectsChunked_WithLengthRequired(_ value: String) {
-        #expect(parseError(Self.line + "Transfer-Encoding: \(value)\r\n\r\n") == .chunkedNotSupported)
+    /// `chunked` alone, in any case and with empty list elements, frames the body.
+    @Test(arguments: ["chunked", "CHUNKED", " chunked ", "chunked, ,", ", chunked"])
+    func parser_AcceptsChunked_WhenOnlyCoding(_ value: String) {
+        let r = parseSingle(Self.line + "Transfer-Encoding: \(value)\r\n\r\n1\r\nx\r\n0\r\n\r\n")
+        #expect(r?.body == Array("x".utf8))
     }
 
-    /// Any other Transfer-Encoding gets 501.
-    @Test(arguments: ["gzip", "chunked, gzip", "chunked;x=1", "identity", "", "chunkedx"])
+    /// Any other Transfer-Encoding, alone or before chunked, gets 501 (RFC 9112 §6.1).
+    @Test(arguments: ["gzip", "gzip, chunked", "gzip,chunked,", "chunked;x=1", "identity", "", "chunkedx", "chunked chunked"])
     func parser_RejectsOtherTransferEncodings_AsUnsupported(_ value: String) {
-        #expect(parseError(Self.line + "Transfer-Encoding: \(value)\r\n\r\n") == .unsupportedTransferEncoding)
+        #expect(parseError(Self.line + "Transfer-Encoding: \(value)\r\n\r\n0\r\n\r\n") == .unsupportedTransferEncoding)
+        #expect(HTTPParseError.unsupportedTransferEncoding.status.code == 501)
+    }
+
+    /// chunked that is not the final coding is 400 (RFC 9112 §6.3 rule 4), even after chunked.
+    @Test(arguments: ["chunked, gzip", "chunked, identity", "CHUNKED,x"])
+    func parser_RejectsChunkedNotFinal(_ value: String) {
+        #expect(parseError(Self.line + "Transfer-Encoding: \(value)\r\n\r\n0\r\n\r\n") == .chunkedNotFinal)
+        #expect(HTTPParseError.chunkedNotFinal.status.code == 400)
+    }
+
+    /// chunked applied twice is 400 (RFC 9112 §7), in one field line or across two.
+    @Test func parser_RejectsChunkedAppliedTwice() {
+        #expect(parseError(Self.line + "Transfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n") == .chunkedAppliedTwice)
+        #expect(parseError(Self.line + "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n") == .chunkedAppliedTwice)
+        #expect(parseError(Self.line + "Transfer-Encoding: chunked, gzip, chunked\r\n\r\n0\r\n\r\n") == .chunkedAppliedTwice)
+        #expect(HTTPParseError.chunkedAppliedTwice.status.code == 400)
     }
 
     /// The final coding is taken across several Transfer-Encoding field lines.
     @Test func parser_TakesFinalCodingAcrossFieldLines() {
-        #expect(parseError(Self.line + "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n") == .chunkedNotSupported)
-        #expect(parseError(Self.line + "Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n") == .unsupportedTransferEncoding)
+        #expect(parseError(Self.line + "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n") == .unsupportedTransferEncoding)
+        #expect(parseError(Self.line + "Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n") == .chunkedNotFinal)
+        #expect(parseSingle(Self.line + "Transfer-Encoding:\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n") != nil)
     }
 
     /// Transfer-Encoding in an HTTP/1.0 request is faulty framing (RFC 9112 §6.1).

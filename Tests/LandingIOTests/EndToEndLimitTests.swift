@@ -33,7 +33,7 @@ import Testing
         E2EExpect.rejection(Request.get("/healthz", (1...9).map { "X-F\($0): v" }), status: 431, server: server)
     }
 
-    /// A Content-Length above --max-body-bytes gets 413 before any body is sent, and the connection is closed.
+    /// A Content-Length (or a chunk size) above --max-body-bytes gets 413 before the body is sent, and the connection is closed.
     @Test func endToEnd_Answers413_WhenContentLengthExceedsMaxBody() throws {
         let server = try ServerProcess(["--max-body-bytes", "10"])
         defer { server.stop() }
@@ -41,5 +41,8 @@ import Testing
         E2EExpect.acceptance("POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n0123456789", status: 405, server: server)
         // Over it: 413 from the head alone (no body bytes are sent).
         E2EExpect.rejection("POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n", status: 413, server: server)
+        // Chunked: at the limit decoded, then one chunk over it: 413 from its size line alone.
+        E2EExpect.acceptance("POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n6\r\n012345\r\n4\r\n6789\r\n0\r\n\r\n", status: 405, server: server)
+        E2EExpect.rejection("POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n6\r\n012345\r\n5\r\n", status: 413, server: server)
     }
 }

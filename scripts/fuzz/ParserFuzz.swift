@@ -4,13 +4,17 @@
 // For each input it checks, and traps (fatalError) when one fails:
 // - the results are the same fed whole, split at data[0] % size, split in three, and byte by byte;
 // - an error is sticky and the parser then holds no bytes;
-// - every request respects the limits and the grammar (target is visible ASCII, body size);
+// - every request respects the limits and the grammar (target is visible ASCII, body size; a
+//   chunked body is decoded: no Transfer-Encoding is left, and Content-Length says its size);
 // - a request re-serialized as `method SP target SP version CRLF name:value CRLF ... CRLF body`
-//   parses back to the same request.
+//   parses back to the same request;
+// - an HTTP/1.1 request re-serialized with its body in chunks (with extensions and a trailer)
+//   parses back to the same method, target and body.
 
 /// Small limits so the fuzzer reaches every limit check with short inputs.
 private let fuzzLimits = HTTPParserLimits(
-    maxRequestLineBytes: 256, maxHeaderBytes: 512, maxHeaderCount: 8, maxBodyBytes: 1024)
+    maxRequestLineBytes: 256, maxHeaderBytes: 512, maxHeaderCount: 8, maxBodyBytes: 1024,
+    maxChunkExtensionBytes: 32, maxTrailerBytes: 64)
 
 /// Every request and the final error (if any), plus the phase after the last byte.
 private struct Outcome: Equatable {
@@ -58,7 +62,11 @@ private func check(_ request: HTTPRequest, limits: HTTPParserLimits) {
     }
     guard request.version == .http1_0 || request.version == .http1_1 else { fatalError("version") }
     if request.version == .http1_1 && request.headers.values("Host").count != 1 { fatalError("Host") }
-    if request.headers.contains("Transfer-Encoding") { fatalError("Transfer-Encoding accepted") }
+    if request.headers.contains("Transfer-Encoding") { fatalError("Transfer-Encoding left in a request") }
+    // A single Content-Length value (as sent, or set by chunked decoding) is the body size.
+    if let length = request.headers["Content-Length"].flatMap({ Int($0) }), length != request.body.count {
+        fatalError("Content-Length \(length) but body of \(request.body.count)")
+    }
 
     // Round trip: the canonical serialization parses back to the same request. Latin-1 values
     // grow when re-encoded as UTF-8, hence the larger header limit.
@@ -75,6 +83,39 @@ private func check(_ request: HTTPRequest, limits: HTTPParserLimits) {
     let again = parser.next()
     guard again == .request(request), parser.next() == .needMore, parser.phase == .idle else {
         fatalError("round trip: \(request) gave \(again)")
+    }
+    if request.version == .http1_1 { checkChunkedRoundTrip(request, limits: roundTripLimits) }
+}
+
+/// The body sent in chunks of 1, 2, 3... octets, with an extension on each size line and a trailer,
+/// decodes to the same body.
+private func checkChunkedRoundTrip(_ request: HTTPRequest, limits: HTTPParserLimits) {
+    var bytes = Array("\(request.method) \(request.target) \(request.version)\r\n".utf8)
+    for field in request.headers where !HTTPHeaders.equalsIgnoringASCIICase(field.name, "Content-Length") {
+        bytes += Array("\(field.name):\(field.value)\r\n".utf8)
+    }
+    bytes += Array("Transfer-Encoding: chunked\r\n\r\n".utf8)
+    var offset = 0
+    var size = 1
+    while offset < request.body.count {
+        let end = min(request.body.count, offset + size)
+        bytes += Array("\(String(end - offset, radix: 16));n=\"v\"\r\n".utf8)
+        bytes += request.body[offset..<end]
+        bytes += [0x0D, 0x0A]
+        offset = end
+        size += 1
+    }
+    bytes += Array("0\r\nX-Trailer: t\r\n\r\n".utf8)
+    var chunkedLimits = limits
+    chunkedLimits.maxHeaderCount += 1
+    chunkedLimits.maxHeaderBytes += 64
+    chunkedLimits.maxChunkExtensionBytes = Int.max
+    var parser = HTTPRequestParser(limits: chunkedLimits)
+    parser.feed(bytes)
+    guard case .request(let decoded) = parser.next(), decoded.method == request.method,
+        decoded.target == request.target, decoded.body == request.body, parser.next() == .needMore
+    else {
+        fatalError("chunked round trip of \(request)")
     }
 }
 

@@ -5,7 +5,8 @@ public enum HTTPParseError: Error, Sendable, Equatable {
     case requestLineTooLong
     /// Header section larger than `maxHeaderBytes` or with more than `maxHeaderCount` fields (431).
     case headerSectionTooLarge
-    /// Content-Length larger than `maxBodyBytes` (413).
+    /// Content-Length larger than `maxBodyBytes`, or a chunked body whose decoded size would pass it
+    /// (413).
     case bodyTooLarge
     /// The request line is not `method SP request-target SP HTTP-version` (400).
     case malformedRequestLine
@@ -31,10 +32,24 @@ public enum HTTPParseError: Error, Sendable, Equatable {
     case invalidContentLength
     /// Both Transfer-Encoding and Content-Length (400).
     case contentLengthWithTransferEncoding
-    /// Transfer-Encoding chunked: this server requires Content-Length (411).
-    case chunkedNotSupported
-    /// Any other Transfer-Encoding (501).
+    /// Transfer-Encoding with `chunked` present but not the final coding (400, RFC 9112 §6.3 rule 4).
+    case chunkedNotFinal
+    /// Transfer-Encoding with `chunked` applied more than once (400, RFC 9112 §7).
+    case chunkedAppliedTwice
+    /// Any Transfer-Encoding other than `chunked` alone (501).
     case unsupportedTransferEncoding
+    /// A chunk-size that is not 1*HEXDIG, or longer than 16 hex digits (400).
+    case invalidChunkSize
+    /// A chunk extension that does not follow RFC 9112 §7.1.1 (400).
+    case invalidChunkExtension
+    /// Chunk extensions past `maxChunkExtensionBytes` in one message (400).
+    case chunkExtensionsTooLong
+    /// Chunk data not followed by CRLF (400).
+    case missingCRLFAfterChunkData
+    /// A trailer field line that is not a valid field line (400).
+    case invalidTrailerField
+    /// Trailer section larger than `maxTrailerBytes` or with more than `maxHeaderCount` fields (431).
+    case trailerSectionTooLarge
     /// Transfer-Encoding in an HTTP/1.0 request: faulty framing (RFC 9112 §6.1) (400).
     case transferEncodingInHTTP10
 
@@ -45,8 +60,8 @@ public enum HTTPParseError: Error, Sendable, Equatable {
         case .headerSectionTooLarge: .requestHeaderFieldsTooLarge
         case .bodyTooLarge: .contentTooLarge
         case .unsupportedVersion: .httpVersionNotSupported
-        case .chunkedNotSupported: .lengthRequired
         case .unsupportedTransferEncoding: .notImplemented
+        case .trailerSectionTooLarge: .requestHeaderFieldsTooLarge
         default: .badRequest
         }
     }
@@ -69,8 +84,15 @@ public enum HTTPParseError: Error, Sendable, Equatable {
         case .invalidHost: "HTTP/1.1 requests need exactly one valid Host header."
         case .invalidContentLength: "The Content-Length header is invalid."
         case .contentLengthWithTransferEncoding: "Content-Length and Transfer-Encoding cannot both be sent."
-        case .chunkedNotSupported: "Chunked request bodies are not accepted; send Content-Length."
-        case .unsupportedTransferEncoding: "This Transfer-Encoding is not supported."
+        case .chunkedNotFinal: "The chunked transfer coding must be the final Transfer-Encoding."
+        case .chunkedAppliedTwice: "The chunked transfer coding cannot be applied more than once."
+        case .unsupportedTransferEncoding: "Only the chunked Transfer-Encoding is supported."
+        case .invalidChunkSize: "A chunk size is not a valid hexadecimal number."
+        case .invalidChunkExtension: "A chunk extension is malformed."
+        case .chunkExtensionsTooLong: "The chunk extensions are too long."
+        case .missingCRLFAfterChunkData: "Chunk data is not followed by CRLF."
+        case .invalidTrailerField: "A trailer field is invalid."
+        case .trailerSectionTooLarge: "The trailer section is too large or has too many fields."
         case .transferEncodingInHTTP10: "HTTP/1.0 requests cannot use Transfer-Encoding."
         }
     }

@@ -15,8 +15,13 @@ public enum HTTPParseResult: Sendable, Equatable {
 /// is the same whatever way the input was split across `feed` calls. Errors are sticky: after one,
 /// `next()` keeps returning it and `feed` drops its input (the connection must answer and close).
 ///
+/// Bodies are framed by Content-Length or by the chunked transfer coding, which is decoded here
+/// (`HTTPRequestParser+Chunked.swift`): the request delivered carries the decoded body and a
+/// Content-Length instead of Transfer-Encoding.
+///
 /// Cost: each received byte is scanned once for its line end and once more when its line is
-/// parsed; the buffer is compacted lazily and released once empty if it grew past 4 KiB.
+/// parsed (chunk data is copied once); the buffer is compacted lazily and released once empty if it
+/// grew past 4 KiB.
 public struct HTTPRequestParser: Sendable {
     /// Where the parser is, which decides the timeout that applies.
     public enum Phase: Sendable, Equatable {
@@ -25,7 +30,8 @@ public struct HTTPRequestParser: Sendable {
         /// Some bytes of the request line or header section have arrived (leading empty lines
         /// count).
         case head
-        /// The header section is complete; the body is being read.
+        /// The header section is complete; the body is being read (Content-Length octets, or chunks
+        /// up to the end of the trailer section).
         case body
     }
 
@@ -35,6 +41,8 @@ public struct HTTPRequestParser: Sendable {
         case headers
         /// Waiting for `length` body bytes starting at `scanIndex`.
         case body(length: Int)
+        /// Decoding a chunked body; `chunked` says where.
+        case chunked
         case failed(HTTPParseError)
     }
 
@@ -62,6 +70,8 @@ public struct HTTPRequestParser: Sendable {
     private var stage = Stage.requestLine
     /// The request line and fields read so far; set once the request line is parsed.
     private var head: PartialHead?
+    /// The chunked body being decoded, in the `.chunked` stage.
+    private var chunked = ChunkedBody()
 
     /// Capacity above which an emptied buffer is released rather than kept for the next request.
     private static let retainedCapacity = 4096
@@ -87,12 +97,14 @@ public struct HTTPRequestParser: Sendable {
         switch stage {
         case .requestLine: buffer.count > start ? .head : .idle
         case .headers: .head
-        case .body: .body
+        case .body, .chunked: .body
         case .failed: .idle
         }
     }
 
-    /// Bytes received and not yet consumed by a returned request (for back-pressure).
+    /// Bytes received and not yet consumed (for back-pressure). The framing of a chunked body is
+    /// consumed as it is read and its data as it is decoded, so this stays bounded while a chunked
+    /// body streams in; the decoded data (at most `maxBodyBytes`) is not counted.
     public var bufferedByteCount: Int { buffer.count - start }
 
     /// Appends received bytes (copied). Ignored after an error.
@@ -135,6 +147,7 @@ public struct HTTPRequestParser: Sendable {
         case .error(let error):
             stage = .failed(error)
             head = nil
+            chunked = ChunkedBody()
             buffer = []
             start = 0
             lineStart = 0
@@ -201,9 +214,13 @@ public struct HTTPRequestParser: Sendable {
                         switch head!.finish(limits: limits) {
                         case .failure(let error):
                             return .error(error)
-                        case .success(let length):
+                        case .success(.length(let length)):
                             scanIndex = next
                             stage = .body(length: length)
+                        case .success(.chunked):
+                            // The head is parsed into `head`: its bytes are no longer needed.
+                            discard(upTo: next)
+                            stage = .chunked
                         }
                         continue
                     }
@@ -229,10 +246,121 @@ public struct HTTPRequestParser: Sendable {
                 let request = head!.request(body: body)
                 return .request(request, end: end)
 
+            case .chunked:
+                if let step = advanceChunked(bytes) { return step }
+
             case .failed(let error):
                 return .error(error)
             }
         }
+    }
+
+    /// One step of decoding a chunked body (RFC 9112 §7.1): nil to go on, or what `advance` returns.
+    /// Each piece of framing is dropped from the buffer once read, and chunk data once copied.
+    private mutating func advanceChunked(_ bytes: UnsafeBufferPointer<UInt8>) -> Step? {
+        switch chunked.stage {
+        case .size:
+            // The chunk-size line is read byte by byte (`ChunkLineScanner`), which bounds its
+            // length: at most maxChunkSizeDigits digits and the extension bytes the message has
+            // left.
+            let maxSize = limits.maxBodyBytes - chunked.decoded.count
+            let extensionBudget = limits.maxChunkExtensionBytes - chunked.extensionBytes
+            var p = scanIndex
+            while p < bytes.count {
+                let b = bytes[p]
+                // RFC 9112 §2.2: CRLF ends the line; a bare CR or LF is an error, as in the head.
+                if b == HTTPGrammar.lf { return .error(.bareCarriageReturn) }
+                if b == HTTPGrammar.cr {
+                    guard p + 1 < bytes.count else { break }
+                    guard bytes[p + 1] == HTTPGrammar.lf else { return .error(.bareCarriageReturn) }
+                    switch chunked.line.finish() {
+                    case .failure(let error):
+                        return .error(error)
+                    case .success(let size):
+                        chunked.extensionBytes += chunked.line.extensionBytes
+                        chunked.line = ChunkLineScanner()
+                        discard(upTo: p + 2)
+                        // RFC 9112 §7.1: last-chunk = 1*("0") [ chunk-ext ] CRLF, then the trailer
+                        // section.
+                        chunked.stage = size == 0 ? .trailers : .data(remaining: size)
+                        return nil
+                    }
+                }
+                if let error = chunked.line.consume(b, maxSize: maxSize, maxExtensionBytes: extensionBudget) {
+                    return .error(error)
+                }
+                p += 1
+            }
+            // Resume at the first byte not given to the scanner (a trailing CR, or the end).
+            scanIndex = p
+            return .needMore
+
+        case .data(let remaining):
+            // RFC 9112 §7.1: chunk-data = 1*OCTET ; a sequence of chunk-size octets. The size
+            // was checked against maxBodyBytes on its line: the decoded body stays within it.
+            let available = min(remaining, bytes.count - scanIndex)
+            if available > 0 {
+                chunked.decoded.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[scanIndex..<(scanIndex + available)]))
+                discard(upTo: scanIndex + available)
+            }
+            if available < remaining {
+                chunked.stage = .data(remaining: remaining - available)
+                return .needMore
+            }
+            chunked.stage = .dataEnd
+
+        case .dataEnd:
+            // RFC 9112 §7.1: chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF. Exactly CRLF
+            // must follow the data; a bare LF is the same error as elsewhere (RFC 9112 §2.2).
+            guard scanIndex < bytes.count else { return .needMore }
+            let first = bytes[scanIndex]
+            if first == HTTPGrammar.lf { return .error(.bareCarriageReturn) }
+            guard first == HTTPGrammar.cr else { return .error(.missingCRLFAfterChunkData) }
+            guard scanIndex + 1 < bytes.count else { return .needMore }
+            guard bytes[scanIndex + 1] == HTTPGrammar.lf else { return .error(.bareCarriageReturn) }
+            discard(upTo: scanIndex + 2)
+            chunked.stage = .size
+
+        case .trailers:
+            // RFC 9112 §7.1.2: trailer-section = *( field-line CRLF ), then the final CRLF.
+            let budget = limits.maxTrailerBytes - chunked.trailerBytes
+            switch Self.scanLine(bytes, from: scanIndex, limit: Self.offset(lineStart, by: budget)) {
+            case .needMore(let resume):
+                scanIndex = resume
+                return .needMore
+            case .bareLineBreak:
+                return .error(.bareCarriageReturn)
+            case .overLimit:
+                return .error(.trailerSectionTooLarge)
+            case .line(let end, let next):
+                if end == lineStart {
+                    let request = head!.chunkedRequest(body: chunked.decoded)
+                    chunked = ChunkedBody()
+                    return .request(request, end: next)
+                }
+                // The field line with its CRLF counts into maxTrailerBytes, like header fields.
+                if next - lineStart > budget { return .error(.trailerSectionTooLarge) }
+                if chunked.trailerCount >= limits.maxHeaderCount { return .error(.trailerSectionTooLarge) }
+                // RFC 9112 §7.1.2: trailer fields are field lines (RFC 9112 §5), validated as
+                // header fields are. RFC 9110 §6.5.1: "A recipient that decodes the chunked
+                // transfer coding and receives a trailer field that it does not recognize MUST
+                // NOT merge it into the header section": we recognise none and drop them all.
+                if case .failure = Self.parseFieldLine(bytes, lineStart..<end) { return .error(.invalidTrailerField) }
+                chunked.trailerBytes += next - lineStart
+                chunked.trailerCount += 1
+                discard(upTo: next)
+            }
+        }
+        return nil
+    }
+
+    /// Drops `buffer[..<end]` (read and no longer needed) while a chunked body is decoded, so the
+    /// buffer holds only what is not parsed yet.
+    private mutating func discard(upTo end: Int) {
+        start = end
+        lineStart = end
+        scanIndex = end
+        headerStart = end
     }
 
     /// Marks `buffer[..<end]` consumed and gets ready for the next request.
@@ -269,51 +397,5 @@ public struct HTTPRequestParser: Sendable {
         lineStart -= shift
         scanIndex -= shift
         headerStart -= shift
-    }
-}
-
-extension HTTPRequestParser {
-    /// The outcome of looking for the CRLF that ends a line.
-    enum LineScan: Equatable {
-        /// No CRLF yet; scanning resumes at the given index.
-        case needMore(resume: Int)
-        /// The line's content ends before `end` (its CR); the next line starts at `next` (end + 2).
-        case line(end: Int, next: Int)
-        /// A CR not followed by LF, or an LF not preceded by CR.
-        case bareLineBreak
-        /// A content byte at or past `limit`.
-        case overLimit
-    }
-
-    /// Scans `bytes[from...]` for the CRLF ending the current line.
-    ///
-    /// Every byte is looked at once across calls: `needMore` says where to resume (at a trailing
-    /// CR whose successor has not arrived yet, or at the end). The checks run in byte order, so
-    /// the outcome does not depend on how the input was split. CR and LF are never counted against
-    /// `limit`, which lets the empty line that ends a header section of exactly the limit through.
-    static func scanLine(_ bytes: UnsafeBufferPointer<UInt8>, from: Int, limit: Int) -> LineScan {
-        let count = bytes.count
-        var p = from
-        while p < count {
-            let b = bytes[p]
-            if b > HTTPGrammar.cr {
-                if p >= limit { return .overLimit }
-                p &+= 1
-                continue
-            }
-            // RFC 9112 §2.2: "A sender MUST NOT generate a bare CR (a CR character not immediately
-            // followed by LF) within any protocol elements other than the content. A recipient of
-            // such a bare CR MUST consider that element to be invalid". We also require CRLF as
-            // the line terminator (no bare LF), so a lone LF is the same error.
-            if b == HTTPGrammar.cr {
-                guard p + 1 < count else { return .needMore(resume: p) }
-                guard bytes[p + 1] == HTTPGrammar.lf else { return .bareLineBreak }
-                return .line(end: p, next: p + 2)
-            }
-            if b == HTTPGrammar.lf { return .bareLineBreak }
-            if p >= limit { return .overLimit }
-            p &+= 1
-        }
-        return .needMore(resume: p)
     }
 }
