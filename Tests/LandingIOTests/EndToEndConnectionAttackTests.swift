@@ -18,27 +18,31 @@ import Testing
         return nil
     }
 
-    /// An attacker that pipelines a full read of requests and resets, repeatedly, on both loops,
-    /// never makes another client receive a byte that is not its own.
-    @Test func leak_ResetAttackers_VictimsGetOnlyTheirOwn() throws {
+    /// An attacker that sends exactly one full read (64 KiB of TLS records holding pipelined
+    /// requests) and resets, repeatedly, never makes another client on either loop receive a byte
+    /// that is not its own.
+    @Test func leak_ResetAfterExactlyOneFullRead_VictimsGetOnlyTheirOwn() throws {
         let server = try ServerProcess()
         defer { server.stop() }
-        let batch = String(repeating: "GET /oauth/callback?itemId=attacker HTTP/1.1\r\nHost: x\r\n\r\n", count: 1300)
-        for round in 0..<6 {
+        // 65,448 bytes of plaintext become four TLS 1.3 records of 22 bytes' overhead each: 65,536
+        // bytes on the wire, exactly the server's read buffer, so its next read meets the reset.
+        let request = Array("GET /oauth/callback HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+        var plaintext: [UInt8] = []
+        while plaintext.count < 65_448 { plaintext += request }
+        plaintext = Array(plaintext.prefix(65_448))
+        for round in 0..<8 {
             var attackers: [RawTLSClient] = []
-            for _ in 0..<4 {
-                let attacker = try RawTLSClient(port: server.port)
-                try attacker.send("GET /qa HTTP/1.1\r\nHost: x\r\n\r\n")
-                try attacker.send(batch)
-                attackers.append(attacker)
+            for _ in 0..<2 { attackers.append(try RawTLSClient(port: server.port)) }
+            for attacker in attackers {
+                try attacker.send(plaintext)
+                attacker.close(reset: true)
             }
-            for attacker in attackers { attacker.close(reset: true) }
             for v in 0..<4 {
                 let victim = try RawTLSClient(port: server.port)
                 try victim.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
                 let response = try victim.readResponse()
                 #expect(response.status == 200, "round \(round) victim \(v)")
-                #expect(!response.bodyText.contains("attacker"), "round \(round) victim \(v)")
+                #expect(response.bodyText.hasPrefix("ok") || response.bodyText.count < 40, "round \(round) victim \(v): \(response.bodyText.prefix(80))")
                 _ = victim.waitForClose(timeout: 5)
                 #expect(victim.takeBufferedResponse() == nil, "round \(round) victim \(v): extra bytes after its own response")
             }
