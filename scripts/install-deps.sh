@@ -7,7 +7,8 @@ task="${1:-run}"
 packages=(libssl-dev libsqlite3-dev pkg-config)
 if [ "$task" = "test" ]; then
   # chromium + chromium-driver: the real-browser tests (Tests/LandingIOTests/Browser*.swift).
-  packages+=(openssl curl ca-certificates procps chromium chromium-driver)
+  # nodejs: its http parser is llhttp, the peer of the differential fuzzer (scripts/difffuzz.sh).
+  packages+=(openssl curl ca-certificates procps chromium chromium-driver nodejs)
 fi
 missing=()
 for p in "${packages[@]}"; do
