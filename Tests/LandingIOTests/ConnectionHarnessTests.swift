@@ -179,6 +179,45 @@ import Testing
         #expect(got.allSatisfy { $0.status == 200 })
     }
 
+    /// A slow body gets 408 at the body deadline; an idle keep-alive connection is closed at the
+    /// idle deadline without a response; a TLS connection that never starts its handshake is closed
+    /// at the header deadline with nothing sent.
+    @Test func timeout_BodyIdleAndSilentHandshake() throws {
+        let config = LoopHarness.config {
+            $0.bodyTimeout = 2
+            $0.idleTimeout = 5
+            $0.headerTimeout = 3
+        }
+        let h = try LoopHarness(config: config, application: HarnessApplication().application)
+        let slow = try h.connect()
+        slow.send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n01234")
+        h.turn()
+        h.advance(1.9)
+        #expect(slow.responses(1, turns: 2).isEmpty)
+        h.advance(0.2)
+        #expect(slow.responses(1).first?.status == 408)
+        let idle = try h.connect()
+        idle.send("GET /echo/i HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(idle.responses(1).first?.status == 200)
+        h.advance(4.9)
+        idle.pump()
+        #expect(!idle.sawEOF)
+        h.advance(0.2)
+        h.settle(turns: 3)
+        idle.pump()
+        #expect(idle.sawEOF)
+        #expect(HarnessResponse.parseAll(idle.received).count == 1)
+        let tls = try LoopHarness(config: config, tls: true, application: HarnessApplication().application)
+        let silent = try tls.connect(handshake: false)
+        tls.advance(2.9)
+        #expect(tls.connectionCount == 1)
+        tls.advance(0.2)
+        #expect(tls.connectionCount == 0)
+        silent.pump()
+        #expect(silent.received.isEmpty)
+        #expect(silent.sawEOF)
+    }
+
     /// A trickled head still gets 408 at the header deadline (slowloris).
     @Test func timeout_TrickleGets408() throws {
         let h = try LoopHarness(config: LoopHarness.config { $0.headerTimeout = 1 }, application: HarnessApplication().application)

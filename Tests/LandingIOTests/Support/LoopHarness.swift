@@ -198,14 +198,20 @@ final class HarnessClient {
         return total
     }
 
+    /// Responses parsed so far from `received`, and where parsing resumes.
+    private var parsed: [HarnessResponse] = []
+    private var parsedOffset = 0
+
     /// Turns the loop and reads, until `count` complete responses are in `received` or `turns` pass.
     func responses(_ count: Int, turns: Int = 400) -> [HarnessResponse] {
         for _ in 0..<turns {
-            if HarnessResponse.parseAll(received).count >= count { break }
+            parsed += HarnessResponse.parse(received, from: &parsedOffset)
+            if parsed.count >= count { break }
             harness.turn()
             pump()
         }
-        return HarnessResponse.parseAll(received)
+        parsed += HarnessResponse.parse(received, from: &parsedOffset)
+        return parsed
     }
 
     /// Closes gracefully (FIN).
@@ -240,8 +246,15 @@ struct HarnessResponse: Equatable {
 
     /// Every complete response at the start of `bytes` (Content-Length framed).
     static func parseAll(_ bytes: [UInt8]) -> [HarnessResponse] {
+        var offset = 0
+        return parse(bytes, from: &offset)
+    }
+
+    /// The complete responses in `bytes` from `offset` on; `offset` moves past them.
+    static func parse(_ bytes: [UInt8], from offset: inout Int) -> [HarnessResponse] {
         var out: [HarnessResponse] = []
-        var i = 0
+        var i = offset
+        defer { offset = i }
         let crlf2: [UInt8] = [13, 10, 13, 10]
         while i < bytes.count {
             guard let headEnd = find(crlf2, in: bytes, from: i) else { break }
