@@ -47,9 +47,15 @@ function frame(inputs) {
 
 /** Runs the Swift probe over `inputs`; returns one verdict per input. */
 function runOurs(probePath, inputs) {
-  const r = spawnSync(probePath, [], { input: frame(inputs), maxBuffer: 1 << 30 });
+  // why: a trap in the parser should print its message, not the Swift runtime's long backtrace.
+  const env = { ...process.env, SWIFT_BACKTRACE: 'enable=no' };
+  const r = spawnSync(probePath, [], { input: frame(inputs), maxBuffer: 1 << 30, env });
   if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`parser-probe exited ${r.status} (signal ${r.signal}): ${r.stderr}`);
+  if (r.status !== 0) {
+    const e = new Error(`parser-probe exited ${r.status} (signal ${r.signal}): ${r.stderr.toString().slice(0, 2000)}`);
+    e.crash = true;
+    throw e;
+  }
   const lines = r.stdout.toString('utf8').split('\n').filter(Boolean);
   if (lines.length !== inputs.length) throw new Error(`parser-probe gave ${lines.length} verdicts for ${inputs.length} inputs`);
   return lines.map((l) => JSON.parse(l));
@@ -200,6 +206,36 @@ function shrink(probePath, input, id) {
 
 const show = (b) => JSON.stringify(b.toString('latin1'));
 
+/** The probe crashed on a batch: finds the first input that crashes it alone and prints it. */
+function reportCrash(o, batch, first, error) {
+  const crashes = (inputs) => {
+    try {
+      runOursBoth(o.probe, inputs);
+      return false;
+    } catch (e) {
+      if (!e.crash) throw e;
+      return true;
+    }
+  };
+  // Smallest crashing prefix, by bisection; its last input is the culprit.
+  let lo = 1;
+  let hi = batch.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (crashes(batch.slice(0, mid).map((g) => g.bytes))) hi = mid;
+    else lo = mid + 1;
+  }
+  const g = batch[lo - 1];
+  console.log(`difffuzz: seed ${o.seed}: FAILURE probe-crash at input #${first + lo - 1} (mutations: ${g.tags.join(', ')})`);
+  console.log(`    input:  ${show(g.bytes)}`);
+  console.log(`    ${error.message.split('\n')[0]}`);
+  try {
+    runOursBoth(o.probe, [g.bytes]);
+  } catch (e) {
+    console.log(`    alone:  ${e.message}`);
+  }
+}
+
 function main() {
   const o = parseArgs(process.argv.slice(2));
   const rng = new Rng(o.seed);
@@ -230,7 +266,15 @@ function main() {
     const batch = [];
     for (let k = 0; k < o.batch && n + batch.length < o.count; k++) batch.push(generate(rng));
     const t0 = Date.now();
-    const oursAll = runOursBoth(o.probe, batch.map((g) => g.bytes));
+    let oursAll;
+    try {
+      oursAll = runOursBoth(o.probe, batch.map((g) => g.bytes));
+    } catch (e) {
+      if (!e.crash) throw e;
+      reportCrash(o, batch, n, e);
+      process.exitCode = 1;
+      return;
+    }
     probeMs += Date.now() - t0;
     batch.forEach((g, k) => {
       const theirs = probe(g.bytes);
