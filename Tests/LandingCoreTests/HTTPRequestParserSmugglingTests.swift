@@ -44,11 +44,19 @@ import Testing
         #expect(r?.body == Array("x".utf8))
     }
 
-    /// Any other Transfer-Encoding, alone or before chunked, gets 501 (RFC 9112 §6.1).
-    @Test(arguments: ["gzip", "gzip, chunked", "gzip,chunked,", "chunked;x=1", "identity", "", "chunkedx", "chunked chunked"])
+    /// Another coding before a final chunked gets 501 (RFC 9112 §6.1).
+    @Test(arguments: ["gzip, chunked", "gzip,chunked,"])
     func parser_RejectsOtherTransferEncodings_AsUnsupported(_ value: String) {
         #expect(parseError(Self.line + "Transfer-Encoding: \(value)\r\n\r\n0\r\n\r\n") == .unsupportedTransferEncoding)
         #expect(HTTPParseError.unsupportedTransferEncoding.status.code == 501)
+    }
+
+    /// A Transfer-Encoding whose final coding is not chunked (another coding alone, an empty list,
+    /// `chunked;x=1`) cannot frame the body: 400 and close (RFC 9112 §6.3 rule 4 MUST).
+    @Test(arguments: ["gzip", "chunked;x=1", "identity", "", "chunkedx", "chunked chunked"])
+    func parser_RejectsNonChunkedFinalCoding_As400(_ value: String) {
+        #expect(parseError(Self.line + "Transfer-Encoding: \(value)\r\n\r\n0\r\n\r\n") == .chunkedNotFinal)
+        #expect(HTTPParseError.chunkedNotFinal.status.code == 400)
     }
 
     /// chunked that is not the final coding is 400 (RFC 9112 §6.3 rule 4), even after chunked.

@@ -80,6 +80,12 @@ import Testing
         #expect(Self.respond(.other("FOO"), "/healthz")?.status.code == 501)
         #expect(Self.respond(.trace, "/healthz")?.status.code == 501)
         #expect(Self.respond(.connect, "/healthz")?.status.code == 501)
+        #expect(Self.respond(.trace, "/healthz")?.closeConnection == false)
+    }
+
+    /// CONNECT is answered 501 and the connection closed: bytes after it may be a tunnel, never a request.
+    @Test func application_ClosesAfterConnect() {
+        #expect(Self.respond(.connect, "/healthz")?.closeConnection == true)
     }
 
     /// A known method on an existing path with another method gets 405 and `Allow`.

@@ -78,10 +78,12 @@ extension HTTPRequestParser {
                 // request and the chunked transfer coding is not the final encoding, the message
                 // body length cannot be determined reliably; the server MUST respond with the 400
                 // (Bad Request) status code and then close the connection."
-                if codings.chunkedCount == 1 && !codings.finalIsChunked { return .failure(.chunkedNotFinal) }
+                // That MUST outranks §6.1's SHOULD (501 for an unknown coding): `gzip` alone, or an
+                // empty list, is 400 as well.
+                if !codings.finalIsChunked { return .failure(.chunkedNotFinal) }
                 // RFC 9112 §6.1: "A server that receives a request message with a transfer coding
                 // it does not understand SHOULD respond with 501 (Not Implemented)." We decode
-                // chunked only: any other coding, alone or before chunked, gets 501.
+                // chunked only: any other coding before chunked gets 501.
                 if codings.hasOther || !codings.finalIsChunked { return .failure(.unsupportedTransferEncoding) }
             }
             // RFC 9112 §3.2 (see `addField`): HTTP/1.1 needs a Host field.

@@ -65,7 +65,10 @@ public struct Application: Sendable {
 
     static func route(_ request: HTTPRequest, context: RequestContext, router: Router<RouteHandler>) -> (HandlerResult, route: String) {
         guard Self.implementedMethods.contains(request.method) else {
-            return (.response(.text(.notImplemented, "501 Not Implemented: this server does not implement that method.")), "unsupported-method")
+            // RFC 9110 §9.3.6: after a CONNECT the client may treat what follows as a tunnel;
+            // close rather than read those bytes as the next request.
+            let close = request.method == .connect
+            return (.response(.text(.notImplemented, "501 Not Implemented: this server does not implement that method.", closeConnection: close)), "unsupported-method")
         }
         switch router.match(method: request.method, path: request.path) {
         case .found(let handler, let parameters, let pattern):

@@ -53,11 +53,35 @@ public struct NewSession: Sendable, Equatable {
     }
 }
 
-/// A store failure (disk full, corrupt file...). Never carries secrets.
+/// A store failure, with a kind the caller can act on. Never carries secrets.
 public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What the caller can do about it.
+    public enum Kind: Sendable, Equatable {
+        /// The store cannot be reached or is busy now (disk full, database down, connection lost):
+        /// retry later; nothing was written.
+        case unavailable
+        /// The write lost a race with another writer (serialization failure, duplicate key where
+        /// none was expected): retrying the same idempotent write is safe.
+        case conflict
+        /// The data or the program is wrong (corrupt row, newer schema, broken invariant):
+        /// retrying will not help; an operator must look.
+        case corrupt
+    }
+
+    public var kind: Kind
     public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { "store error: \(message)" }
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    /// A failure whose kind is not known: treated as `.corrupt` (not retried).
+    public init(_ message: String) {
+        self.init(.corrupt, message)
+    }
+
+    public var description: String { "store error (\(kind)): \(message)" }
 }
 
 /// Durable landing state behind a small interface, so the embedded SQLite store can later be
