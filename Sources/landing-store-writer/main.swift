@@ -52,21 +52,17 @@ func callback(_ itemID: String) -> CallbackEvent {
         receivedAt: nowMilliseconds())
 }
 
-/// Counts `recordCallbacks` calls, to report the mean group-commit batch.
+/// Counts `commit` calls, to report the mean group-commit batch.
 final class CountingStore: LandingStore {
     let base: any LandingStore
     let batches = Atomic<Int>(0)
     init(_ base: any LandingStore) { self.base = base }
-    func recordCallback(_ event: CallbackEvent) throws(StoreError) -> CallbackRecordResult { try base.recordCallback(event) }
-    func recordCallbacks(_ events: [CallbackEvent]) throws(StoreError) -> [CallbackRecordResult] {
+    func commit(_ writes: [StoreWrite]) throws(StoreError) -> StoreCommit {
         batches.add(1, ordering: .relaxed)
-        return try base.recordCallbacks(events)
+        return try base.commit(writes)
     }
-    func applyWebhook(_ event: WebhookEvent) throws(StoreError) -> WebhookResult { try base.applyWebhook(event) }
-    func createSession(_ session: NewSession) throws(StoreError) -> LandingRecord { try base.createSession(session) }
     func session(id: String) throws(StoreError) -> LandingRecord? { try base.session(id: id) }
     func item(id: String) throws(StoreError) -> LandingRecord? { try base.item(id: id) }
-    func deleteSession(id: String) throws(StoreError) -> Bool { try base.deleteSession(id: id) }
     func purge(updatedBefore cutoff: Int64) throws(StoreError) -> Int { try base.purge(updatedBefore: cutoff) }
 }
 

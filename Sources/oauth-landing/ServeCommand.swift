@@ -90,7 +90,11 @@ struct ServeCommand {
         }
         let metricsRegistry = MetricsRegistry()
         let storeWrites = MetricHistogram(upperBounds: MetricHistogram.storeWriteBuckets)
-        let storeWorker = StoreWorker(store: store, observeWrite: { storeWrites.observe($0) })
+        // Long-poll deadlines run on the connections' loops (`RequestLifetime`); no timer thread.
+        let waiters = RecordWaiters(limits: RecordWaiters.Limits(maxTotal: config.maxWaiters, maxPerOwner: config.maxWaitersPerKey))
+        // The store thread announces what each commit changed: the waiters on those records wake.
+        let storeWorker = StoreWorker(
+            store: store, observeWrite: { storeWrites.observe($0) }, onCommit: { waiters.notify($0) })
         storeWorker.startPurging(every: 3600, retention: config.retention, clock: SystemRandom.nowMillis) { line in
             logger.info("purge", ["result": line])
         }
@@ -108,8 +112,6 @@ struct ServeCommand {
             returnURLPolicy: returnPolicy, apiKeys: config.apiKeys)
         settings.corsOrigins = config.corsOrigins
         settings.qa = config.qa
-        // Long-poll deadlines run on the connections' loops (`RequestLifetime`); no timer thread.
-        let waiters = RecordWaiters(limits: RecordWaiters.Limits(maxTotal: config.maxWaiters, maxPerOwner: config.maxWaitersPerKey))
         let flowMetrics = LandingFlowMetrics()
         let landing = LandingService(
             settings: settings, store: storeWorker,

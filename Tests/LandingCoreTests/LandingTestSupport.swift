@@ -46,12 +46,14 @@ final class LandingHarness: @unchecked Sendable {
         settings.corsOrigins = corsOrigins
         let clock = self.clock
         let counter = self.counter
+        let waiters = RecordWaiters(limits: waiterLimits)
         service = LandingService(
-            settings: settings, store: InlineStoreAccess(store: store),
+            // Like the server: the store access wakes the waiters after each commit.
+            settings: settings, store: InlineStoreAccess(store: store, onCommit: { waiters.notify($0) }),
             environment: LandingEnvironment(
                 now: { clock.value.withLock { $0 } },
                 randomBytes: { n in counter.value.withLock { c in c &+= 1; return [UInt8](repeating: c, count: n) } }),
-            templates: { Self.templates }, waiters: RecordWaiters(limits: waiterLimits))
+            templates: { Self.templates }, waiters: waiters)
     }
 
     var application: Application {

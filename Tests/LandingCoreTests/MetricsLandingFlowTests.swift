@@ -6,14 +6,14 @@ import Testing
 @Suite struct MetricsLandingFlowTests {
     /// A store that is down: every call fails (the page says "unavailable").
     struct FailingStoreAccess: LandingStoreAccess {
-        func recordCallback(_ event: CallbackEvent, completion: @escaping @Sendable (Result<CallbackRecordResult, StoreError>) -> Void) {
-            completion(.failure(StoreError("down")))
+        func write(_ write: StoreWrite, completion: @escaping @Sendable (Result<StoreWriteResult, StoreError>) -> Void) {
+            completion(.failure(StoreError(.unavailable, "down")))
         }
         func perform<T: Sendable>(
             _ work: @escaping @Sendable (LandingStore) throws(StoreError) -> T,
             completion: @escaping @Sendable (Result<T, StoreError>) -> Void
         ) {
-            completion(.failure(StoreError("down")))
+            completion(.failure(StoreError(.unavailable, "down")))
         }
     }
 

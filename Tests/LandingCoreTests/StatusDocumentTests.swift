@@ -25,14 +25,41 @@ import Testing
         #expect(keys.count == 10)
     }
 
-    /// The ETag changes with any field and is stable for the same bytes.
-    @Test func statusDocument_ETagFollowsContent() {
-        var record = Self.records[0]
-        let a = StatusDocument.etag(of: StatusDocument.encode(record, now: 0))
-        #expect(a == StatusDocument.etag(of: StatusDocument.encode(record, now: 0)))
-        record.hits += 1
-        #expect(a != StatusDocument.etag(of: StatusDocument.encode(record, now: 0)))
-        #expect(a.hasPrefix("\"") && a.hasSuffix("\"") && a.count == 18)
+    /// The ETag changes exactly when the document does within a record's life (writes, expiry), and never repeats across lives.
+    @Test func statusDocument_ETagChanges_IffDocumentChanges() throws {
+        let store = MemoryStore()
+        let id = "AAAAAAAAAAAAAAAAAAAAAA"
+        var states: [(record: LandingRecord, now: Int64, life: Int)] = []
+        /// The session as of several times: before its expiry (twice) and after it (twice).
+        func snapshot(life: Int) throws {
+            let record = try #require(try store.session(id: id))
+            for now: Int64 in [1_000, 2_000, 60_000, 70_000] { states.append((record, now, life)) }
+        }
+        _ = try store.createSession(NewSession(id: id, clientUserId: nil, returnURL: nil, createdAt: 500, expiresAt: 50_000))
+        try snapshot(life: 1)
+        _ = try store.recordCallback(CallbackEvent(itemId: "it-1", sessionId: id, error: nil, receivedAt: 1_500))
+        try snapshot(life: 1)
+        _ = try store.recordCallback(CallbackEvent(itemId: "it-1", sessionId: id, error: nil, receivedAt: 1_500))
+        try snapshot(life: 1)
+        // The same id in a second life (deleted, created again): versions restart at 1.
+        #expect(try store.deleteSession(id: id))
+        _ = try store.createSession(NewSession(id: id, clientUserId: nil, returnURL: nil, createdAt: 500, expiresAt: 50_000))
+        try snapshot(life: 2)
+        for a in states {
+            for b in states {
+                let sameDocument = StatusDocument.encode(a.record, now: a.now) == StatusDocument.encode(b.record, now: b.now)
+                let sameTag = StatusDocument.etag(of: a.record, now: a.now) == StatusDocument.etag(of: b.record, now: b.now)
+                let pair = "life \(a.life) v\(a.record.version)@\(a.now) vs life \(b.life) v\(b.record.version)@\(b.now)"
+                if a.life == b.life {
+                    #expect(sameDocument == sameTag, "\(pair)")
+                } else {
+                    // Across lives a tag may change while the document does not (an extra 200), never the reverse.
+                    #expect(!sameTag || sameDocument, "\(pair)")
+                }
+            }
+        }
+        let tag = StatusDocument.etag(of: states[0].record, now: 0)
+        #expect(tag.hasPrefix("\"") && tag.hasSuffix("\""))
     }
 
     /// The status document built with Foundation: the oracle the hand-written encoding is checked against.

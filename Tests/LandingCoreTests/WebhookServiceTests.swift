@@ -27,15 +27,17 @@ extension LandingHarness {
     }
 }
 
-/// A store whose webhook writes fail (a broken disk); everything else goes to a memory store.
+/// A store whose webhook writes fail (a broken disk) with `error`; everything else goes to a memory store.
 private final class FailingWebhookStore: LandingStore {
     let base = MemoryStore()
-    func applyWebhook(_ event: WebhookEvent) throws(StoreError) -> WebhookResult { throw StoreError("disk failed") }
-    func recordCallback(_ event: CallbackEvent) throws(StoreError) -> CallbackRecordResult { try base.recordCallback(event) }
-    func createSession(_ session: NewSession) throws(StoreError) -> LandingRecord { try base.createSession(session) }
+    let error: StoreError
+    init(_ error: StoreError = StoreError(.unavailable, "disk failed")) { self.error = error }
+    func commit(_ writes: [StoreWrite]) throws(StoreError) -> StoreCommit {
+        if writes.contains(where: { if case .webhook = $0 { true } else { false } }) { throw error }
+        return try base.commit(writes)
+    }
     func session(id: String) throws(StoreError) -> LandingRecord? { try base.session(id: id) }
     func item(id: String) throws(StoreError) -> LandingRecord? { try base.item(id: id) }
-    func deleteSession(id: String) throws(StoreError) -> Bool { try base.deleteSession(id: id) }
     func purge(updatedBefore cutoff: Int64) throws(StoreError) -> Int { try base.purge(updatedBefore: cutoff) }
 }
 
@@ -53,8 +55,11 @@ private final class ManualStoreAccess: LandingStoreAccess, @unchecked Sendable {
 
     var queued: Int { lock.withLock { jobs.count } }
 
-    func recordCallback(_ event: CallbackEvent, completion: @escaping @Sendable (Result<CallbackRecordResult, StoreError>) -> Void) {
-        perform({ store throws(StoreError) in try store.recordCallback(event) }, completion: completion)
+    func write(_ write: StoreWrite, completion: @escaping @Sendable (Result<StoreWriteResult, StoreError>) -> Void) {
+        perform({ (store) throws(StoreError) -> StoreWriteResult in
+            let commit = try store.commit([write])
+            return commit.results[0]
+        }, completion: completion)
     }
 
     func perform<T: Sendable>(
@@ -72,7 +77,7 @@ private final class ManualStoreAccess: LandingStoreAccess, @unchecked Sendable {
             }
             return true
         }
-        if !accepted { completion(.failure(StoreError("shut down"))) }
+        if !accepted { completion(.failure(StoreError(.unavailable, "shut down"))) }
     }
 
     /// Runs every queued job in order.
@@ -82,23 +87,6 @@ private final class ManualStoreAccess: LandingStoreAccess, @unchecked Sendable {
             return jobs
         }
         for job in taken { job() }
-    }
-}
-
-/// Counts `applyWebhooks` calls and their sizes, forwarding to a memory store.
-private final class CountingWebhookStore: LandingStore {
-    let base = MemoryStore()
-    let batches = Mutex<[Int]>([])
-    func recordCallback(_ event: CallbackEvent) throws(StoreError) -> CallbackRecordResult { try base.recordCallback(event) }
-    func createSession(_ session: NewSession) throws(StoreError) -> LandingRecord { try base.createSession(session) }
-    func session(id: String) throws(StoreError) -> LandingRecord? { try base.session(id: id) }
-    func item(id: String) throws(StoreError) -> LandingRecord? { try base.item(id: id) }
-    func deleteSession(id: String) throws(StoreError) -> Bool { try base.deleteSession(id: id) }
-    func purge(updatedBefore cutoff: Int64) throws(StoreError) -> Int { try base.purge(updatedBefore: cutoff) }
-    func applyWebhook(_ event: WebhookEvent) throws(StoreError) -> WebhookResult { try applyWebhooks([event])[0] }
-    func applyWebhooks(_ events: [WebhookEvent]) throws(StoreError) -> [WebhookResult] {
-        batches.withLock { $0.append(events.count) }
-        return try base.applyWebhooks(events)
     }
 }
 
@@ -355,9 +343,12 @@ private func service(_ access: LandingStoreAccess) -> LandingService {
         #expect(woken.withLock { $0 } == 0)
     }
 
-    /// A store failure is 503 JSON (so Pluggy retries), never a 2xx.
-    @Test func webhook_Answers503_WhenStoreFails() {
-        let webhooks = WebhookService(service: service(InlineStoreAccess(store: FailingWebhookStore())), secret: secret)
+    /// A store failure is 503 JSON with Retry-After when retrying may help, 500 when the store is corrupt; never a 2xx.
+    @Test(arguments: [
+        (StoreError.Kind.unavailable, 503, "store_unavailable"), (.conflict, 503, "store_unavailable"), (.corrupt, 500, "store_error"),
+    ])
+    func webhook_AnswersByErrorKind_WhenStoreFails(kind: StoreError.Kind, status: Int, code: String) {
+        let webhooks = WebhookService(service: service(InlineStoreAccess(store: FailingWebhookStore(StoreError(kind, "x")))), secret: secret)
         guard case .deferred(let work) = webhooks.handle(request(payload("item/updated"))) else {
             Issue.record("answered without the store")
             return
@@ -365,14 +356,14 @@ private func service(_ access: LandingStoreAccess) -> LandingService {
         let answer = Mutex<HTTPResponse?>(nil)
         work { build in answer.withLock { $0 = build() } }
         let response = answer.withLock { $0 }
-        #expect(response?.status == .serviceUnavailable)
-        #expect(response?.json["error"] as? String == "store_unavailable")
+        #expect(response?.status.code == status)
+        #expect(response?.json["error"] as? String == code)
+        #expect((response?.headers["Retry-After"] != nil) == (status == 503))
     }
 
-    /// Webhooks queued while the store is busy are applied in one store call; the other jobs find nothing to do.
-    @Test func webhook_GroupsQueuedWebhooks_IntoOneStoreCall() throws {
-        let store = CountingWebhookStore()
-        let access = ManualStoreAccess(store: store)
+    /// A webhook is answered only once its store write ran (is durable), in submission order.
+    @Test func webhook_AnswersOnlyAfterStoreWrite() throws {
+        let access = ManualStoreAccess(store: MemoryStore())
         let webhooks = WebhookService(service: service(access), secret: secret)
         let answers = Mutex<[String]>([])
         for index in 0..<5 {
@@ -385,9 +376,8 @@ private func service(_ access: LandingStoreAccess) -> LandingService {
         #expect(answers.withLock { $0 }.isEmpty, "answered before the store ran")
         #expect(access.queued == 5)
         access.runAll()
-        #expect(store.batches.withLock { $0 } == [5])
         #expect(answers.withLock { $0 } == ["applied", "applied", "applied", "applied", "duplicate"])
-        #expect(try store.item(id: "it-4") == nil)
+        #expect(try access.store.item(id: "it-4") == nil)
     }
 
     /// Webhooks whose store job is refused (the worker shut down) are answered 503, none left hanging.

@@ -172,12 +172,19 @@ struct SQLiteStoreTests {
                     key: .item("it-1"), itemId: "it-1", sessionId: "s-1", status: .failed, confirmed: true,
                     error: LandingError(code: "access_denied", description: nil), hits: 3, createdAt: 1_000, updatedAt: 2_000,
                     completedAt: 1_500, rawParameters: [RawParameter(name: "a", value: "b"), RawParameter(name: "c", value: "")],
-                    droppedParameters: 2, isTest: true))
+                    droppedParameters: 2, isTest: true, version: 1))
         #expect(
             try store.session(id: "s-1")
                 == LandingRecord(
                     key: .session("s-1"), sessionId: "s-1", status: .pending, createdAt: 900, updatedAt: 900, expiresAt: 5_000,
-                    clientUserId: "user", returnURL: "https://app/x"))
+                    clientUserId: "user", returnURL: "https://app/x", version: 1))
+        // Rows from before versions start at 1; the next write makes them 2.
+        #expect(try store.recordCallback(callback("it-1")) == .recorded(
+            LandingRecord(
+                key: .item("it-1"), itemId: "it-1", sessionId: "s-1", status: .failed, confirmed: true,
+                error: LandingError(code: "access_denied", description: nil), hits: 4, createdAt: 1_000, updatedAt: 1_000,
+                completedAt: 1_500, rawParameters: [RawParameter(name: "a", value: "b"), RawParameter(name: "c", value: "")],
+                droppedParameters: 2, isTest: true, version: 2), firstCompletion: false))
     }
 
     /// Opening an older database applies the missing steps in order, each once, and keeps the rows.
@@ -186,15 +193,20 @@ struct SQLiteStoreTests {
         let directory = try StoreTestDirectory()
         defer { directory.remove() }
         let path = directory.file("landing.db")
-        let v1 = Array(SQLiteStore.migrations.prefix(1))
         let shipped = Int32(SQLiteStore.migrations.count)
         let v3 = SQLiteStore.migrations + [
             SQLiteMigration(version: shipped + 1, sql: "CREATE TABLE marks (n INTEGER NOT NULL) STRICT; ALTER TABLE items ADD COLUMN note TEXT;"),
             SQLiteMigration(version: shipped + 2, sql: "INSERT INTO marks (n) SELECT count(*) FROM items;"),
         ]
         do {
-            let old = try SQLiteStore(path: path, migrations: v1, busyTimeoutMilliseconds: 1_000)
-            _ = try old.recordCallback(callback("it-1"))
+            // What a version-1 build wrote for callback("it-1").
+            let old = try rawConnection(path)
+            try old.execute(frozenVersion1Schema)
+            try old.execute(
+                """
+                INSERT INTO items (item_id, status, hits, created_at, updated_at, completed_at, raw_parameters)
+                VALUES ('it-1', 'completed', 1, 1000, 1000, 1000, '[{"name":"k","value":"v"}]');
+                """)
             #expect(try old.pragma("user_version") == "1")
         }
         let expected = try SQLiteStore(path: directory.file("reference.db")).recordCallback(callback("it-1"))
@@ -208,7 +220,7 @@ struct SQLiteStoreTests {
         _ = try SQLiteStore(path: path, migrations: v3, busyTimeoutMilliseconds: 1_000)  // already current: nothing reapplied
         let marks = try rawConnection(path).prepare("SELECT group_concat(n) FROM marks")
         #expect(try marks.step())
-        #expect(marks.string(at: 0) == "1", "step 3 ran once, after step 2, when items held one row")
+        #expect(marks.string(at: 0) == "1", "the first added step ran once, after the shipped ones, when items held one row")
     }
 
     /// A step that fails rolls back entirely: the version stays, nothing of the step remains, the store is not opened.
@@ -241,7 +253,7 @@ struct SQLiteStoreTests {
         #expect {
             try SQLiteStore(path: path)
         } throws: { error in
-            (error as? StoreError)?.message.contains("999") == true
+            (error as? StoreError)?.message.contains("999") == true && (error as? StoreError)?.kind == .corrupt
         }
         let raw = try rawConnection(path)
         #expect(try raw.pragma("user_version") == "999")
@@ -257,7 +269,11 @@ struct SQLiteStoreTests {
         defer { directory.remove() }
         let path = directory.file("garbage.db")
         try Data(repeating: 0x5A, count: 4_096).write(to: URL(fileURLWithPath: path))
-        #expect(throws: StoreError.self) { try SQLiteStore(path: path) }
+        #expect {
+            try SQLiteStore(path: path)
+        } throws: { error in
+            (error as? StoreError)?.kind == .corrupt
+        }
     }
 
     /// A write failing mid-batch rolls back every callback of the batch; the error names the call, never the values.
@@ -300,7 +316,7 @@ struct SQLiteStoreTests {
         #expect {
             try store.recordCallback(callback("during"))
         } throws: { error in
-            (error as? StoreError)?.message.contains("BEGIN IMMEDIATE") == true
+            (error as? StoreError)?.message.contains("BEGIN IMMEDIATE") == true && (error as? StoreError)?.kind == .unavailable
         }
         #expect(try store.item(id: "before") != nil)
         try other.execute("ROLLBACK")
@@ -423,4 +439,75 @@ struct SplitMix64 {
         return z ^ (z >> 31)
     }
     mutating func next(below bound: Int) -> Int { Int(next() % UInt64(bound)) }
+}
+
+/// FNV-1a 64 of `text`'s UTF-8 bytes, in hex.
+private func fnv1a(_ text: String) -> String {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in text.utf8 {
+        hash ^= UInt64(byte)
+        hash = hash &* 0x100_0000_01b3
+    }
+    return String(hash, radix: 16)
+}
+
+@Suite("SQLite schema")
+struct SQLiteSchemaTests {
+    /// Shipped migrations are frozen: their SQL text hashes to what shipped, so any edit (a column added to step 1) fails here.
+    @Test
+    func sqliteSchema_ShippedMigrationsAreFrozen() throws {
+        let shipped: [Int32: String] = [
+            1: "e0b1a129b5c62b02",
+            2: "469a427bfebcbe5e",
+            3: "f0dd6a4e8808eedc",
+        ]
+        for migration in SQLiteStore.migrations {
+            let hash = fnv1a(migration.sql)
+            #expect(shipped[migration.version] == hash, "migration \(migration.version) changed (now \(hash)): add a new step instead")
+        }
+    }
+
+    /// Step 1 creates exactly the frozen version-1 layout: same tables, same columns in the same order.
+    @Test
+    func sqliteSchema_Version1MatchesFrozenLayout() throws {
+        let directory = try StoreTestDirectory()
+        defer { directory.remove() }
+        func columns(_ path: String, _ table: String) throws -> [String] {
+            let connection = try rawConnection(path)
+            let statement = try connection.prepare("SELECT name || ' ' || type || ' ' || \"notnull\" || ' ' || ifnull(dflt_value, '-') || ' ' || pk FROM pragma_table_info('\(table)')")
+            var out: [String] = []
+            while try statement.step() { out.append(statement.string(at: 0) ?? "") }
+            withExtendedLifetime(connection) {}
+            return out
+        }
+        let migrated = directory.file("migrated.db")
+        try rawConnection(migrated).execute(SQLiteStore.migrations[0].sql)
+        let frozen = directory.file("frozen.db")
+        try rawConnection(frozen).execute(frozenVersion1Schema)
+        for table in ["items", "sessions"] {
+            #expect(try columns(migrated, table) == columns(frozen, table))
+            #expect(try !columns(migrated, table).isEmpty)
+        }
+    }
+
+    /// Step 3 gives rows that existed before it version 1, and the store then counts on from there.
+    @Test
+    func sqliteSchema_ExistingRowsStartAtVersion1() throws {
+        let directory = try StoreTestDirectory()
+        defer { directory.remove() }
+        let path = directory.file("landing.db")
+        do {
+            let old = try rawConnection(path)
+            try old.execute(SQLiteStore.migrations[0].sql + SQLiteStore.migrations[1].sql + "PRAGMA user_version = 2;")
+            try old.execute(
+                """
+                INSERT INTO sessions (session_id, status, hits, created_at, updated_at, expires_at)
+                VALUES ('s-1', 'pending', 0, 900, 900, 50000);
+                """)
+        }
+        let store = try SQLiteStore(path: path)
+        #expect(try store.session(id: "s-1")?.version == 1)
+        let commit = try store.commit([.deleteSession(id: "s-1")])
+        #expect(commit.changes == [RecordChange(key: .session("s-1"), version: 2)])
+    }
 }

@@ -323,10 +323,16 @@ struct StoreWebhookConformanceTests {
         defer { directory.remove() }
         let path = directory.file("landing.db")
         do {
-            let old = try SQLiteStore(path: path, migrations: Array(SQLiteStore.migrations.prefix(1)), busyTimeoutMilliseconds: 1_000)
-            _ = try old.recordCallback(callback("it-1", at: 1_000))
-            #expect(try old.pragma("user_version") == "1")
-            #expect(throws: StoreError.self) { try old.applyWebhook(webhook("item/updated", id: "ev-0", at: 1_500)) }
+            // What a version-1 build wrote for callback("it-1", at: 1_000); it had no webhook_events table.
+            let old = try SQLiteConnection(path: path, busyTimeoutMilliseconds: 1_000)
+            try old.execute(SQLiteStore.migrations[0].sql)
+            try old.execute(
+                """
+                INSERT INTO items (item_id, status, hits, created_at, updated_at, completed_at, raw_parameters)
+                VALUES ('it-1', 'completed', 1, 1000, 1000, 1000, '[{"name":"itemId","value":"it-1"}]');
+                PRAGMA user_version = 1;
+                """)
+            #expect(throws: StoreError.self) { try old.execute("SELECT count(*) FROM webhook_events") }
         }
         let store = try SQLiteStore(path: path)
         #expect(try store.pragma("user_version") == "\(SQLiteStore.migrations.count)")

@@ -5,9 +5,9 @@ import Testing
 
 @testable import LandingIO
 
-/// Wraps a store and logs its calls ("batch N" per recordCallbacks, "note" lines from tests); can be
-/// told to fail every recordCallbacks.
-private final class RecordingStore: LandingStore {
+/// Wraps a store and logs its calls ("batch N" per commit, "note" lines from tests); can be told
+/// to fail every commit.
+final class RecordingStore: LandingStore {
     let base: any LandingStore
     private let entries = Mutex<[String]>([])
     private let failure = Mutex<StoreError?>(nil)
@@ -18,22 +18,17 @@ private final class RecordingStore: LandingStore {
     func note(_ line: String) { entries.withLock { $0.append(line) } }
     func fail(with error: StoreError?) { failure.withLock { $0 = error } }
 
-    func applyWebhook(_ event: WebhookEvent) throws(StoreError) -> WebhookResult { try base.applyWebhook(event) }
-
-    func recordCallbacks(_ events: [CallbackEvent]) throws(StoreError) -> [CallbackRecordResult] {
-        note("batch \(events.count)")
+    func commit(_ writes: [StoreWrite]) throws(StoreError) -> StoreCommit {
+        note("batch \(writes.count)")
         if let error = failure.withLock({ $0 }) { throw error }
-        return try base.recordCallbacks(events)
+        return try base.commit(writes)
     }
-    func recordCallback(_ event: CallbackEvent) throws(StoreError) -> CallbackRecordResult { try recordCallbacks([event])[0] }
-    func createSession(_ session: NewSession) throws(StoreError) -> LandingRecord { try base.createSession(session) }
     func session(id: String) throws(StoreError) -> LandingRecord? { try base.session(id: id) }
     func item(id: String) throws(StoreError) -> LandingRecord? { try base.item(id: id) }
-    func deleteSession(id: String) throws(StoreError) -> Bool { try base.deleteSession(id: id) }
     func purge(updatedBefore cutoff: Int64) throws(StoreError) -> Int { try base.purge(updatedBefore: cutoff) }
 }
 
-/// Wraps a store and logs each purge step ("purge N") and each callback commit ("batch N"); runs
+/// Wraps a store and logs each purge step ("purge N") and each commit ("batch N"); runs
 /// `onFirstPurgeStep` (once) right after the first step, on the store thread.
 private final class PurgeRecordingStore: LandingStore {
     let base: any LandingStore
@@ -55,21 +50,17 @@ private final class PurgeRecordingStore: LandingStore {
         }
         return batch
     }
-    func recordCallbacks(_ events: [CallbackEvent]) throws(StoreError) -> [CallbackRecordResult] {
-        note("batch \(events.count)")
-        return try base.recordCallbacks(events)
+    func commit(_ writes: [StoreWrite]) throws(StoreError) -> StoreCommit {
+        note("batch \(writes.count)")
+        return try base.commit(writes)
     }
-    func recordCallback(_ event: CallbackEvent) throws(StoreError) -> CallbackRecordResult { try recordCallbacks([event])[0] }
-    func applyWebhook(_ event: WebhookEvent) throws(StoreError) -> WebhookResult { try base.applyWebhook(event) }
-    func createSession(_ session: NewSession) throws(StoreError) -> LandingRecord { try base.createSession(session) }
     func session(id: String) throws(StoreError) -> LandingRecord? { try base.session(id: id) }
     func item(id: String) throws(StoreError) -> LandingRecord? { try base.item(id: id) }
-    func deleteSession(id: String) throws(StoreError) -> Bool { try base.deleteSession(id: id) }
     func purge(updatedBefore cutoff: Int64) throws(StoreError) -> Int { try base.purge(updatedBefore: cutoff) }
 }
 
 /// Values delivered from other threads, awaited with a condition variable and a timeout.
-private final class Tally<Value: Sendable>: @unchecked Sendable {  // why: all state behind `condition`.
+final class Tally<Value: Sendable>: @unchecked Sendable {  // why: all state behind `condition`.
     private let condition = NSCondition()
     private var values: [Value] = []
 
@@ -112,7 +103,7 @@ private func callback(_ itemId: String, at time: Int64 = 1_000) -> CallbackEvent
 
 /// Holds the store thread inside a `perform` until the returned gate is signalled, and returns only
 /// once the thread is inside it, so everything submitted next queues up behind it.
-private func block(_ worker: StoreWorker) -> DispatchSemaphore {
+func block(_ worker: StoreWorker) -> DispatchSemaphore {
     let gate = DispatchSemaphore(value: 0)
     let entered = DispatchSemaphore(value: 0)
     worker.perform(

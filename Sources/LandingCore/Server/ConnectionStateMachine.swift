@@ -23,7 +23,7 @@ public struct ConnectionStateMachine: Sendable, Equatable {
         /// Input discarded while lingering before the connection is closed anyway.
         public var lingerMaxBytes: Int
 
-        public init(maxUnsentOutput: Int = 64 * 1024, maxRequestsPerWake: Int = 16, lingerMaxBytes: Int = 1 << 20) {
+        public init(maxUnsentOutput: Int = 64 * 1024, maxRequestsPerWake: Int = 4, lingerMaxBytes: Int = 1 << 20) {
             self.maxUnsentOutput = maxUnsentOutput
             self.maxRequestsPerWake = maxRequestsPerWake
             self.lingerMaxBytes = lingerMaxBytes

@@ -44,7 +44,7 @@ public struct LandingRecord: Sendable, Equatable {
     /// The session id: the key for session records; for an item, the session it arrived through.
     public var sessionId: String?
     public var status: LandingStatus
-    /// A webhook confirmed the outcome (issue 4).
+    /// A webhook confirmed the outcome.
     public var confirmed: Bool
     public var error: LandingError?
     /// Callbacks received for this record (refreshes included).
@@ -61,14 +61,17 @@ public struct LandingRecord: Sendable, Equatable {
     /// Session only: the app's correlation value and return link.
     public var clientUserId: String?
     public var returnURL: String?
-    /// Created through the QA page (issue 5).
+    /// Created through the QA page.
     public var isTest: Bool
+    /// Incremented by every write of this record (1 once first written; 0 for a record the rules
+    /// built and no store has written yet). Long-poll ETags and change notifications carry it.
+    public var version: Int64
 
     public init(
         key: Key, itemId: String? = nil, sessionId: String? = nil, status: LandingStatus, confirmed: Bool = false,
         error: LandingError? = nil, hits: Int = 0, createdAt: Int64, updatedAt: Int64, completedAt: Int64? = nil,
         expiresAt: Int64? = nil, rawParameters: [RawParameter] = [], droppedParameters: Int = 0,
-        clientUserId: String? = nil, returnURL: String? = nil, isTest: Bool = false
+        clientUserId: String? = nil, returnURL: String? = nil, isTest: Bool = false, version: Int64 = 0
     ) {
         self.key = key
         self.itemId = itemId
@@ -86,6 +89,7 @@ public struct LandingRecord: Sendable, Equatable {
         self.clientUserId = clientUserId
         self.returnURL = returnURL
         self.isTest = isTest
+        self.version = version
     }
 
     /// The status as of `now`: a pending session past its expiry reads as `expired`.

@@ -2,9 +2,9 @@ import Synchronization
 
 /// `--store memory:`: the landing records in a dictionary, for tests and development. Same
 /// semantics as the SQLite store (the shared conformance tests run against both); nothing survives
-/// a restart.
+/// a restart. One lock serialises every call, which gives the isolation contract of `LandingStore`.
 public final class MemoryStore: LandingStore {
-    private struct State {
+    struct State {
         var items: [String: LandingRecord] = [:]
         var sessions: [String: LandingRecord] = [:]
         /// Applied webhook event ids: the item each named and when it arrived (for purge).
@@ -15,19 +15,19 @@ public final class MemoryStore: LandingStore {
 
     public init() {}
 
-    public func recordCallback(_ event: CallbackEvent) throws(StoreError) -> CallbackRecordResult {
-        state.withLock { state in Self.apply(event, to: &state) }
-    }
-
-    public func createSession(_ session: NewSession) throws(StoreError) -> LandingRecord {
-        try state.withLock { (state: inout State) throws(StoreError) -> LandingRecord in
-            guard state.sessions[session.id] == nil else { throw StoreError("session id already exists") }
-            let record = LandingRecord(
-                key: .session(session.id), sessionId: session.id, status: .pending, createdAt: session.createdAt,
-                updatedAt: session.createdAt, expiresAt: session.expiresAt, clientUserId: session.clientUserId,
-                returnURL: session.returnURL, isTest: session.isTest)
-            state.sessions[session.id] = record
-            return record
+    /// Applies the writes under one lock, so no reader sees half of them; a failure undoes them all.
+    public func commit(_ writes: [StoreWrite]) throws(StoreError) -> StoreCommit {
+        try state.withLock { (state: inout State) throws(StoreError) -> StoreCommit in
+            var transaction = MemoryTransaction()
+            // why: swap the state in and out (O(1)) rather than copy it, so a write costs no copy.
+            swap(&transaction.state, &state)
+            defer { swap(&transaction.state, &state) }
+            do throws(StoreError) {
+                return try transaction.apply(writes)
+            } catch {
+                transaction.rollBack()
+                throw error
+            }
         }
     }
 
@@ -37,10 +37,6 @@ public final class MemoryStore: LandingStore {
 
     public func item(id: String) throws(StoreError) -> LandingRecord? {
         state.withLock { $0.items[id] }
-    }
-
-    public func deleteSession(id: String) throws(StoreError) -> Bool {
-        state.withLock { $0.sessions.removeValue(forKey: id) != nil }
     }
 
     public func purge(updatedBefore cutoff: Int64) throws(StoreError) -> Int {
@@ -73,35 +69,67 @@ public final class MemoryStore: LandingStore {
             return PurgeBatch(records: records, rows: rows, isComplete: rows < limit)
         }
     }
+}
 
-    public func applyWebhook(_ event: WebhookEvent) throws(StoreError) -> WebhookResult {
-        state.withLock { state in Self.apply(event, to: &state) }
-    }
+/// One `MemoryStore.commit`: the store's state, lent for the call, and an undo log so a failed
+/// commit leaves nothing behind.
+struct MemoryTransaction: StoreTransaction {
+    var state = MemoryStore.State()
+    /// The value each touched key had before this transaction (nil: absent), first touch only.
+    private var undo: [LandingRecord.Key: LandingRecord?] = [:]
+    private var rememberedEvents: [String] = []
 
-    /// Applies the events under one lock, so no reader sees half of them.
-    public func applyWebhooks(_ events: [WebhookEvent]) throws(StoreError) -> [WebhookResult] {
-        state.withLock { state in events.map { Self.apply($0, to: &state) } }
-    }
-
-    /// The webhook rules of `LandingStore.applyWebhook`, step for step as in `SQLiteStore.apply`.
-    private static func apply(_ event: WebhookEvent, to state: inout State) -> WebhookResult {
-        guard let effect = WebhookRules.effect(of: event) else { return .ignored }
-        if let seen = state.webhookEvents[event.eventId] { return .duplicate(state.items[seen.itemId]) }
-        let outcome = WebhookRules.outcome(of: event, effect: effect, item: state.items[event.itemId]) { (id) throws(Never) in
-            state.sessions[id]
+    func read(_ key: LandingRecord.Key) throws(StoreError) -> LandingRecord? {
+        switch key {
+        case .item(let id): state.items[id]
+        case .session(let id): state.sessions[id]
         }
-        if outcome.itemChanged { state.items[event.itemId] = outcome.item }
-        if outcome.sessionChanged, let session = outcome.session, let id = outcome.item.sessionId { state.sessions[id] = session }
-        state.webhookEvents[event.eventId] = (event.itemId, event.receivedAt)
-        return .applied(outcome.item, sessionRecord: outcome.session)
     }
 
-    /// Reads the records the event names, applies `CallbackRules`, writes what changed.
-    private static func apply(_ event: CallbackEvent, to state: inout State) -> CallbackRecordResult {
-        let outcome = CallbackRules.apply(
-            event, session: event.sessionId.flatMap { state.sessions[$0] }, item: event.itemId.flatMap { state.items[$0] })
-        if let session = outcome.session, let id = session.sessionId { state.sessions[id] = session }
-        if let item = outcome.item, let id = item.itemId { state.items[id] = item }
-        return outcome.result
+    mutating func write(_ record: LandingRecord) throws(StoreError) {
+        set(record.key, to: record)
+    }
+
+    mutating func delete(_ key: LandingRecord.Key) throws(StoreError) -> LandingRecord? {
+        let old = try read(key)
+        if old != nil { set(key, to: nil) }
+        return old
+    }
+
+    func appliedWebhookItem(eventId: String) throws(StoreError) -> String? {
+        state.webhookEvents[eventId]?.itemId
+    }
+
+    mutating func rememberWebhook(_ event: WebhookEvent) throws(StoreError) {
+        state.webhookEvents[event.eventId] = (event.itemId, event.receivedAt)
+        rememberedEvents.append(event.eventId)
+    }
+
+    /// Puts back what this transaction changed.
+    mutating func rollBack() {
+        for (key, old) in undo { store(key, old) }
+        for id in rememberedEvents { state.webhookEvents[id] = nil }
+        undo = [:]
+        rememberedEvents = []
+    }
+
+    private mutating func set(_ key: LandingRecord.Key, to record: LandingRecord?) {
+        if undo.index(forKey: key) == nil {
+            let old: LandingRecord? =
+                switch key {
+                case .item(let id): state.items[id]
+                case .session(let id): state.sessions[id]
+                }
+            // why: `updateValue`, since assigning a nil value through the subscript would remove the entry.
+            undo.updateValue(old, forKey: key)
+        }
+        store(key, record)
+    }
+
+    private mutating func store(_ key: LandingRecord.Key, _ record: LandingRecord?) {
+        switch key {
+        case .item(let id): state.items[id] = record
+        case .session(let id): state.sessions[id] = record
+        }
     }
 }

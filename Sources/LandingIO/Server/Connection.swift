@@ -364,8 +364,10 @@ final class Connection: EventHandler, @unchecked Sendable {
     private func write(_ response: HTTPResponse, meta: RequestMeta) {
         var response = response
         response.headers.add(name: "X-Request-Id", value: meta.id)
-        if tls != nil && !response.headers.contains("Strict-Transport-Security") {
-            response.headers.add(name: "Strict-Transport-Security", value: "max-age=31536000")
+        // The one place HSTS is added: every response over TLS carries it (RFC 6797 §7.1); over
+        // plain HTTP a browser ignores it (§8.1), so it is not sent there.
+        if tls != nil {
+            response.headers.replaceOrAdd(name: "Strict-Transport-Security", value: "max-age=31536000")
         }
         let keepAlive = meta.keepAlive && !response.closeConnection && !machine.isDraining && !loop.shared.isDraining
         HTTPResponseSerializer.serialize(response, headOnly: meta.headOnly, keepAlive: keepAlive, date: loop.httpDate(), into: &loop.plaintextOut)

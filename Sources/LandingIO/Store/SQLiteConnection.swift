@@ -24,7 +24,7 @@ final class SQLiteConnection {
             // message); it must still be closed.
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
             sqlite3_close_v2(handle)
-            throw StoreError("sqlite3_open_v2(\(path)) failed: \(message) (code \(rc))")
+            throw StoreError(Self.kind(of: rc), "sqlite3_open_v2(\(path)) failed: \(message) (code \(rc))")
         }
         db = handle
         sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
@@ -37,7 +37,23 @@ final class SQLiteConnection {
 
     /// The error for a failed `call` on this connection.
     func error(_ call: String, code: Int32) -> StoreError {
-        StoreError("\(call) failed: \(String(cString: sqlite3_errmsg(db))) (code \(code))")
+        StoreError(Self.kind(of: code), "\(call) failed: \(String(cString: sqlite3_errmsg(db))) (code \(code))")
+    }
+
+    /// What a caller can do about SQLite result `code` (primary or extended): the database is busy,
+    /// locked, out of disk or memory, unreadable or unopenable now → `.unavailable` (retry later);
+    /// a constraint failed (a writer raced us to a key) → `.conflict`; anything else (a corrupt
+    /// file, not a database, a misuse, a schema mismatch) → `.corrupt`.
+    static func kind(of code: Int32) -> StoreError.Kind {
+        switch code & 0xFF {
+        case SQLITE_BUSY, SQLITE_LOCKED, SQLITE_NOMEM, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_PROTOCOL,
+            SQLITE_READONLY, SQLITE_INTERRUPT, SQLITE_NOLFS, SQLITE_AUTH:
+            .unavailable
+        case SQLITE_CONSTRAINT:
+            .conflict
+        default:
+            .corrupt
+        }
     }
 
     /// Runs one or more statements that bind nothing and return no rows we need (DDL, PRAGMAs).
@@ -148,7 +164,7 @@ final class SQLiteStatement {
     private func failure(_ call: String, code: Int32) -> StoreError {
         let db = sqlite3_db_handle(handle)
         let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
-        return StoreError("\(call)(\(Self.label(sql))) failed: \(message) (code \(code))")
+        return StoreError(SQLiteConnection.kind(of: code), "\(call)(\(Self.label(sql))) failed: \(message) (code \(code))")
     }
 
     // MARK: Binding

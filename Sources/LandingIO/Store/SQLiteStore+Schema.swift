@@ -9,7 +9,9 @@ struct SQLiteMigration: Sendable {
 }
 
 extension SQLiteStore {
-    /// The schema, oldest step first. Append new steps; never edit one that has shipped.
+    /// The schema, oldest step first. Append new steps; never edit one that has shipped: each is
+    /// literal SQL (no shared column list spliced in), so adding a column later cannot change what
+    /// an old step does, and `SQLiteSchemaTests` fails when a shipped step's text changes.
     ///
     /// Both tables have every `LandingRecord` field, so one row mapping serves both. Times are
     /// INTEGER milliseconds since the Unix epoch; raw parameters are a JSON array of
@@ -22,12 +24,40 @@ extension SQLiteStore {
             sql: """
                 CREATE TABLE items (
                     item_id TEXT PRIMARY KEY NOT NULL,
-                    \(SQLiteTable.sharedColumnsSQL(keyColumn: "item_id"))
+                    session_id TEXT,
+                    status TEXT NOT NULL CHECK (status IN ('pending', 'completed', 'failed', 'expired')),
+                    confirmed INTEGER NOT NULL DEFAULT 0 CHECK (confirmed IN (0, 1)),
+                    error_code TEXT,
+                    error_description TEXT,
+                    hits INTEGER NOT NULL DEFAULT 0,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    completed_at INTEGER,
+                    expires_at INTEGER,
+                    raw_parameters TEXT NOT NULL DEFAULT '[]',
+                    dropped_parameters INTEGER NOT NULL DEFAULT 0,
+                    client_user_id TEXT,
+                    return_url TEXT,
+                    is_test INTEGER NOT NULL DEFAULT 0 CHECK (is_test IN (0, 1))
                 ) STRICT;
                 CREATE INDEX items_updated_at ON items (updated_at);
                 CREATE TABLE sessions (
                     session_id TEXT PRIMARY KEY NOT NULL,
-                    \(SQLiteTable.sharedColumnsSQL(keyColumn: "session_id"))
+                    item_id TEXT,
+                    status TEXT NOT NULL CHECK (status IN ('pending', 'completed', 'failed', 'expired')),
+                    confirmed INTEGER NOT NULL DEFAULT 0 CHECK (confirmed IN (0, 1)),
+                    error_code TEXT,
+                    error_description TEXT,
+                    hits INTEGER NOT NULL DEFAULT 0,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    completed_at INTEGER,
+                    expires_at INTEGER,
+                    raw_parameters TEXT NOT NULL DEFAULT '[]',
+                    dropped_parameters INTEGER NOT NULL DEFAULT 0,
+                    client_user_id TEXT,
+                    return_url TEXT,
+                    is_test INTEGER NOT NULL DEFAULT 0 CHECK (is_test IN (0, 1))
                 ) STRICT;
                 CREATE INDEX sessions_updated_at ON sessions (updated_at);
                 """),
@@ -45,6 +75,14 @@ extension SQLiteStore {
                 ) STRICT, WITHOUT ROWID;
                 CREATE INDEX webhook_events_received_at ON webhook_events (received_at);
                 """),
+        // Every record gets a version, incremented by each write (long-poll ETags and change
+        // notifications carry it); rows written before this step start at 1.
+        SQLiteMigration(
+            version: 3,
+            sql: """
+                ALTER TABLE items ADD COLUMN version INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1);
+                ALTER TABLE sessions ADD COLUMN version INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1);
+                """),
     ]
 
     /// Readies a freshly opened connection: refuses a schema newer than `migrations` knows (before
@@ -58,14 +96,14 @@ extension SQLiteStore {
         // refused before even the journal-mode switch touches its header.
         let found = try userVersion(connection)
         guard found <= known else {
-            throw StoreError("database schema version \(found) is newer than this build supports (\(known)); refusing to open it")
+            throw StoreError(.corrupt, "database schema version \(found) is newer than this build supports (\(known)); refusing to open it")
         }
         // why: WAL lets readers run beside the writer and makes a commit one append + fsync to the
         // log. FULL syncs the WAL on every commit, so a recorded callback survives power loss
         // before its page is sent (NORMAL could lose the last commits).
         let mode = try connection.pragma("journal_mode=WAL")
         guard mode?.lowercased() == "wal" else {
-            throw StoreError("PRAGMA journal_mode=WAL failed: the database stayed in \(mode ?? "an unknown") mode")
+            throw StoreError(.unavailable, "PRAGMA journal_mode=WAL failed: the database stayed in \(mode ?? "an unknown") mode")
         }
         try connection.execute("PRAGMA synchronous=FULL")
         for migration in migrations where migration.version > found {
@@ -81,7 +119,7 @@ extension SQLiteStore {
     /// `PRAGMA user_version`: the schema version stored in the database header (0 for a new file).
     static func userVersion(_ connection: SQLiteConnection) throws(StoreError) -> Int32 {
         guard let text = try connection.pragma("user_version"), let version = Int32(text) else {
-            throw StoreError("PRAGMA user_version returned no version")
+            throw StoreError(.corrupt, "PRAGMA user_version returned no version")
         }
         return version
     }
@@ -107,30 +145,8 @@ struct SQLiteTable: Sendable {
     static let columns = [
         "item_id", "session_id", "status", "confirmed", "error_code", "error_description", "hits", "created_at",
         "updated_at", "completed_at", "expires_at", "raw_parameters", "dropped_parameters", "client_user_id",
-        "return_url", "is_test",
+        "return_url", "is_test", "version",
     ]
-
-    /// The column definitions after the key column, shared by both tables (migration 1).
-    static func sharedColumnsSQL(keyColumn: String) -> String {
-        let otherKey = keyColumn == "item_id" ? "session_id" : "item_id"
-        return """
-            \(otherKey) TEXT,
-                status TEXT NOT NULL CHECK (status IN ('pending', 'completed', 'failed', 'expired')),
-                confirmed INTEGER NOT NULL DEFAULT 0 CHECK (confirmed IN (0, 1)),
-                error_code TEXT,
-                error_description TEXT,
-                hits INTEGER NOT NULL DEFAULT 0,
-                created_at INTEGER NOT NULL,
-                updated_at INTEGER NOT NULL,
-                completed_at INTEGER,
-                expires_at INTEGER,
-                raw_parameters TEXT NOT NULL DEFAULT '[]',
-                dropped_parameters INTEGER NOT NULL DEFAULT 0,
-                client_user_id TEXT,
-                return_url TEXT,
-                is_test INTEGER NOT NULL DEFAULT 0 CHECK (is_test IN (0, 1))
-            """
-    }
 
     private init(name: String, keyColumn: String) {
         self.name = name
@@ -182,6 +198,7 @@ struct SQLiteTable: Sendable {
         try statement.bind(record.clientUserId, at: 13)
         try statement.bind(record.returnURL, at: 14)
         try statement.bind(record.isTest, at: 15)
+        try statement.bind(record.version, at: 16)
     }
 
     /// The record in the current row of a `select` statement on this table.
@@ -189,9 +206,9 @@ struct SQLiteTable: Sendable {
         let itemId = row.string(at: 0)
         let sessionId = row.string(at: 1)
         let keyValue = name == "items" ? itemId : sessionId
-        guard let keyValue else { throw StoreError("corrupt \(name) row: no \(keyColumn)") }
+        guard let keyValue else { throw StoreError(.corrupt, "corrupt \(name) row: no \(keyColumn)") }
         guard let statusText = row.string(at: 2), let status = LandingStatus(rawValue: statusText) else {
-            throw StoreError("corrupt \(name) row: unknown status")
+            throw StoreError(.corrupt, "corrupt \(name) row: unknown status")
         }
         let error = row.string(at: 4).map { LandingError(code: $0, description: row.string(at: 5)) }
         return LandingRecord(
@@ -200,14 +217,14 @@ struct SQLiteTable: Sendable {
             createdAt: row.int64(at: 7), updatedAt: row.int64(at: 8), completedAt: row.optionalInt64(at: 9),
             expiresAt: row.optionalInt64(at: 10), rawParameters: try Self.decode(row.string(at: 11), table: name),
             droppedParameters: Int(row.int64(at: 12)), clientUserId: row.string(at: 13), returnURL: row.string(at: 14),
-            isTest: row.int64(at: 15) != 0)
+            isTest: row.int64(at: 15) != 0, version: row.int64(at: 16))
     }
 
     private static func encode(_ parameters: [RawParameter]) throws(StoreError) -> String {
         if parameters.isEmpty { return "[]" }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(parameters) else { throw StoreError("cannot encode raw parameters as JSON") }
+        guard let data = try? encoder.encode(parameters) else { throw StoreError(.corrupt, "cannot encode raw parameters as JSON") }
         return String(decoding: data, as: UTF8.self)
     }
 
@@ -215,7 +232,7 @@ struct SQLiteTable: Sendable {
         guard let text, text != "[]" else { return [] }
         // why: the message never quotes the text, which holds callback parameters.
         guard let parameters = try? JSONDecoder().decode([RawParameter].self, from: Data(text.utf8)) else {
-            throw StoreError("corrupt \(table) row: raw_parameters is not a JSON parameter list")
+            throw StoreError(.corrupt, "corrupt \(table) row: raw_parameters is not a JSON parameter list")
         }
         return parameters
     }

@@ -31,54 +31,34 @@ public final class SQLiteStore: LandingStore {
 
     // MARK: LandingStore
 
-    public func recordCallback(_ event: CallbackEvent) throws(StoreError) -> CallbackRecordResult {
-        try recordCallbacks([event])[0]
-    }
-
-    /// Applies every event in one transaction (one fsync for the lot); a failure rolls them all back.
-    public func recordCallbacks(_ events: [CallbackEvent]) throws(StoreError) -> [CallbackRecordResult] {
-        if events.isEmpty { return [] }
-        return try connection.withLock { (db) throws(StoreError) -> [CallbackRecordResult] in
-            try db.transaction { () throws(StoreError) -> [CallbackRecordResult] in
-                var results: [CallbackRecordResult] = []
-                results.reserveCapacity(events.count)
-                for event in events { results.append(try Self.apply(event, in: db)) }
-                return results
+    /// Applies every write in one transaction (one fsync for the lot); a failure rolls them all
+    /// back. `BEGIN IMMEDIATE` takes the write lock before the first read, so the read → rules →
+    /// write of each write is atomic against every other writer of the file, other processes
+    /// included. When every write is a webhook the rules ignore, no transaction is begun at all.
+    public func commit(_ writes: [StoreWrite]) throws(StoreError) -> StoreCommit {
+        if writes.isEmpty { return StoreCommit(results: [], changes: []) }
+        if writes.allSatisfy(Self.isIgnoredWebhook) {
+            return StoreCommit(results: Array(repeating: .webhook(.ignored), count: writes.count), changes: [])
+        }
+        return try connection.withLock { (db) throws(StoreError) -> StoreCommit in
+            try db.transaction { () throws(StoreError) -> StoreCommit in
+                var transaction = SQLiteTransaction(db: db)
+                return try transaction.apply(writes)
             }
         }
     }
 
-    public func createSession(_ session: NewSession) throws(StoreError) -> LandingRecord {
-        try connection.withLock { (db) throws(StoreError) -> LandingRecord in
-            try db.transaction { () throws(StoreError) -> LandingRecord in
-                guard try Self.read(.session(session.id), in: db) == nil else {
-                    throw StoreError("session id already exists")
-                }
-                let record = LandingRecord(
-                    key: .session(session.id), sessionId: session.id, status: .pending, createdAt: session.createdAt,
-                    updatedAt: session.createdAt, expiresAt: session.expiresAt, clientUserId: session.clientUserId,
-                    returnURL: session.returnURL, isTest: session.isTest)
-                try db.run(SQLiteTable.sessions.insert) { (statement) throws(StoreError) in
-                    try SQLiteTable.bind(record, to: statement)
-                }
-                return record
-            }
-        }
+    private static func isIgnoredWebhook(_ write: StoreWrite) -> Bool {
+        if case .webhook(let event) = write { return WebhookRules.effect(of: event) == nil }
+        return false
     }
 
     public func session(id: String) throws(StoreError) -> LandingRecord? {
-        try connection.withLock { (db) throws(StoreError) -> LandingRecord? in try Self.read(.session(id), in: db) }
+        try connection.withLock { (db) throws(StoreError) -> LandingRecord? in try SQLiteTransaction(db: db).read(.session(id)) }
     }
 
     public func item(id: String) throws(StoreError) -> LandingRecord? {
-        try connection.withLock { (db) throws(StoreError) -> LandingRecord? in try Self.read(.item(id), in: db) }
-    }
-
-    public func deleteSession(id: String) throws(StoreError) -> Bool {
-        try connection.withLock { (db) throws(StoreError) -> Bool in
-            try db.run(SQLiteTable.sessions.delete) { (statement) throws(StoreError) in try statement.bind(id, at: 0) }
-            return db.changes > 0
-        }
+        try connection.withLock { (db) throws(StoreError) -> LandingRecord? in try SQLiteTransaction(db: db).read(.item(id)) }
     }
 
     public func purge(updatedBefore cutoff: Int64) throws(StoreError) -> Int {
@@ -124,85 +104,11 @@ public final class SQLiteStore: LandingStore {
         }
     }
 
-    public func applyWebhook(_ event: WebhookEvent) throws(StoreError) -> WebhookResult {
-        try applyWebhooks([event])[0]
-    }
-
-    /// Applies every event in one transaction (one fsync for the lot); a failure rolls them all
-    /// back. When every event is ignored, no transaction is begun at all.
-    public func applyWebhooks(_ events: [WebhookEvent]) throws(StoreError) -> [WebhookResult] {
-        if events.isEmpty { return [] }
-        return try connection.withLock { (db) throws(StoreError) -> [WebhookResult] in
-            if events.allSatisfy({ WebhookRules.effect(of: $0) == nil }) { return Array(repeating: .ignored, count: events.count) }
-            return try db.transaction { () throws(StoreError) -> [WebhookResult] in
-                var results: [WebhookResult] = []
-                results.reserveCapacity(events.count)
-                for event in events { results.append(try Self.apply(event, in: db)) }
-                return results
-            }
-        }
-    }
-
     // MARK: Test seams
 
     /// `PRAGMA name` on the store's own connection (tests check journal mode and sync level).
     func pragma(_ name: String) throws(StoreError) -> String? {
         try connection.withLock { (db) throws(StoreError) -> String? in try db.pragma(name) }
-    }
-
-    // MARK: Callback rules
-
-    /// Reads the rows the event names, applies `CallbackRules` (the same function MemoryStore
-    /// uses), and writes what changed, inside the caller's transaction.
-    private static func apply(_ event: CallbackEvent, in db: SQLiteConnection) throws(StoreError) -> CallbackRecordResult {
-        let session = try event.sessionId.map { (id) throws(StoreError) in try read(.session(id), in: db) } ?? nil
-        let item = try event.itemId.map { (id) throws(StoreError) in try read(.item(id), in: db) } ?? nil
-        let outcome = CallbackRules.apply(event, session: session, item: item)
-        if let session = outcome.session { try write(session, in: db) }
-        if let item = outcome.item { try write(item, in: db) }
-        return outcome.result
-    }
-
-    /// The webhook rules of `LandingStore.applyWebhook`, step for step as in `MemoryStore.apply`,
-    /// inside the caller's transaction.
-    private static func apply(_ event: WebhookEvent, in db: SQLiteConnection) throws(StoreError) -> WebhookResult {
-        guard let effect = WebhookRules.effect(of: event) else { return .ignored }
-        let seenItem = try db.withStatement(WebhookSQL.select) { (statement) throws(StoreError) -> String? in
-            try statement.bind(event.eventId, at: 0)
-            guard try statement.step() else { return nil }
-            return statement.string(at: 0)
-        }
-        if let seenItem { return .duplicate(try read(.item(seenItem), in: db)) }
-        let outcome = try WebhookRules.outcome(of: event, effect: effect, item: try read(.item(event.itemId), in: db)) {
-            (id) throws(StoreError) -> LandingRecord? in try read(.session(id), in: db)
-        }
-        if outcome.itemChanged { try write(outcome.item, in: db) }
-        if outcome.sessionChanged, let session = outcome.session { try write(session, in: db) }
-        try db.run(WebhookSQL.insert) { (statement) throws(StoreError) in
-            try statement.bind(event.eventId, at: 0)
-            try statement.bind(event.itemId, at: 1)
-            try statement.bind(event.event, at: 2)
-            try statement.bind(event.receivedAt, at: 3)
-        }
-        return .applied(outcome.item, sessionRecord: outcome.session)
-    }
-
-
-    // MARK: Rows
-
-    private static func read(_ key: LandingRecord.Key, in db: SQLiteConnection) throws(StoreError) -> LandingRecord? {
-        let (table, id) = SQLiteTable.of(key)
-        return try db.withStatement(table.select) { (statement) throws(StoreError) -> LandingRecord? in
-            try statement.bind(id, at: 0)
-            guard try statement.step() else { return nil }
-            return try table.record(from: statement)
-        }
-    }
-
-    private static func write(_ record: LandingRecord, in db: SQLiteConnection) throws(StoreError) {
-        try db.run(SQLiteTable.of(record.key).table.upsert) { (statement) throws(StoreError) in
-            try SQLiteTable.bind(record, to: statement)
-        }
     }
 
     /// Creates the database file with mode 0640 (before umask) when it does not exist yet, so the
@@ -215,7 +121,52 @@ public final class SQLiteStore: LandingStore {
         }
         let err = errno
         guard err == EEXIST else {
-            throw StoreError("open(\(path)) failed: \(String(cString: strerror(err))) (errno \(err))")
+            throw StoreError(.unavailable, "open(\(path)) failed: \(String(cString: strerror(err))) (errno \(err))")
+        }
+    }
+}
+
+/// The rows of one `SQLiteStore.commit`, inside its `BEGIN IMMEDIATE` transaction; the rules are
+/// `StoreTransaction.apply`, shared with `MemoryStore`.
+struct SQLiteTransaction: StoreTransaction {
+    let db: SQLiteConnection
+
+    func read(_ key: LandingRecord.Key) throws(StoreError) -> LandingRecord? {
+        let (table, id) = SQLiteTable.of(key)
+        return try db.withStatement(table.select) { (statement) throws(StoreError) -> LandingRecord? in
+            try statement.bind(id, at: 0)
+            guard try statement.step() else { return nil }
+            return try table.record(from: statement)
+        }
+    }
+
+    func write(_ record: LandingRecord) throws(StoreError) {
+        try db.run(SQLiteTable.of(record.key).table.upsert) { (statement) throws(StoreError) in
+            try SQLiteTable.bind(record, to: statement)
+        }
+    }
+
+    func delete(_ key: LandingRecord.Key) throws(StoreError) -> LandingRecord? {
+        guard let old = try read(key) else { return nil }
+        let (table, id) = SQLiteTable.of(key)
+        try db.run(table.delete) { (statement) throws(StoreError) in try statement.bind(id, at: 0) }
+        return old
+    }
+
+    func appliedWebhookItem(eventId: String) throws(StoreError) -> String? {
+        try db.withStatement(WebhookSQL.select) { (statement) throws(StoreError) -> String? in
+            try statement.bind(eventId, at: 0)
+            guard try statement.step() else { return nil }
+            return statement.string(at: 0)
+        }
+    }
+
+    func rememberWebhook(_ event: WebhookEvent) throws(StoreError) {
+        try db.run(WebhookSQL.insert) { (statement) throws(StoreError) in
+            try statement.bind(event.eventId, at: 0)
+            try statement.bind(event.itemId, at: 1)
+            try statement.bind(event.event, at: 2)
+            try statement.bind(event.receivedAt, at: 3)
         }
     }
 }

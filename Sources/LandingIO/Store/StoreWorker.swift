@@ -6,48 +6,74 @@ import LandingCore
 /// blocking disk I/O never runs on an event loop. Event loops submit work and get a completion
 /// call (on the store thread) that posts the result back to their loop.
 ///
-/// Callbacks are group-committed: each time the thread wakes it takes everything queued and
-/// records all consecutive callbacks with one `recordCallbacks` call (one transaction, one fsync),
-/// so many concurrent callbacks share the cost of one sync. Other work (`perform`) runs in
-/// submission order relative to callbacks: a callback submitted before a read is committed before
-/// the read runs. Waiting is on a condition variable; the thread sleeps while there is nothing to do.
+/// Writes (callbacks, webhooks, session creation and deletion) share one group-commit path: each
+/// time the thread wakes it takes everything queued and commits all consecutive writes with one
+/// `LandingStore.commit` (one transaction, one fsync), so many concurrent writes share the cost of
+/// one sync. After a commit succeeds — and only then — the thread hands the changed records to
+/// `onCommit` (the server wakes its long-poll waiters there), then runs each write's completion;
+/// a failed commit announces nothing and fails every write of its batch. Reads (`perform`) run in
+/// submission order relative to writes: a write submitted before a read is committed before the
+/// read runs. Waiting is on a condition variable; the thread sleeps while there is nothing to do.
 /// The periodic purge runs in small steps (`purgeBatchSize` rows, one transaction each) with the
 /// queued work run between two steps, so it never holds writes back for long.
 public final class StoreWorker: Sendable {
-    /// What a completion receives for a callback.
-    public typealias CallbackCompletion = @Sendable (Result<CallbackRecordResult, StoreError>) -> Void
+    /// What a completion receives for a write.
+    public typealias WriteCompletion = @Sendable (Result<StoreWriteResult, StoreError>) -> Void
 
-    /// Most callbacks committed in one transaction; a larger backlog is split, so one commit's
+    /// The store thread's hooks.
+    public struct Hooks: Sendable {
+        /// The seconds each batch's commit took.
+        public var observeWrite: (@Sendable (Double) -> Void)?
+        /// The records a commit changed, called on the store thread after the commit is durable and
+        /// before the batch's completions; never for a failed commit or one that changed nothing.
+        public var onCommit: (@Sendable ([RecordChange]) -> Void)?
+
+        public init(observeWrite: (@Sendable (Double) -> Void)? = nil, onCommit: (@Sendable ([RecordChange]) -> Void)? = nil) {
+            self.observeWrite = observeWrite
+            self.onCommit = onCommit
+        }
+    }
+
+    /// Most writes committed in one transaction; a larger backlog is split, so one commit's
     /// latency stays bounded.
     public static let maxBatch = 1_024
 
     /// Rows one purge step deletes, in its own transaction. Small, so a purge of a large backlog
-    /// never holds SQLite's write lock for long: queued callbacks run between steps.
+    /// never holds SQLite's write lock for long: queued writes run between steps.
     public static let purgeBatchSize = 500
 
     private let queue: StoreWorkQueue
 
     /// Starts the store thread for `store`, named `name` (at most 15 bytes are kept).
-    /// `observeWrite`, if given, gets the seconds each callback batch's commit took (on the store thread).
-    public init(store: any LandingStore, name: String = "landing-store", observeWrite: (@Sendable (Double) -> Void)? = nil) {
+    /// `observeWrite`, if given, gets the seconds each batch's commit took; `onCommit` the records
+    /// each successful commit changed (both on the store thread; see `Hooks`).
+    public convenience init(
+        store: any LandingStore, name: String = "landing-store", observeWrite: (@Sendable (Double) -> Void)? = nil,
+        onCommit: (@Sendable ([RecordChange]) -> Void)? = nil
+    ) {
+        self.init(store: store, name: name, hooks: Hooks(observeWrite: observeWrite, onCommit: onCommit))
+    }
+
+    /// Starts the store thread for `store` with `hooks`.
+    public init(store: any LandingStore, name: String, hooks: Hooks) {
         let queue = StoreWorkQueue()
         self.queue = queue
         // why: the thread holds the queue and the store, not `self`, so releasing the last
         // reference to the worker runs `deinit`, which shuts the thread down.
         let thread = Thread {
             Self.nameCurrentThread(name)
-            Self.run(queue: queue, store: store, observeWrite: observeWrite)
+            Self.run(queue: queue, store: store, hooks: hooks)
         }
         thread.start()
     }
 
     deinit { shutdown() }
 
-    /// Records `event` durably, batched with whatever else is queued; `completion` runs on the store
-    /// thread after the commit (or with the error that rolled the batch back). After `shutdown`,
-    /// `completion` runs at once, on the caller's thread, with a "shut down" error.
-    public func recordCallback(_ event: CallbackEvent, completion: @escaping CallbackCompletion) {
-        guard queue.submit(.callback(event, completion)) else { return completion(.failure(Self.shutDownError)) }
+    /// Commits `write` durably, batched with whatever else is queued; `completion` runs on the store
+    /// thread after the commit and its `onCommit` (or with the error that rolled the batch back).
+    /// After `shutdown`, `completion` runs at once, on the caller's thread, with a "shut down" error.
+    public func write(_ write: StoreWrite, completion: @escaping WriteCompletion) {
+        guard queue.submit(.write(write, completion)) else { return completion(.failure(Self.shutDownError)) }
     }
 
     /// Runs `work` against the store on the store thread, in submission order, then `completion`
@@ -70,7 +96,7 @@ public final class StoreWorker: Sendable {
     /// Purges records last updated more than `retention` seconds before `clock()` (milliseconds
     /// since the epoch): once now, then every `interval` seconds, on the store thread. Each run
     /// deletes in steps of at most `batchSize` rows, one short transaction each, and whatever was
-    /// queued meanwhile (callbacks, reads) runs between two steps, so a large purge never stalls
+    /// queued meanwhile (writes, reads) runs between two steps, so a large purge never stalls
     /// writes. `log` gets one line per run (how many records went in how many steps, or the
     /// error). Calling it again replaces the schedule (a run in progress finishes with its cutoff).
     public func startPurging(
@@ -91,7 +117,7 @@ public final class StoreWorker: Sendable {
         queue.stop()
     }
 
-    static let shutDownError = StoreError("the store worker is shut down")
+    static let shutDownError = StoreError(.unavailable, "the store worker is shut down")
 
     /// Names the calling thread as `top -H`, `ps -L` and gdb show it (best effort).
     /// why: swift-corelibs-foundation does not reliably pass `Thread.name` on to the OS thread (a
@@ -102,29 +128,29 @@ public final class StoreWorker: Sendable {
         guard fd >= 0 else { return }
         defer { close(fd) }
         let bytes = Array(name.utf8.prefix(15))
-        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        _ = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
     }
 
     // MARK: The store thread
 
-    private static func run(queue: StoreWorkQueue, store: any LandingStore, observeWrite: (@Sendable (Double) -> Void)?) {
+    private static func run(queue: StoreWorkQueue, store: any LandingStore, hooks: Hooks) {
         queue.markStarted()
-        var pending: [(CallbackEvent, CallbackCompletion)] = []
+        var pending: [(StoreWrite, WriteCompletion)] = []
         var purging: PurgeRun?
         // why: while a purge is under way the thread does not sleep: it takes whatever was queued
         // (without waiting), runs it, then one purge step, so writes interleave with the steps.
         while let (jobs, due) = queue.next(wait: purging == nil) {
             for job in jobs {
                 switch job {
-                case .callback(let event, let completion):
-                    pending.append((event, completion))
-                    if pending.count >= maxBatch { commit(&pending, to: store, observeWrite) }
+                case .write(let write, let completion):
+                    pending.append((write, completion))
+                    if pending.count >= maxBatch { commit(&pending, to: store, hooks) }
                 case .work(let work):
-                    commit(&pending, to: store, observeWrite)
+                    commit(&pending, to: store, hooks)
                     work(store)
                 }
             }
-            commit(&pending, to: store, observeWrite)
+            commit(&pending, to: store, hooks)
             if let due, purging == nil { purging = PurgeRun(due) }
             if var run = purging {
                 purging = run.step(on: store) ? nil : run
@@ -133,19 +159,23 @@ public final class StoreWorker: Sendable {
         queue.markFinished()
     }
 
-    /// Records the pending callbacks in one `recordCallbacks` call, then completes each.
-    private static func commit(_ pending: inout [(CallbackEvent, CallbackCompletion)], to store: any LandingStore, _ observeWrite: (@Sendable (Double) -> Void)?) {
+    /// Commits the pending writes in one `commit` call, announces what changed, then completes each.
+    private static func commit(_ pending: inout [(StoreWrite, WriteCompletion)], to store: any LandingStore, _ hooks: Hooks) {
         guard !pending.isEmpty else { return }
         defer { pending.removeAll(keepingCapacity: true) }
-        let events = pending.map(\.0)
+        let writes = pending.map(\.0)
         do throws(StoreError) {
             let started = monotonicNow()
-            let results = try store.recordCallbacks(events)
-            observeWrite?(monotonicNow() - started)
-            guard results.count == events.count else {
-                throw StoreError("the store returned \(results.count) results for \(events.count) callbacks")
+            let commit = try store.commit(writes)
+            hooks.observeWrite?(monotonicNow() - started)
+            // why: announced here, on the store thread, after the commit and before any completion;
+            // a long-poll registers on this same thread right after the read that found its record
+            // unchanged (`SessionAPI.read`), so no commit can fall between that read and the registration.
+            if !commit.changes.isEmpty { hooks.onCommit?(commit.changes) }
+            guard commit.results.count == writes.count else {
+                throw StoreError(.corrupt, "the store returned \(commit.results.count) results for \(writes.count) writes")
             }
-            for (index, entry) in pending.enumerated() { entry.1(.success(results[index])) }
+            for (index, entry) in pending.enumerated() { entry.1(.success(commit.results[index])) }
         } catch {
             for entry in pending { entry.1(.failure(error)) }
         }
@@ -188,7 +218,7 @@ public final class StoreWorker: Sendable {
 /// The worker's queue and lifecycle flags, shared by submitters and the store thread.
 final class StoreWorkQueue: @unchecked Sendable {  // why: every mutable field is guarded by `condition`.
     enum Job {
-        case callback(CallbackEvent, StoreWorker.CallbackCompletion)
+        case write(StoreWrite, StoreWorker.WriteCompletion)
         case work(@Sendable (any LandingStore) -> Void)
     }
 

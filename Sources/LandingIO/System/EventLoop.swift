@@ -11,9 +11,10 @@ protocol EventHandler: AnyObject {
 /// that loop's thread; other threads hand it work with `execute`, which wakes the loop via an eventfd.
 ///
 /// One turn (`runOnce`): wait for events (no longer than the next timer, not at all when tasks are
-/// queued), dispatch them, run the tasks that were queued when the turn began (tasks queued by those
-/// tasks wait for the next turn, so a task that re-queues itself cannot keep the loop from epoll),
-/// fire due timers (`onTimers`), then `onIterationEnd`. The clock is injected so tests drive turns
+/// queued), dispatch them, run the tasks other threads queued and those the loop queued for itself
+/// before the turn began (tasks queued during the turn wait for the next one, so a task that
+/// re-queues itself cannot keep the loop from epoll), fire due timers (`onTimers`), then
+/// `onIterationEnd`. The clock is injected so tests drive turns
 /// by hand with a clock of their own.
 final class EventLoop: @unchecked Sendable {  // why: loop-confined state, checked by `assertOnLoop`.
     let index: Int
@@ -137,9 +138,15 @@ final class EventLoop: @unchecked Sendable {  // why: loop-confined state, check
     func runOnce(maxWait: Double? = nil) {
         if owner.load(ordering: .relaxed) == 0 { owner.store(currentThread(), ordering: .relaxed) }
         let now = clock()
+        // why: tasks the loop queued for itself (a connection yielding after its per-dispatch
+        // budget) run in this turn, after this turn's events; those queued while this turn runs
+        // wait for the next one, so every other ready connection is served between two slices of
+        // a busy one.
+        let local = localTasks
+        localTasks = []
         var wait = maxWait ?? self.maxWait
         if let deadline = nextDeadline?() { wait = min(wait, max(0, deadline - now)) }
-        if !localTasks.isEmpty { wait = 0 }
+        if !local.isEmpty { wait = 0 }
         let timeoutMS = Int32(min(wait * 1000, 3_600_000).rounded(.up))
         let count = epoll_wait(epollFD, events, Int32(maxEvents), timeoutMS)
         var woken = false
@@ -158,7 +165,8 @@ final class EventLoop: @unchecked Sendable {  // why: loop-confined state, check
             var value: UInt64 = 0
             _ = read(wakeFD, &value, 8)
         }
-        runQueuedTasks()
+        runRemoteTasks()
+        for task in local { task() }
         onTimers?(clock())
         onIterationEnd?()
     }
@@ -178,16 +186,21 @@ final class EventLoop: @unchecked Sendable {  // why: loop-confined state, check
         return UInt64(entry.generation) << 32 | UInt64(UInt32(bitPattern: fd))
     }
 
-    /// Runs the tasks queued before this call; later ones wait for the next turn.
-    private func runQueuedTasks() {
-        let local = localTasks
-        localTasks = []
+    /// Runs the tasks other threads queued before this call (deferred work completing).
+    private func runRemoteTasks() {
         let remote = remoteTasks.withLock { queue -> [@Sendable () -> Void] in
             let batch = queue
             queue.removeAll(keepingCapacity: true)
             return batch
         }
         for task in remote { task() }
+    }
+
+    /// Runs everything queued (after `stop`).
+    private func runQueuedTasks() {
+        runRemoteTasks()
+        let local = localTasks
+        localTasks = []
         for task in local { task() }
     }
 

@@ -82,13 +82,9 @@ public final class LogWriter: Sendable {
     }
 
     private func writeAll(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n > 0 { offset += n } else if n < 0 && errno == EINTR { continue } else { return }
-            }
-        }
+        // why: a log line that cannot be written (stdout closed, disk full) is dropped; the
+        // server must not stop or block for its log.
+        try? FileIO.writeAll(fd, bytes)
     }
 
     /// The process's stdout writer (access log).

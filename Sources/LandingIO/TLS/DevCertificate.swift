@@ -34,8 +34,8 @@ public enum DevCertificate {
             throw TLSError(operation: "dev certificate: empty directory path")
         }
         try FileSystem.makeDirectories(directory, mode: 0o755)
-        let certificatePath = FileSystem.join(directory, certificateFileName)
-        let keyPath = FileSystem.join(directory, privateKeyFileName)
+        let certificatePath = FileIO.join(directory, certificateFileName)
+        let keyPath = FileIO.join(directory, privateKeyFileName)
         if !overwrite {
             for path in [keyPath, certificatePath] where FileSystem.exists(path) {
                 throw TLSError(operation: "dev certificate: refusing to overwrite existing \(path)")
@@ -299,11 +299,6 @@ public enum DevCertificate {
 /// `syscallBlocking` funnel (EINTR retried, errno captured) and fails as a `TLSError` naming the
 /// call and the path.
 private enum FileSystem {
-    /// `directory/name`, without doubling a trailing slash.
-    static func join(_ directory: String, _ name: String) -> String {
-        directory.hasSuffix("/") ? directory + name : directory + "/" + name
-    }
-
     /// Whether anything (file, directory, even a dangling symlink) exists at `path`.
     static func exists(_ path: String) -> Bool {
         var info = stat()
@@ -342,7 +337,7 @@ private enum FileSystem {
         var attempt = 0
         while true {
             attempt += 1
-            let path = join(directory, ".\(named).tmp-\(try randomHex(byteCount: 8))")
+            let path = FileIO.join(directory, ".\(named).tmp-\(try randomHex(byteCount: 8))")
             let fd: Int32
             do {
                 fd = try syscallBlocking("open") {
@@ -405,13 +400,10 @@ private enum FileSystem {
     }
 
     private static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(TLSError) {
-        var offset = 0
-        while offset < bytes.count {
-            offset += try call("write", path) {
-                bytes.withUnsafeBytes { buffer in
-                    write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                }
-            }
+        do {
+            try FileIO.writeAll(fd, bytes)
+        } catch {
+            throw failure(error, path)
         }
     }
 

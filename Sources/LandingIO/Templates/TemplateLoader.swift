@@ -19,7 +19,7 @@ public enum TemplateLoader {
     ///   name then starts with `directory/`).
     public static func load(directory: String) throws(TemplateError) -> TemplateSet {
         let templates = try readFiles(in: directory, suffix: ".html", optional: false)
-        let catalogs = try readFiles(in: join(directory, "strings"), suffix: ".json", optional: true)
+        let catalogs = try readFiles(in: FileIO.join(directory, "strings"), suffix: ".json", optional: true)
         do {
             return try TemplateSet.parse(templates: templates, catalogs: catalogs)
         } catch {
@@ -33,7 +33,7 @@ public enum TemplateLoader {
         var files: [String: String] = [:]
         for entry in try listDirectory(directory, optional: optional) {
             guard entry.hasSuffix(suffix), !entry.hasPrefix("."), entry.utf8.count > suffix.utf8.count else { continue }
-            let path = join(directory, entry)
+            let path = FileIO.join(directory, entry)
             let bytes = try readFile(path)
             guard let text = String(validating: bytes, as: UTF8.self) else {
                 throw TemplateError(file: path, reason: .unreadable("the file is not valid UTF-8"))
@@ -74,7 +74,7 @@ public enum TemplateLoader {
     static func readFile(_ path: String) throws(TemplateError) -> [UInt8] {
         let bytes: [UInt8]?
         do {
-            bytes = try readAll(path, limit: maxFileBytes)
+            bytes = try FileIO.readAll(path, limit: maxFileBytes)
         } catch {
             throw TemplateError(file: path, reason: .unreadable(error.description))
         }
@@ -84,27 +84,4 @@ public enum TemplateLoader {
         return bytes
     }
 
-    /// Reads `path` to its end; nil once more than `limit` bytes were read.
-    private static func readAll(_ path: String, limit: Int) throws(SystemError) -> [UInt8]? {
-        let descriptor = try syscallBlocking("open") { open(path, O_RDONLY | O_CLOEXEC) }
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-        while true {
-            // why: `withUnsafeMutableBytes` rethrows untyped errors; a Result keeps `SystemError`.
-            let result = chunk.withUnsafeMutableBytes { buffer in
-                Result { () throws(SystemError) in
-                    try syscallBlocking("read") { read(descriptor, buffer.baseAddress, buffer.count) }
-                }
-            }
-            let count = try result.get()
-            if count == 0 { return bytes }
-            bytes.append(contentsOf: chunk[0..<count])
-            if bytes.count > limit { return nil }
-        }
-    }
-
-    private static func join(_ directory: String, _ name: String) -> String {
-        directory.hasSuffix("/") ? directory + name : directory + "/" + name
-    }
 }

@@ -33,7 +33,7 @@ struct SessionAPI: Sendable {
     /// 403 JSON for any other.
     func preflight(_ request: HTTPRequest) -> HTTPResponse {
         guard let origin = allowedOrigin(request) else {
-            var r = Self.error(.forbidden, "cors_origin_not_allowed", "This origin may not call the API from a browser.")
+            var r = APIResponse.error(.forbidden, "cors_origin_not_allowed", "This origin may not call the API from a browser.")
             r.headers.add(name: "Vary", value: "Origin")
             return r
         }
@@ -72,13 +72,13 @@ struct SessionAPI: Sendable {
     func authorized(_ request: HTTPRequest, _ body: (String) -> HandlerResult) -> HandlerResult {
         guard let header = request.headers["Authorization"], header.count > 7,
             header.prefix(7).lowercased() == "bearer "
-        else { return .response(Self.unauthorized("Send Authorization: Bearer <api key>.")) }
+        else { return .response(APIResponse.unauthorized("Send Authorization: Bearer <api key>.")) }
         let presented = Array(header.dropFirst(7).utf8)
         var match: Int?
         for (index, key) in service.settings.apiKeys.enumerated() where Self.constantTimeEquals(Array(key.utf8), presented) {
             match = index
         }
-        guard let match else { return .response(Self.unauthorized("The API key is not valid.")) }
+        guard let match else { return .response(APIResponse.unauthorized("The API key is not valid.")) }
         return body("key-\(match)")
     }
 
@@ -91,39 +91,11 @@ struct SessionAPI: Sendable {
         return diff == 0
     }
 
-    static func unauthorized(_ message: String) -> HTTPResponse {
-        var response = error(.unauthorized, "unauthorized", message)
-        response.headers.add(name: "WWW-Authenticate", value: "Bearer")
-        return response
-    }
-
-    static func error(_ status: HTTPStatus, _ code: String, _ message: String) -> HTTPResponse {
-        json(status, ["error": code, "message": message])
-    }
-
-    /// A JSON response from bytes already encoded.
-    static func json(_ status: HTTPStatus, bytes: [UInt8]) -> HTTPResponse {
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: "application/json")
-        headers.add(name: "Cache-Control", value: "no-store")
-        headers.add(name: "X-Content-Type-Options", value: "nosniff")
-        return HTTPResponse(status: status, headers: headers, body: bytes)
-    }
-
-    static func json(_ status: HTTPStatus, _ object: [String: Any]) -> HTTPResponse {
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: "application/json")
-        headers.add(name: "Cache-Control", value: "no-store")
-        headers.add(name: "X-Content-Type-Options", value: "nosniff")
-        let body = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
-        return HTTPResponse(status: status, headers: headers, body: Array(body))
-    }
-
     // MARK: - Sessions
 
     func createSession(_ request: HTTPRequest) -> HandlerResult {
         guard (request.headers["Content-Type"] ?? "").lowercased().hasPrefix("application/json") else {
-            return .response(Self.error(.unsupportedMediaType, "unsupported_media_type", "Send the session as application/json."))
+            return .response(APIResponse.error(.unsupportedMediaType, "unsupported_media_type", "Send the session as application/json."))
         }
         /// The request body; JSONDecoder enforces the types (a boolean or 1.5 is not an Int).
         struct Body: Decodable {
@@ -133,57 +105,38 @@ struct SessionAPI: Sendable {
         }
         let bodyData = request.body.isEmpty ? Data("{}".utf8) : Data(request.body)
         guard let object = try? JSONSerialization.jsonObject(with: bodyData) as? [String: Any] else {
-            return .response(Self.error(.badRequest, "invalid_json", "The body must be a JSON object."))
+            return .response(APIResponse.error(.badRequest, "invalid_json", "The body must be a JSON object."))
         }
         let known: Set<String> = ["clientUserId", "returnUrl", "ttlSeconds"]
         if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
-            return .response(Self.error(.badRequest, "invalid_request", "Unknown field \"\(Self.printable(unknown, max: 64))\"."))
+            return .response(APIResponse.error(.badRequest, "invalid_request", "Unknown field \"\(Self.printable(unknown, max: 64))\"."))
         }
         guard let body = try? JSONDecoder().decode(Body.self, from: bodyData) else {
-            return .response(Self.error(.badRequest, "invalid_request", "clientUserId and returnUrl must be strings, ttlSeconds a whole number."))
+            return .response(APIResponse.error(.badRequest, "invalid_request", "clientUserId and returnUrl must be strings, ttlSeconds a whole number."))
         }
         var clientUserId: String?
         if let s = body.clientUserId {
             guard !s.isEmpty, s.count <= 256, s.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
-                return .response(Self.error(.badRequest, "invalid_request", "clientUserId must be a string of 1 to 256 printable characters."))
+                return .response(APIResponse.error(.badRequest, "invalid_request", "clientUserId must be a string of 1 to 256 printable characters."))
             }
             clientUserId = s
         }
         var returnURL: String?
         if let s = body.returnUrl {
             guard let policy = service.settings.returnURLPolicy, policy.allows(s) else {
-                return .response(Self.error(.badRequest, "return_url_not_allowed", "returnUrl is not allowed by the server's --allowed-return-url list."))
+                return .response(APIResponse.error(.badRequest, "return_url_not_allowed", "returnUrl is not allowed by the server's --allowed-return-url list."))
             }
             returnURL = s
         }
         var ttl = service.settings.sessionTTL
         if let i = body.ttlSeconds {
             guard (60...86_400).contains(i) else {
-                return .response(Self.error(.badRequest, "invalid_request", "ttlSeconds must be a whole number from 60 to 86400."))
+                return .response(APIResponse.error(.badRequest, "invalid_request", "ttlSeconds must be a whole number from 60 to 86400."))
             }
             ttl = Double(i)
         }
-        let now = service.environment.now()
-        let id = Base64URL.encode(service.environment.randomBytes(16))
-        let session = NewSession(id: id, clientUserId: clientUserId, returnURL: returnURL, createdAt: now, expiresAt: now + Int64(ttl * 1000))
-        let settings = service.settings
-        return .deferred { complete in
-            service.store.perform({ store throws(StoreError) in try store.createSession(session) }) { result in
-                switch result {
-                case .success(let record):
-                    complete {
-                        Self.json(.created, [
-                            "id": id,
-                            "redirectUri": settings.publicURL + settings.callbackPath + "/" + id,
-                            "statusUrl": settings.publicURL + "/v1/sessions/" + id,
-                            "expiresAt": StatusDocument.rfc3339(record.expiresAt ?? session.expiresAt),
-                        ])
-                    }
-                case .failure:
-                    complete { Self.error(.serviceUnavailable, "store_unavailable", "The session could not be stored; try again.") }
-                }
-            }
-        }
+        return service.createSession(
+            clientUserId: clientUserId, returnURL: returnURL, ttl: ttl, isTest: false, statusPath: { "/v1/sessions/" + $0 })
     }
 
     /// Who reads, and the connection's hooks for a long-poll (cancel when the client leaves, the wait's timer).
@@ -193,27 +146,26 @@ struct SessionAPI: Sendable {
     }
 
     func readSession(_ id: String, _ request: HTTPRequest, _ context: ReadContext) -> HandlerResult {
-        guard Base64URL.isSessionID(id) else { return .response(Self.error(.notFound, "not_found", "No such session.")) }
+        guard Base64URL.isSessionID(id) else { return .response(APIResponse.error(.notFound, "not_found", "No such session.")) }
         return read(.session(id), request, context) { store throws(StoreError) in try store.session(id: id) }
     }
 
     func readItem(_ id: String, _ request: HTTPRequest, _ context: ReadContext) -> HandlerResult {
-        guard id.utf8.count <= 128, !id.isEmpty, id.utf8.allSatisfy(Self.isItemIDByte) else {
-            return .response(Self.error(.notFound, "not_found", "No such item."))
+        guard CallbackParameters.isValidItemId(id) else {
+            return .response(APIResponse.error(.notFound, "not_found", "No such item."))
         }
         return read(.item(id), request, context) { store throws(StoreError) in try store.item(id: id) }
     }
 
     func deleteSession(_ id: String) -> HandlerResult {
-        guard Base64URL.isSessionID(id) else { return .response(Self.error(.notFound, "not_found", "No such session.")) }
+        guard Base64URL.isSessionID(id) else { return .response(APIResponse.error(.notFound, "not_found", "No such session.")) }
         return .deferred { complete in
-            service.store.perform({ store throws(StoreError) in try store.deleteSession(id: id) }) { result in
+            service.store.deleteSession(id: id) { result in
                 switch result {
                 case .success(true):
-                    service.waiters.notify([.session(id)])
                     complete { HTTPResponse(status: .noContent, headers: HTTPHeaders([("Cache-Control", "no-store")])) }
-                case .success(false): complete { Self.error(.notFound, "not_found", "No such session.") }
-                case .failure: complete { Self.error(.serviceUnavailable, "store_unavailable", "Try again.") }
+                case .success(false): complete { APIResponse.error(.notFound, "not_found", "No such session.") }
+                case .failure(let error): complete { APIResponse.storeFailure(error) }
                 }
             }
         }
@@ -262,7 +214,7 @@ struct SessionAPI: Sendable {
             case .success(let t):
                 reserved = t
             case .failure(let refusal):
-                var response = Self.error(
+                var response = APIResponse.error(
                     .serviceUnavailable, "too_many_waiters",
                     refusal == .tooManyForOwner
                         ? "This API key has too many long-polls waiting; poll again later." : "Too many long-polls are waiting; poll again later.")
@@ -283,20 +235,22 @@ struct SessionAPI: Sendable {
                     let now = service.environment.now()
                     let record: LandingRecord?
                     switch result {
-                    case .failure:
+                    case .failure(let error):
                         if let ticket { service.waiters.release(ticket) }
-                        complete { Self.error(.serviceUnavailable, "store_unavailable", "Try again.") }
+                        complete { APIResponse.storeFailure(error) }
                         return
                     case .success(let r):
                         record = r
                     }
-                    let document = record.map { StatusDocument.encode($0, now: now) }
-                    let tag = document.map(StatusDocument.etag(of:))
+                    // The ETag comes from the record's version and its time-derived status, so a match
+                    // (304, or another wait) costs no encoding of the document.
+                    let tag = record.map { StatusDocument.etag(of: $0, now: now) }
                     let unchanged = Self.ifNoneMatchMatches(ifNoneMatch, etag: tag)
                     // Wait while the client already has this state (or the record does not exist yet).
                     if !final, let ticket, unchanged || record == nil {
-                        // why: this runs on the store thread, where writes also complete and notify,
-                        // so no write can slip between this read and the registration.
+                        // why: this runs on the store thread, where writes are also committed and their
+                        // changes announced (`StoreWorker`'s `onCommit` → `RecordWaiters.notify`), so no
+                        // write can slip between this read and the registration.
                         service.waiters.wait(ticket, for: key) { wake in
                             switch wake {
                             case .changed: attempt(final: false)
@@ -309,12 +263,14 @@ struct SessionAPI: Sendable {
                     }
                     if let ticket { service.waiters.release(ticket) }
                     var response: HTTPResponse
-                    if let document, let tag {
-                        response = unchanged && !fullBody ? HTTPResponse(status: .notModified) : Self.json(.ok, bytes: document)
+                    if let record, let tag {
+                        response =
+                            unchanged && !fullBody
+                            ? HTTPResponse(status: .notModified) : APIResponse.json(.ok, bytes: StatusDocument.encode(record, now: now))
                         response.headers.replaceOrAdd(name: "ETag", value: tag)
                         response.headers.replaceOrAdd(name: "Cache-Control", value: "no-store")
                     } else {
-                        response = Self.error(.notFound, "not_found", "No such record.")
+                        response = APIResponse.error(.notFound, "not_found", "No such record.")
                     }
                     if let wait { response.headers.add(name: "Preference-Applied", value: "wait=\(wait)") }
                     let finished = response
@@ -323,11 +279,6 @@ struct SessionAPI: Sendable {
             }
             attempt(final: false)
         }
-    }
-
-    /// `A-Z a-z 0-9 . _ -`: the item id alphabet.
-    static func isItemIDByte(_ b: UInt8) -> Bool {
-        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2E || b == 0x5F || b == 0x2D
     }
 
     static func printable(_ s: String, max: Int) -> String {

@@ -1,5 +1,6 @@
 /// The status document of a record (`GET /v1/items/{id}`, `/v1/sessions/{id}`), encoded by hand
-/// with its keys in sorted order: one pass, no Foundation, and the same bytes give the ETag. Why by
+/// with its keys in sorted order: one pass, no Foundation; the ETag comes from the record's version
+/// (`etag(of:now:)`), so a long-poll that finds its record unchanged encodes nothing. Why by
 /// hand: `JSONSerialization` with sorted keys cost ~85% of the store thread's time per status read.
 public enum StatusDocument {
     /// The JSON bytes (keys sorted: callbacks, confirmed, createdAt, error, expiresAt, itemId,
@@ -49,15 +50,16 @@ public enum StatusDocument {
         return out
     }
 
-    /// A strong ETag over the document's bytes (FNV-1a 64).
-    public static func etag(of bytes: [UInt8]) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100_0000_01b3
-        }
-        let hex = String(hash, radix: 16)
-        return "\"" + String(repeating: "0", count: 16 - hex.count) + hex + "\""
+    /// The strong ETag of `record`'s document as of `now`: `"v<version>-<effective status>-<createdAt>"`.
+    ///
+    /// It changes exactly when the document does. Every write changes a field the document shows
+    /// (a callback its hit count, a webhook its status, confirmation or error, a session's creation
+    /// its existence) and increments the version; the only field that changes without a write is
+    /// the time-derived status (a pending session turning `expired`), which the tag carries.
+    /// A record deleted and created again restarts at version 1; `createdAt` (milliseconds, base 36)
+    /// tells the two lives apart, so an old tag never matches the new record.
+    public static func etag(of record: LandingRecord, now: Int64) -> String {
+        "\"v\(record.version)-\(record.effectiveStatus(now: now).rawValue)-\(String(record.createdAt, radix: 36))\""
     }
 
     /// RFC 3339 UTC, whole seconds, from milliseconds since the epoch.

@@ -11,10 +11,13 @@ import Synchronization
 /// (so it is not deduplicated: a replay is ignored again, the same way). A mapped event goes to
 /// the store and is answered only once the store call returned, i.e. once the change is durable:
 /// 200 `{"status":"applied"}`, or `{"status":"duplicate"}` for an event id already applied; 503
-/// when the store failed (Pluggy retries). Long-polls on the item and its bound session wake.
+/// when the store failed (Pluggy retries). Long-polls on the item and its bound session wake (the
+/// store access announces the change).
 ///
-/// Webhooks arriving together are applied in one store transaction (one fsync for the lot, see
-/// `WebhookBatch`), so a burst stays well inside Pluggy's 5-second answer budget.
+/// Webhooks arriving together are applied in one store transaction (one fsync for the lot: the
+/// store worker group-commits every queued write), so a burst stays well inside Pluggy's 5-second
+/// answer budget. A store failure is 503 (`.unavailable`, `.conflict`: Pluggy retries) or 500
+/// (`.corrupt`; Pluggy retries that too).
 public struct WebhookService: Sendable {
     /// The route.
     public static let path = "/webhooks/pluggy"
@@ -29,7 +32,6 @@ public struct WebhookService: Sendable {
 
     let service: LandingService
     private let secret: [UInt8]
-    private let batch = WebhookBatch()
 
     /// A handler checking requests against `secret` (non-empty).
     public init(service: LandingService, secret: String) {
@@ -57,18 +59,18 @@ public struct WebhookService: Sendable {
         let presented = request.headers.values(Self.secretHeader)
         guard presented.count == 1, Self.secretMatches(Array(presented[0].utf8), secret) else {
             let message = presented.isEmpty ? "Send the webhook secret in \(Self.secretHeader)." : "The webhook secret is not valid."
-            return .response(SessionAPI.error(.unauthorized, "unauthorized", message))
+            return .response(APIResponse.error(.unauthorized, "unauthorized", message))
         }
         guard request.body.count <= Self.maxBodyBytes else {
-            return .response(SessionAPI.error(.contentTooLarge, "payload_too_large", "The body must be at most \(Self.maxBodyBytes) bytes."))
+            return .response(APIResponse.error(.contentTooLarge, "payload_too_large", "The body must be at most \(Self.maxBodyBytes) bytes."))
         }
         guard Self.isJSON(request.headers["Content-Type"]) else {
-            return .response(SessionAPI.error(.unsupportedMediaType, "unsupported_media_type", "Send the webhook as application/json."))
+            return .response(APIResponse.error(.unsupportedMediaType, "unsupported_media_type", "Send the webhook as application/json."))
         }
         let parsed: Parsed
         switch Self.parse(request.body, receivedAt: service.environment.now()) {
         case .success(let p): parsed = p
-        case .failure(let rejection): return .response(SessionAPI.error(.badRequest, rejection.code, rejection.message))
+        case .failure(let rejection): return .response(APIResponse.error(.badRequest, rejection.code, rejection.message))
         }
         switch parsed {
         case .ignored(let event):
@@ -83,29 +85,25 @@ public struct WebhookService: Sendable {
     /// Hands `event` to the store and answers once it is durable.
     private func apply(_ event: WebhookEvent) -> HandlerResult {
         let store = service.store
-        let waiters = service.waiters
-        let batch = self.batch
         return .deferred { complete in
-            batch.submit(event, to: store) { result in
+            // Group-committed with whatever else is queued; the store access wakes the long-polls.
+            store.applyWebhook(event) { result in
                 switch result {
-                case .success(.applied(let item, let session)):
-                    var keys: [LandingRecord.Key] = [.item(item.itemId ?? event.itemId)]
-                    if let session { keys.append(session.key) }
-                    waiters.notify(keys)
+                case .success(.applied):
                     complete { Self.status(.ok, "applied") }
                 case .success(.duplicate):
                     complete { Self.status(.ok, "duplicate") }
                 case .success(.ignored):
                     complete { Self.status(.accepted, "ignored") }
-                case .failure:
-                    complete { SessionAPI.error(.serviceUnavailable, "store_unavailable", "The event could not be stored; retry.") }
+                case .failure(let error):
+                    complete { APIResponse.storeFailure(error, retry: "The event could not be stored; retry.") }
                 }
             }
         }
     }
 
     static func status(_ status: HTTPStatus, _ word: String) -> HTTPResponse {
-        SessionAPI.json(status, ["status": word])
+        APIResponse.json(status, ["status": word])
     }
 
     /// Compares the presented secret with the configured one in time that depends only on the
@@ -198,55 +196,5 @@ public struct WebhookService: Sendable {
     /// 1 to `maxIdentifierLength` bytes of printable ASCII (`%x20-7E`).
     static func isIdentifier(_ text: String) -> Bool {
         (1...maxIdentifierLength).contains(text.utf8.count) && text.utf8.allSatisfy { $0 >= 0x20 && $0 <= 0x7E }
-    }
-}
-
-/// Group commit for webhooks, built on `LandingStoreAccess.perform` alone: each webhook is queued
-/// here and one store job is submitted per webhook; a job, when the store thread runs it, takes
-/// everything queued by then (up to `maxBatch`) and applies it with one `applyWebhooks` call (one
-/// transaction). Webhooks that arrive while a commit syncs are thus committed together by the next
-/// job, and the jobs that find the queue empty do nothing. Every queued webhook is completed exactly
-/// once: by the job that took it, or with the store's error when the store refuses the job (shut down).
-final class WebhookBatch: Sendable {
-    typealias Completion = @Sendable (Result<WebhookResult, StoreError>) -> Void
-
-    /// Most webhooks applied in one transaction; a larger backlog is left to the following jobs
-    /// (there is one job per webhook, so there are always enough).
-    static let maxBatch = 512
-
-    private let queue = Mutex<[(event: WebhookEvent, completion: Completion)]>([])
-
-    func submit(_ event: WebhookEvent, to store: LandingStoreAccess, completion: @escaping Completion) {
-        queue.withLock { $0.append((event, completion)) }
-        store.perform({ (store) throws(StoreError) -> Void in
-            self.applyQueued(to: store)
-        }) { result in
-            // why: a refused job never ran; whatever it would have taken must still be answered.
-            guard case .failure(let error) = result else { return }
-            let stranded = self.queue.withLock { pending in
-                defer { pending.removeAll() }
-                return pending
-            }
-            for entry in stranded { entry.completion(.failure(error)) }
-        }
-    }
-
-    /// Store thread: applies what is queued, in arrival order, and completes each entry.
-    private func applyQueued(to store: any LandingStore) {
-        let taken = queue.withLock { pending in
-            let count = min(pending.count, Self.maxBatch)
-            defer { pending.removeFirst(count) }
-            return Array(pending.prefix(count))
-        }
-        guard !taken.isEmpty else { return }
-        do throws(StoreError) {
-            let results = try store.applyWebhooks(taken.map(\.event))
-            guard results.count == taken.count else {
-                throw StoreError("the store returned \(results.count) results for \(taken.count) webhooks")
-            }
-            for (entry, result) in zip(taken, results) { entry.completion(.success(result)) }
-        } catch {
-            for entry in taken { entry.completion(.failure(error)) }
-        }
     }
 }

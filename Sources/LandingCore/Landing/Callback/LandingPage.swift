@@ -32,7 +32,8 @@ public struct LandingPage: Sendable {
     }
 
     /// The headers of every landing response, errors included (RFC 9700 §4.16, §4.2; domain notes).
-    /// No `Cross-Origin-Opener-Policy`: it would cut `window.opener`.
+    /// No `Cross-Origin-Opener-Policy`: it would cut `window.opener`. No HSTS: the connection adds
+    /// it to every response over TLS (`Connection.write` in LandingIO).
     public static func securityHeaders(nonce: String, contentType: String) -> HTTPHeaders {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: contentType)
@@ -43,7 +44,6 @@ public struct LandingPage: Sendable {
             value: "default-src 'none'; script-src 'nonce-\(nonce)'; style-src 'nonce-\(nonce)'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
         headers.add(name: "X-Content-Type-Options", value: "nosniff")
         headers.add(name: "X-Frame-Options", value: "DENY")
-        headers.add(name: "Strict-Transport-Security", value: "max-age=31536000")
         headers.add(name: "Vary", value: "User-Agent, Accept-Language, Sec-CH-UA-Mobile")
         return headers
     }

@@ -8,7 +8,8 @@ public struct LandingService: Sendable {
     public let store: LandingStoreAccess
     public let environment: LandingEnvironment
     public let templates: @Sendable () -> TemplateSet
-    /// Long-poll waiters; every write through this service notifies it.
+    /// Long-poll waiters. Handlers only register and release here; the store access wakes them
+    /// after each commit (`StoreWorker`'s `onCommit`, wired by the server).
     public let waiters: RecordWaiters
     /// Counts callback outcomes (here) and webhook events (the webhook handler); a no-op by default.
     public let metrics: any LandingMetricsSink
@@ -59,8 +60,8 @@ public struct LandingService: Sendable {
     ) -> HandlerResult {
         let set = templates()
         // QA mode only (--qa): qa_device/qa_lang choose the audience; they and qa=1 mark a test record.
-        let qa = settings.qa ? QAOverrides.read(request, languages: Self.orderedLanguages(set)) : .none
-        let audience = LandingPage.audience(for: request.headers, languages: Self.orderedLanguages(set), qa: qa)
+        let qa = settings.qa ? QAOverrides.read(request, languages: set.languages) : .none
+        let audience = LandingPage.audience(for: request.headers, languages: set.languages, qa: qa)
         let wantsJSON = request.method == .post && (request.headers["Accept"] ?? "").contains("application/json")
         let nonce = Base64URL.encode(environment.randomBytes(16))
         let postPath = request.path
@@ -155,15 +156,9 @@ public struct LandingService: Sendable {
         }
 
         let store = self.store
-        let waiters = self.waiters
         return .deferred { complete in
+            // The store access announces the records this changed (waking their long-polls).
             store.recordCallback(event) { result in
-                if case .success(.recorded) = result {
-                    var keys: [LandingRecord.Key] = []
-                    if let id = event.sessionId { keys.append(.session(id)) }
-                    if let id = event.itemId { keys.append(.item(id)) }
-                    waiters.notify(keys)
-                }
                 switch result {
                 case .success(.recorded(let record, _)):
                     complete { render(LandingOutcome.from(record: record), returnURL: record.returnURL, isTest: record.isTest) }
@@ -174,11 +169,5 @@ public struct LandingService: Sendable {
                 }
             }
         }
-    }
-
-    /// Languages with `en` first (the default).
-    static func orderedLanguages(_ set: TemplateSet) -> [String] {
-        let languages = set.languages
-        return languages.contains("en") ? ["en"] + languages.filter { $0 != "en" }.sorted() : languages.sorted()
     }
 }

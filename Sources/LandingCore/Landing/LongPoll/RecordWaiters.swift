@@ -120,6 +120,11 @@ public final class RecordWaiters: Sendable {
         for resume in woken { resume(.changed) }
     }
 
+    /// A commit changed these records (`StoreWorker`'s `onCommit`): wake everyone waiting on them.
+    public func notify(_ changes: [RecordChange]) {
+        notify(changes.map(\.key))
+    }
+
     /// The ticket's deadline passed: resume it with `.timedOut` now, or at its next `wait`.
     public func timeOut(_ ticket: Ticket) {
         let resume = state.withLock { s -> (@Sendable (Wake) -> Void)? in

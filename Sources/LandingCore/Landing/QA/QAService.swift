@@ -35,7 +35,7 @@ struct QAService: Sendable {
     /// `GET /qa`: in the language of `Accept-Language`, or of `?qa_lang=`.
     func page(_ request: HTTPRequest) -> HandlerResult {
         let set = service.templates()
-        let languages = LandingService.orderedLanguages(set)
+        let languages = set.languages
         let pairs = (try? FormDecoder.decode(Array((request.query ?? "").utf8))) ?? []
         let language = QAOverrides.read(pairs, languages: languages).language
             ?? LanguageNegotiation.choose(acceptLanguage: request.headers["Accept-Language"], supported: languages)
@@ -109,7 +109,7 @@ struct QAService: Sendable {
         } else if let session = pairs.first(where: { $0.name == "sessionId" })?.value, Base64URL.isSessionID(session) {
             key = .session(session)
         } else {
-            return .response(SessionAPI.error(.badRequest, "invalid_request", "Ask for ?itemId=ID or ?sessionId=ID."))
+            return .response(APIResponse.error(.badRequest, "invalid_request", "Ask for ?itemId=ID or ?sessionId=ID."))
         }
         let now = service.environment.now()
         return .deferred { complete in
@@ -126,11 +126,11 @@ struct QAService: Sendable {
                     var body = Array("{\"found\":true,".utf8)
                     body += StatusDocument.encode(record, now: now).dropFirst()
                     let document = body
-                    complete { SessionAPI.json(.ok, bytes: document) }
+                    complete { APIResponse.json(.ok, bytes: document) }
                 case .success:
-                    complete { SessionAPI.json(.ok, ["found": false]) }
-                case .failure:
-                    complete { SessionAPI.error(.serviceUnavailable, "store_unavailable", "Try again.") }
+                    complete { APIResponse.json(.ok, ["found": false]) }
+                case .failure(let error):
+                    complete { APIResponse.storeFailure(error) }
                 }
             }
         }
@@ -140,31 +140,11 @@ struct QAService: Sendable {
     /// why: `application/json` is required so that a plain cross-site form cannot create sessions.
     func createSession(_ request: HTTPRequest) -> HandlerResult {
         guard (request.headers["Content-Type"] ?? "").lowercased().hasPrefix("application/json") else {
-            return .response(SessionAPI.error(.unsupportedMediaType, "unsupported_media_type", "Send Content-Type: application/json."))
+            return .response(APIResponse.error(.unsupportedMediaType, "unsupported_media_type", "Send Content-Type: application/json."))
         }
-        let settings = service.settings
-        let now = service.environment.now()
-        let id = Base64URL.encode(service.environment.randomBytes(16))
-        let session = NewSession(
-            id: id, clientUserId: "qa", returnURL: nil, createdAt: now, expiresAt: now + Int64(settings.sessionTTL * 1000), isTest: true)
-        return .deferred { complete in
-            service.store.perform({ store throws(StoreError) in try store.createSession(session) }) { result in
-                switch result {
-                case .success(let record):
-                    complete {
-                        SessionAPI.json(.created, [
-                            "id": id,
-                            "redirectUri": settings.publicURL + settings.callbackPath + "/" + id,
-                            "statusUrl": settings.publicURL + Self.statusPath + "?sessionId=" + id,
-                            "expiresAt": StatusDocument.rfc3339(record.expiresAt ?? session.expiresAt),
-                            "test": true,
-                        ])
-                    }
-                case .failure:
-                    complete { SessionAPI.error(.serviceUnavailable, "store_unavailable", "The session could not be stored; try again.") }
-                }
-            }
-        }
+        return service.createSession(
+            clientUserId: "qa", returnURL: nil, ttl: service.settings.sessionTTL, isTest: true,
+            statusPath: { Self.statusPath + "?sessionId=" + $0 })
     }
 
     // MARK: - Headers

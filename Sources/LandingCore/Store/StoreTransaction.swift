@@ -1,0 +1,106 @@
+/// The row access of one open store transaction. `apply(_:)` runs the write rules on it
+/// (`CallbackRules`, `WebhookRules`, session creation and deletion), sets versions and collects
+/// the changes, so every store applies the same writes the same way and differs only in how it
+/// reads and writes rows. The implementation guarantees the isolation contract of `LandingStore`
+/// (what it read is not changed by another writer before the transaction ends).
+public protocol StoreTransaction {
+    /// The record stored under `key` (as this transaction sees it).
+    func read(_ key: LandingRecord.Key) throws(StoreError) -> LandingRecord?
+    /// Inserts or replaces the record under `record.key`; its `version` is already set.
+    mutating func write(_ record: LandingRecord) throws(StoreError)
+    /// Deletes the record under `key`; returns it when it existed.
+    mutating func delete(_ key: LandingRecord.Key) throws(StoreError) -> LandingRecord?
+    /// The item named by the webhook event `eventId` when that event was applied already.
+    func appliedWebhookItem(eventId: String) throws(StoreError) -> String?
+    /// Remembers `event` as applied (its id is then a duplicate until purged).
+    mutating func rememberWebhook(_ event: WebhookEvent) throws(StoreError)
+}
+
+extension StoreTransaction {
+    /// Applies `writes` in order and returns their results and the records they changed (each key
+    /// once, with its last version, in the order first changed).
+    public mutating func apply(_ writes: [StoreWrite]) throws(StoreError) -> StoreCommit {
+        var changes = ChangeList()
+        var results: [StoreWriteResult] = []
+        results.reserveCapacity(writes.count)
+        for write in writes { results.append(try apply(write, changes: &changes)) }
+        return StoreCommit(results: results, changes: changes.list)
+    }
+
+    private mutating func apply(_ write: StoreWrite, changes: inout ChangeList) throws(StoreError) -> StoreWriteResult {
+        switch write {
+        case .callback(let event):
+            return .callback(try apply(event, changes: &changes))
+        case .webhook(let event):
+            return .webhook(try apply(event, changes: &changes))
+        case .createSession(let session):
+            guard try read(.session(session.id)) == nil else { throw StoreError(.conflict, "session id already exists") }
+            let record = LandingRecord(
+                key: .session(session.id), sessionId: session.id, status: .pending, createdAt: session.createdAt,
+                updatedAt: session.createdAt, expiresAt: session.expiresAt, clientUserId: session.clientUserId,
+                returnURL: session.returnURL, isTest: session.isTest)
+            return .sessionCreated(try put(record, changes: &changes))
+        case .deleteSession(let id):
+            guard let gone = try delete(.session(id)) else { return .sessionDeleted(false) }
+            changes.note(RecordChange(key: gone.key, version: gone.version + 1))
+            return .sessionDeleted(true)
+        }
+    }
+
+    /// Reads the records the event names, applies `CallbackRules`, writes what changed.
+    private mutating func apply(_ event: CallbackEvent, changes: inout ChangeList) throws(StoreError) -> CallbackRecordResult {
+        let session = try event.sessionId.map { (id) throws(StoreError) in try read(.session(id)) } ?? nil
+        let item = try event.itemId.map { (id) throws(StoreError) in try read(.item(id)) } ?? nil
+        let outcome = CallbackRules.apply(event, session: session, item: item)
+        var written: [LandingRecord] = []
+        if let session = outcome.session { written.append(try put(session, changes: &changes)) }
+        if let item = outcome.item { written.append(try put(item, changes: &changes)) }
+        guard case .recorded(let record, let first) = outcome.result else { return outcome.result }
+        // The result shows the record as written (with its new version).
+        return .recorded(written.first { $0.key == record.key } ?? record, firstCompletion: first)
+    }
+
+    /// The webhook rules of `LandingStore.applyWebhook`.
+    private mutating func apply(_ event: WebhookEvent, changes: inout ChangeList) throws(StoreError) -> WebhookResult {
+        guard let effect = WebhookRules.effect(of: event) else { return .ignored }
+        if let seen = try appliedWebhookItem(eventId: event.eventId) { return .duplicate(try read(.item(seen))) }
+        let current = try read(.item(event.itemId))
+        // why: read the bound session up front rather than from the rules' closure, which would
+        // have to capture (copy) this transaction; a webhook never changes an item's session id.
+        let bound = try current?.sessionId.map { (id) throws(StoreError) in try read(.session(id)) } ?? nil
+        let outcome = WebhookRules.outcome(of: event, effect: effect, item: current) { (id) -> LandingRecord? in
+            bound?.sessionId == id ? bound : nil
+        }
+        var item = outcome.item
+        var session = outcome.session
+        if outcome.itemChanged { item = try put(item, changes: &changes) }
+        if outcome.sessionChanged, let changed = session { session = try put(changed, changes: &changes) }
+        try rememberWebhook(event)
+        return .applied(item, sessionRecord: session)
+    }
+
+    /// Writes `record` with its version incremented (from the version it was read with; 0 for a
+    /// new record) and notes the change; returns the record as written.
+    private mutating func put(_ record: LandingRecord, changes: inout ChangeList) throws(StoreError) -> LandingRecord {
+        var record = record
+        record.version += 1
+        try write(record)
+        changes.note(RecordChange(key: record.key, version: record.version))
+        return record
+    }
+}
+
+/// The changes of one transaction: each key once, with its last version, in first-change order.
+struct ChangeList {
+    private(set) var list: [RecordChange] = []
+    private var index: [LandingRecord.Key: Int] = [:]
+
+    mutating func note(_ change: RecordChange) {
+        if let at = index[change.key] {
+            list[at].version = change.version
+        } else {
+            index[change.key] = list.count
+            list.append(change)
+        }
+    }
+}
