@@ -286,17 +286,23 @@ final class Connection: EventHandler, @unchecked Sendable {
                 perform(.scheduleResume)
                 return .yielded
             case .take:
-                break
+                // The loop's budget for this turn is spent: continue next turn, after the others.
+                guard loop.requestBudget > 0 else {
+                    perform(.scheduleResume)
+                    return .yielded
+                }
             }
             switch parser.next() {
             case .needMore:
                 return .drained
             case .request(let request):
                 machine.requestTaken()
+                loop.requestBudget -= 1
                 took = true
                 respond(to: request)
             case .error(let error):
                 machine.requestTaken()
+                loop.requestBudget -= 1
                 took = true
                 let meta = RequestMeta(id: loop.nextRequestID(), method: "-", path: "-", route: RequestMetrics.noRoute, headOnly: false, keepAlive: false, start: loop.now)
                 write(.protocolError(error), meta: meta)
@@ -466,6 +472,14 @@ final class Connection: EventHandler, @unchecked Sendable {
     }
 
     // MARK: - Lifecycle
+
+    /// Closes the descriptor of a connection that was never registered with the loop.
+    func abandon() {
+        guard fdOpen else { return }
+        fdOpen = false
+        machine.closed()
+        Glibc.close(fd)
+    }
 
     /// Closes the descriptor now; unsent output and parser input are dropped with it.
     private func closeNow() {

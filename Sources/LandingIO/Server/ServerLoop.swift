@@ -26,6 +26,11 @@ final class ServerLoop: @unchecked Sendable {  // why: confined to its loop thre
     private var logBuffer: [UInt8] = []
     /// Extra work per turn (acceptor re-arming).
     var onTurn: ((Double) -> Void)?
+    /// Requests every connection on this loop may still take this turn: bounds a turn's length
+    /// however many connections pipeline at once, so a request arriving now waits at most about
+    /// one budget's worth of work.
+    var requestBudget = ServerLoop.requestsPerTurn
+    static let requestsPerTurn = 128
 
     /// A timer entry: which connection, and which of its lives (descriptor numbers are reused).
     struct TimerID: Sendable, Equatable {
@@ -47,6 +52,7 @@ final class ServerLoop: @unchecked Sendable {  // why: confined to its loop thre
         eventLoop.nextDeadline = { [unowned self] in self.timers.earliest }
         eventLoop.onTimers = { [unowned self] now in self.fireTimers(now: now) }
         eventLoop.onIterationEnd = { [unowned self] in self.flushLog() }
+        eventLoop.onTurnStart = { [unowned self] in self.requestBudget = Self.requestsPerTurn }
     }
 
     deinit { tlsScratch.deallocate() }
@@ -66,7 +72,9 @@ final class ServerLoop: @unchecked Sendable {  // why: confined to its loop thre
             try eventLoop.register(fd: fd, events: EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue, handler: connection)
         } catch {
             shared.log(.error, "cannot register connection", ["error": error.description])
-            Glibc.close(fd)
+            // why: the connection owns the descriptor now; closing it here and again in its
+            // deinit could close a descriptor another thread has just been given.
+            connection.abandon()
             onClose?()
             return nil
         }

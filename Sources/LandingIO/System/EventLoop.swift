@@ -38,6 +38,8 @@ final class EventLoop: @unchecked Sendable {  // why: loop-confined state, check
     var onTimers: ((Double) -> Void)?
     /// Called once at the end of every iteration (flushing the batched access log).
     var onIterationEnd: (() -> Void)?
+    /// Called at the start of every turn, before its events (per-turn budgets).
+    var onTurnStart: (() -> Void)?
     /// Longest wait when no timer is due sooner (housekeeping such as acceptor re-arming).
     var maxWait: Double = 0.25
 
@@ -149,6 +151,7 @@ final class EventLoop: @unchecked Sendable {  // why: loop-confined state, check
         if !local.isEmpty { wait = 0 }
         let timeoutMS = Int32(min(wait * 1000, 3_600_000).rounded(.up))
         let count = epoll_wait(epollFD, events, Int32(maxEvents), timeoutMS)
+        onTurnStart?()
         var woken = false
         if count > 0 {
             for i in 0..<Int(count) {
