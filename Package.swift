@@ -4,7 +4,8 @@ import PackageDescription
 /// oauth-landing: an HTTPS landing server for OAuth redirects, with no third-party Swift packages.
 /// Targets, from the inside out:
 /// - `LandingCore`: the pure core (HTTP parser, responses, router, config, CLI). No sockets, no OpenSSL, no Dispatch.
-/// - `COpenSSL`, `CLinux`: system-library modules for OpenSSL 3 and the Linux calls Glibc does not expose.
+/// - `COpenSSL`, `CLinux`, `CSQLite`, `CLibPQ`: system-library modules for OpenSSL 3, the Linux calls Glibc
+///   does not expose, SQLite 3 and libpq (PostgreSQL's client library).
 /// - `LandingIO`: the thin imperative shell (epoll event loops, sockets, the OpenSSL TLS engine, the server).
 /// - `oauth-landing`: the executable.
 let package = Package(
@@ -25,10 +26,15 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
         .target(name: "LandingCore"),
         .target(
             name: "LandingIO",
-            dependencies: ["LandingCore", "COpenSSL", "CLinux", "CSQLite"]
+            dependencies: ["LandingCore", "COpenSSL", "CLinux", "CSQLite", "CLibPQ"]
         ),
         .executableTarget(
             name: "oauth-landing",
@@ -41,7 +47,7 @@ let package = Package(
         .testTarget(name: "LandingCoreTests", dependencies: ["LandingCore"], exclude: ["Fixtures"]),
         .testTarget(
             name: "LandingIOTests",
-            dependencies: ["LandingCore", "LandingIO", "COpenSSL", "CLinux", "landing-store-writer"]
+            dependencies: ["LandingCore", "LandingIO", "COpenSSL", "CLinux", "CLibPQ", "landing-store-writer"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -4,11 +4,12 @@
 #   scripts/install-deps.sh test   # to build and run the whole test suite
 set -euo pipefail
 task="${1:-run}"
-packages=(libssl-dev libsqlite3-dev pkg-config)
+packages=(libssl-dev libsqlite3-dev libpq-dev pkg-config)
 if [ "$task" = "test" ]; then
   # chromium + chromium-driver: the real-browser tests (Tests/LandingIOTests/Browser*.swift).
   # nodejs: its http parser is llhttp, the peer of the differential fuzzer (scripts/difffuzz.sh).
-  packages+=(openssl curl ca-certificates procps chromium chromium-driver nodejs)
+  # postgresql: the throw-away server the PostgreSQL tests run against (scripts/postgres-test-server.sh).
+  packages+=(openssl curl ca-certificates procps chromium chromium-driver nodejs postgresql)
 fi
 missing=()
 for p in "${packages[@]}"; do

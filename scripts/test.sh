@@ -2,11 +2,17 @@
 # Runs the whole test suite: installs what it needs, builds, runs every Swift test (unit, TLS,
 # in-process connection harness, llhttp's request corpus, end-to-end with curl, openssl s_client and
 # Chromium), fuzzes the HTTP parser for 60 seconds, then runs the differential fuzzer against
-# llhttp (node's parser) for about 20 seconds.
+# llhttp (node's parser) for about 20 seconds. The Swift tests run against a throw-away PostgreSQL
+# server (scripts/postgres-test-server.sh) whose URL is in LANDING_TEST_POSTGRES_URL; it is stopped
+# and its directory removed when this script exits, also when a test fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh test
 swift build --build-tests
+postgres_dir="$(mktemp -d "${TMPDIR:-/tmp}/landing-postgres.XXXXXX")"
+trap 'scripts/postgres-test-server.sh stop "$postgres_dir" || true' EXIT
+LANDING_TEST_POSTGRES_URL="$(scripts/postgres-test-server.sh start "$postgres_dir")"
+export LANDING_TEST_POSTGRES_URL
 swift test --skip-build
 bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
 bash scripts/difffuzz.sh --brief
