@@ -439,6 +439,33 @@ import Testing
         close(fds[0])
     }
 
+    /// An acceptor paused for lack of descriptors whose re-arm fails stays paused and retries; one
+    /// whose re-arm succeeds accepts again.
+    @Test func acceptor_FailedRearmIsRetried() throws {
+        let h = try LoopHarness(application: HarnessApplication().application)
+        let broken = try ListeningSocket(address: SocketAddress.resolve(host: "127.0.0.1", port: 0))
+        let acceptor = Acceptor(listener: broken, loop: h.loop, usesTLS: false, application: HarnessApplication().application)
+        try acceptor.start()
+        acceptor.pause(until: h.loop.now)
+        // Something else holds the descriptor's registration, so the re-arm fails (EEXIST), like a
+        // re-arm that cannot succeed.
+        final class Squatter: EventHandler { func handle(events: UInt32) {} }
+        try h.eventLoop.register(fd: broken.fd, events: EPOLLIN.rawValue, handler: Squatter())
+        acceptor.tick(now: h.loop.now)
+        #expect(acceptor.isPaused)
+        h.eventLoop.deregister(fd: broken.fd)
+        acceptor.tick(now: h.loop.now + 1)
+        #expect(!acceptor.isPaused)
+        acceptor.stop()
+        let good = try ListeningSocket(address: SocketAddress.resolve(host: "127.0.0.1", port: 0))
+        let working = Acceptor(listener: good, loop: h.loop, usesTLS: false, application: HarnessApplication().application)
+        try working.start()
+        working.pause(until: h.loop.now)
+        working.tick(now: h.loop.now)
+        #expect(!working.isPaused)
+        working.stop()
+    }
+
     /// Timers: one heap entry per connection, not one per request.
     @Test func timers_OneEntryPerConnection() throws {
         let h = try LoopHarness(application: HarnessApplication().application)

@@ -51,6 +51,12 @@ final class Acceptor: EventHandler, @unchecked Sendable {  // why: confined to i
     /// Whether the acceptor is waiting to re-arm (tests).
     var isPaused: Bool { pausedUntil != nil }
 
+    /// Stops listening until `until`, as when the process runs out of descriptors.
+    func pause(until: Double) {
+        stop()
+        pausedUntil = until
+    }
+
     func handle(events: UInt32) {
         // A budget per wake keeps one busy listener from starving the loop's connections.
         for _ in 0..<64 {
@@ -63,8 +69,7 @@ final class Acceptor: EventHandler, @unchecked Sendable {  // why: confined to i
                     // why: level-triggered epoll would spin while the process is out of descriptors;
                     // stop listening for a moment instead.
                     loop.shared.log(.warning, "accept paused: out of resources", ["error": error.description])
-                    stop()
-                    pausedUntil = loop.now + 0.1
+                    pause(until: loop.now + 0.1)
                     return
                 case ECONNABORTED, EPROTO, EPERM:
                     continue
