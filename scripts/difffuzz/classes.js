@@ -113,6 +113,15 @@ const STRICTER = [
     when: (e, h) => e === 'unsupportedTransferEncoding' && values(h, 'transfer-encoding').flatMap((v) => v.split(',')).map(ows).some((x) => x !== '' && x.toLowerCase() !== 'chunked'),
   },
   {
+    id: 'chunked-not-final',
+    rfc: 'RFC 9112 §6.3 rule 4: Transfer-Encoding present in a request and chunked not the final coding → the server MUST answer 400 and close (llhttp lets some through, e.g. beside an Upgrade)',
+    when: (e, h) => {
+      if (e !== 'chunkedNotFinal') return false;
+      const codings = values(h, 'transfer-encoding').flatMap((v) => v.split(',')).map(ows).filter((x) => x !== '');
+      return codings.length === 0 || codings[codings.length - 1].toLowerCase() !== 'chunked';
+    },
+  },
+  {
     id: 'transfer-encoding-empty',
     rfc: 'RFC 9112 §6.3 rule 4: Transfer-Encoding present in a request and chunked not final → 400 and close; llhttp ignores an empty Transfer-Encoding',
     when: (e, h) => /TransferEncoding|chunked/i.test(e) && values(h, 'transfer-encoding').length > 0 && values(h, 'transfer-encoding').flatMap((v) => v.split(',')).map(ows).every((x) => x === ''),
