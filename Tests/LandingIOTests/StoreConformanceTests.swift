@@ -6,8 +6,12 @@ import Testing
 
 /// Which store a conformance test runs against.
 enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
-    case memory, sqlite
+    case memory, sqlite, postgres
     var testDescription: String { rawValue }
+
+    /// The kinds the conformance suites run against: PostgreSQL when `PGTestEnvironment.shouldRun`
+    /// (a server is given, or on CI, where a missing one fails).
+    static var allCases: [StoreKind] { PGTestEnvironment.shouldRun ? [.memory, .sqlite, .postgres] : [.memory, .sqlite] }
 }
 
 /// A temporary directory under /tmp, unique per use. Tests remove it with `defer { directory.remove() }`,
@@ -31,27 +35,36 @@ final class StoreTestDirectory: @unchecked Sendable {  // why: immutable after i
 }
 
 /// A fresh store of one kind, used as the store itself (it forwards every call). An SQLite store's
-/// database lives in its own temporary directory, removed after the store is closed, when this
-/// value is released.
+/// database lives in its own temporary directory, a PostgreSQL store's tables in their own schema
+/// (`PostgresTestSchema`); either is removed after the store is closed, when this value is released.
 final class StoreUnderTest: LandingStore, @unchecked Sendable {  // why: `base` changes only in deinit.
     private var base: (any LandingStore)?
     private let directory: StoreTestDirectory?
+    private let schema: PostgresTestSchema?
 
     init(_ kind: StoreKind) throws {
         switch kind {
         case .memory:
             base = MemoryStore()
             directory = nil
+            schema = nil
         case .sqlite:
             let directory = try StoreTestDirectory()
             base = try SQLiteStore(path: directory.file("landing.db"))
             self.directory = directory
+            schema = nil
+        case .postgres:
+            let schema = try PostgresTestSchema()
+            base = try schema.store()
+            directory = nil
+            self.schema = schema
         }
     }
 
     deinit {
-        base = nil  // why: close the database before its directory goes.
+        base = nil  // why: close the database before its directory (or schema) goes.
         directory?.remove()
+        schema?.remove()
     }
 
     private var store: any LandingStore { base! }
