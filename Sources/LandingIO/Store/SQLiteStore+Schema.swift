@@ -125,8 +125,8 @@ extension SQLiteStore {
     }
 }
 
-/// One of the two record tables, with its statements. Both share the column layout of
-/// `LandingRecord` and differ only in their key column.
+/// One of the two record tables, with its SQLite statements. The column list and the mapping to
+/// `LandingRecord` are `RecordColumns`', shared with the PostgreSQL store.
 struct SQLiteTable: Sendable {
     let name: String
     let keyColumn: String
@@ -138,20 +138,17 @@ struct SQLiteTable: Sendable {
     /// At most ?2 of the rows `purge` deletes (one step of a batched purge).
     let purgeBatch: String
 
-    static let items = SQLiteTable(name: "items", keyColumn: "item_id")
-    static let sessions = SQLiteTable(name: "sessions", keyColumn: "session_id")
+    static let items = SQLiteTable(.items)
+    static let sessions = SQLiteTable(.sessions)
+    private let table: RecordColumns.Table
 
-    /// Every column, in the order `bind(_:to:)` binds and `record(from:)` reads.
-    static let columns = [
-        "item_id", "session_id", "status", "confirmed", "error_code", "error_description", "hits", "created_at",
-        "updated_at", "completed_at", "expires_at", "raw_parameters", "dropped_parameters", "client_user_id",
-        "return_url", "is_test", "version",
-    ]
-
-    private init(name: String, keyColumn: String) {
+    private init(_ table: RecordColumns.Table) {
+        self.table = table
+        let name = table.rawValue
+        let keyColumn = table.keyColumn
         self.name = name
         self.keyColumn = keyColumn
-        let columns = Self.columns
+        let columns = RecordColumns.names
         let list = columns.joined(separator: ", ")
         let placeholders = columns.indices.map { "?\($0 + 1)" }.joined(separator: ", ")
         let updates = columns.filter { $0 != keyColumn }.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
@@ -166,74 +163,33 @@ struct SQLiteTable: Sendable {
 
     /// The table a record key lives in.
     static func of(_ key: LandingRecord.Key) -> (table: SQLiteTable, id: String) {
-        switch key {
-        case .item(let id): (items, id)
-        case .session(let id): (sessions, id)
-        }
+        let (table, id) = RecordColumns.Table.of(key)
+        return (table == .items ? items : sessions, id)
     }
 
     // MARK: Row mapping
 
     /// Binds every column of `record` to an `insert`/`upsert` statement.
     static func bind(_ record: LandingRecord, to statement: SQLiteStatement) throws(StoreError) {
-        var itemId = record.itemId
-        var sessionId = record.sessionId
-        switch record.key {
-        case .item(let id): itemId = id
-        case .session(let id): sessionId = id
+        for (index, value) in try RecordColumns.values(of: record).enumerated() {
+            switch value {
+            case .text(let text): try statement.bind(text, at: index)
+            case .integer(let integer): try statement.bind(integer, at: index)
+            case .boolean(let flag): try statement.bind(flag, at: index)
+            }
         }
-        try statement.bind(itemId, at: 0)
-        try statement.bind(sessionId, at: 1)
-        try statement.bind(record.status.rawValue, at: 2)
-        try statement.bind(record.confirmed, at: 3)
-        try statement.bind(record.error?.code, at: 4)
-        try statement.bind(record.error?.description, at: 5)
-        try statement.bind(record.hits, at: 6)
-        try statement.bind(record.createdAt, at: 7)
-        try statement.bind(record.updatedAt, at: 8)
-        try statement.bind(record.completedAt, at: 9)
-        try statement.bind(record.expiresAt, at: 10)
-        try statement.bind(try encode(record.rawParameters), at: 11)
-        try statement.bind(record.droppedParameters, at: 12)
-        try statement.bind(record.clientUserId, at: 13)
-        try statement.bind(record.returnURL, at: 14)
-        try statement.bind(record.isTest, at: 15)
-        try statement.bind(record.version, at: 16)
     }
 
     /// The record in the current row of a `select` statement on this table.
     func record(from row: SQLiteStatement) throws(StoreError) -> LandingRecord {
-        let itemId = row.string(at: 0)
-        let sessionId = row.string(at: 1)
-        let keyValue = name == "items" ? itemId : sessionId
-        guard let keyValue else { throw StoreError(.corrupt, "corrupt \(name) row: no \(keyColumn)") }
-        guard let statusText = row.string(at: 2), let status = LandingStatus(rawValue: statusText) else {
-            throw StoreError(.corrupt, "corrupt \(name) row: unknown status")
-        }
-        let error = row.string(at: 4).map { LandingError(code: $0, description: row.string(at: 5)) }
-        return LandingRecord(
-            key: name == "items" ? .item(keyValue) : .session(keyValue), itemId: itemId, sessionId: sessionId,
-            status: status, confirmed: row.int64(at: 3) != 0, error: error, hits: Int(row.int64(at: 6)),
-            createdAt: row.int64(at: 7), updatedAt: row.int64(at: 8), completedAt: row.optionalInt64(at: 9),
-            expiresAt: row.optionalInt64(at: 10), rawParameters: try Self.decode(row.string(at: 11), table: name),
-            droppedParameters: Int(row.int64(at: 12)), clientUserId: row.string(at: 13), returnURL: row.string(at: 14),
-            isTest: row.int64(at: 15) != 0, version: row.int64(at: 16))
+        try RecordColumns.record(table: table, from: SQLiteRowReader(statement: row))
     }
+}
 
-    private static func encode(_ parameters: [RawParameter]) throws(StoreError) -> String {
-        if parameters.isEmpty { return "[]" }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(parameters) else { throw StoreError(.corrupt, "cannot encode raw parameters as JSON") }
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    private static func decode(_ text: String?, table: String) throws(StoreError) -> [RawParameter] {
-        guard let text, text != "[]" else { return [] }
-        // why: the message never quotes the text, which holds callback parameters.
-        guard let parameters = try? JSONDecoder().decode([RawParameter].self, from: Data(text.utf8)) else {
-            throw StoreError(.corrupt, "corrupt \(table) row: raw_parameters is not a JSON parameter list")
-        }
-        return parameters
-    }
+/// The current row of a SQLite statement as a `RecordRowReader` (booleans are stored as 0/1).
+struct SQLiteRowReader: RecordRowReader {
+    let statement: SQLiteStatement
+    func text(_ column: Int) -> String? { statement.string(at: column) }
+    func integer(_ column: Int) throws(StoreError) -> Int64? { statement.optionalInt64(at: column) }
+    func boolean(_ column: Int) throws(StoreError) -> Bool? { statement.optionalInt64(at: column).map { $0 != 0 } }
 }

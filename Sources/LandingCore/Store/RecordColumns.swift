@@ -1,0 +1,104 @@
+import Foundation
+
+/// The store-neutral layout of the two record tables (`items`, `sessions`): one column list and one
+/// mapping between `LandingRecord` and a row, shared by every SQL store so they cannot drift. A
+/// store supplies only how a value is bound (`values(of:)`) and how a column is read
+/// (`RecordRowReader`).
+public enum RecordColumns {
+    /// Every column, in the order `values(of:)` lists and `record(table:from:)` reads.
+    public static let names = [
+        "item_id", "session_id", "status", "confirmed", "error_code", "error_description", "hits", "created_at",
+        "updated_at", "completed_at", "expires_at", "raw_parameters", "dropped_parameters", "client_user_id",
+        "return_url", "is_test", "version",
+    ]
+
+    /// One column's value for a write.
+    public enum Value: Sendable, Equatable {
+        case text(String?)
+        case integer(Int64?)
+        case boolean(Bool)
+    }
+
+    /// The record tables and their key columns.
+    public enum Table: String, Sendable, CaseIterable {
+        case items
+        case sessions
+
+        public var keyColumn: String { self == .items ? "item_id" : "session_id" }
+
+        /// The table a record key lives in, and the key's value.
+        public static func of(_ key: LandingRecord.Key) -> (table: Table, id: String) {
+            switch key {
+            case .item(let id): (.items, id)
+            case .session(let id): (.sessions, id)
+            }
+        }
+    }
+
+    /// The values of `record`, in `names` order.
+    public static func values(of record: LandingRecord) throws(StoreError) -> [Value] {
+        var itemId = record.itemId
+        var sessionId = record.sessionId
+        switch record.key {
+        case .item(let id): itemId = id
+        case .session(let id): sessionId = id
+        }
+        return [
+            .text(itemId), .text(sessionId), .text(record.status.rawValue), .boolean(record.confirmed), .text(record.error?.code),
+            .text(record.error?.description), .integer(Int64(record.hits)), .integer(record.createdAt), .integer(record.updatedAt),
+            .integer(record.completedAt), .integer(record.expiresAt), .text(try encode(record.rawParameters)),
+            .integer(Int64(record.droppedParameters)), .text(record.clientUserId), .text(record.returnURL), .boolean(record.isTest),
+            .integer(record.version),
+        ]
+    }
+
+    /// The record in a row of `table` whose columns are `names`, read through `row`.
+    public static func record(table: Table, from row: some RecordRowReader) throws(StoreError) -> LandingRecord {
+        let name = table.rawValue
+        let itemId = row.text(0)
+        let sessionId = row.text(1)
+        guard let keyValue = table == .items ? itemId : sessionId else {
+            throw StoreError(.corrupt, "corrupt \(name) row: no \(table.keyColumn)")
+        }
+        guard let statusText = row.text(2), let status = LandingStatus(rawValue: statusText) else {
+            throw StoreError(.corrupt, "corrupt \(name) row: unknown status")
+        }
+        func required(_ column: Int) throws(StoreError) -> Int64 {
+            guard let value = try row.integer(column) else { throw StoreError(.corrupt, "corrupt \(name) row: \(names[column]) is NULL") }
+            return value
+        }
+        let error = row.text(4).map { LandingError(code: $0, description: row.text(5)) }
+        return LandingRecord(
+            key: table == .items ? .item(keyValue) : .session(keyValue), itemId: itemId, sessionId: sessionId, status: status,
+            confirmed: try row.boolean(3) ?? false, error: error, hits: Int(try row.integer(6) ?? 0), createdAt: try required(7),
+            updatedAt: try required(8), completedAt: try row.integer(9), expiresAt: try row.integer(10),
+            rawParameters: try decode(row.text(11), table: name), droppedParameters: Int(try row.integer(12) ?? 0),
+            clientUserId: row.text(13), returnURL: row.text(14), isTest: try row.boolean(15) ?? false, version: try required(16))
+    }
+
+    /// Raw parameters as stored: JSON `[{"name","value"}]`, `[]` when none.
+    static func encode(_ parameters: [RawParameter]) throws(StoreError) -> String {
+        guard !parameters.isEmpty else { return "[]" }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(parameters) else { throw StoreError(.corrupt, "cannot encode raw parameters as JSON") }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func decode(_ text: String?, table: String) throws(StoreError) -> [RawParameter] {
+        guard let text, text != "[]" else { return [] }
+        // why: the message never quotes the text, which holds callback parameters.
+        guard let parameters = try? JSONDecoder().decode([RawParameter].self, from: Data(text.utf8)) else {
+            throw StoreError(.corrupt, "corrupt \(table) row: raw_parameters is not a JSON parameter list")
+        }
+        return parameters
+    }
+}
+
+/// Reads one column of a result row by position (`RecordColumns.names` order); a store adapts its
+/// driver's row to it.
+public protocol RecordRowReader {
+    func text(_ column: Int) -> String?
+    func integer(_ column: Int) throws(StoreError) -> Int64?
+    func boolean(_ column: Int) throws(StoreError) -> Bool?
+}
