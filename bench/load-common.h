@@ -78,4 +78,22 @@ static int load_connect(const struct sockaddr_in *target, int epfd, void *ptr, i
     return 0;
 }
 
+/* A client SSL for an open socket, in connect state; NULL if OpenSSL could not make one. */
+static SSL *load_tls_client(SSL_CTX *ctx, int fd) {
+    SSL *ssl = SSL_new(ctx);
+    if (!ssl) return NULL;
+    SSL_set_fd(ssl, fd);
+    SSL_set_connect_state(ssl);
+    return ssl;
+}
+
+/* One non-blocking handshake step: 1 done, 0 wants I/O (wait for the next event), -1 failed. */
+static int load_tls_handshake(SSL *ssl) {
+    ERR_clear_error();
+    int r = SSL_do_handshake(ssl);
+    if (r == 1) return 1;
+    int e = SSL_get_error(ssl, r);
+    return (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) ? 0 : -1;
+}
+
 #endif

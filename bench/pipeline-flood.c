@@ -150,21 +150,17 @@ static void fdrive(struct fconn *c, uint32_t ev) {
             fdrop(c, &err_connect);
             return;
         }
-        c->ssl = SSL_new(ctx);
+        c->ssl = load_tls_client(ctx, c->fd);
         if (!c->ssl) {
             fdrop(c, &err_handshake);
             return;
         }
-        SSL_set_fd(c->ssl, c->fd);
-        SSL_set_connect_state(c->ssl);
         c->state = F_HANDSHAKE;
     }
     if (c->state == F_HANDSHAKE) {
-        ERR_clear_error();
-        int r = SSL_do_handshake(c->ssl);
-        if (r != 1) {
-            int e = SSL_get_error(c->ssl, r);
-            if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) return;
+        int r = load_tls_handshake(c->ssl);
+        if (r == 0) return;
+        if (r < 0) {
             fdrop(c, &err_handshake);
             return;
         }

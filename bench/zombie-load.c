@@ -99,21 +99,17 @@ static void drive(struct conn *c) {
             drop(c, &err_connect, DEAD);
             return;
         }
-        c->ssl = SSL_new(ctx);
+        c->ssl = load_tls_client(ctx, c->fd);
         if (!c->ssl) {
             drop(c, &err_handshake, DEAD);
             return;
         }
-        SSL_set_fd(c->ssl, c->fd);
-        SSL_set_connect_state(c->ssl);
         c->state = HANDSHAKE;
     }
     if (c->state == HANDSHAKE) {
-        ERR_clear_error();
-        int r = SSL_do_handshake(c->ssl);
-        if (r != 1) {
-            int e = SSL_get_error(c->ssl, r);
-            if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) return;
+        int r = load_tls_handshake(c->ssl);
+        if (r == 0) return;
+        if (r < 0) {
             drop(c, &err_handshake, DEAD);
             return;
         }
