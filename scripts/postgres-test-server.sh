@@ -3,6 +3,8 @@
 #   scripts/postgres-test-server.sh start DIR   # initdb + start; prints the postgres:// URL
 #   scripts/postgres-test-server.sh url DIR     # prints the URL of the server started in DIR
 #   scripts/postgres-test-server.sh stop DIR    # stops it and removes DIR (safe when already stopped)
+#   scripts/postgres-test-server.sh down DIR    # stops it, keeping DIR (restart tests)
+#   scripts/postgres-test-server.sh up DIR      # starts it again: same port, same password
 #
 # The cluster lives in DIR/data, owned by the `postgres` system user when run as root (PostgreSQL
 # refuses to run as root; Debian's binaries are in /usr/lib/postgresql/<version>/bin). It listens on
@@ -16,7 +18,7 @@ set -euo pipefail
 command="${1:-}"
 dir="${2:-}"
 if [ -z "$command" ] || [ -z "$dir" ]; then
-  echo "usage: $0 start|stop|url DIR" >&2
+  echo "usage: $0 start|stop|url|down|up DIR" >&2
   exit 2
 fi
 marker="$dir/.landing-postgres-test"
@@ -163,9 +165,25 @@ stop() {
   rm -rf "$dir"
 }
 
+# Stops the server but keeps DIR (its data, port and password), for restart tests.
+down() {
+  local bindir
+  bindir="$(find_bindir)"
+  as_owner "$bindir/pg_ctl" stop -D "$data" -m fast -w -t 30 >/dev/null
+}
+
+# Starts a server stopped by `down` again, on the same port with the same password.
+up() {
+  local bindir
+  bindir="$(find_bindir)"
+  as_owner "$bindir/pg_ctl" start -D "$data" -l "$dir/server.log" -w -t 60 >/dev/null
+}
+
 case "$command" in
   start) start ;;
   stop) stop ;;
+  down) down ;;
+  up) up ;;
   url)
     if [ -f "$dir/url" ]; then cat "$dir/url"; else
       echo "no test server in $dir" >&2
@@ -173,7 +191,7 @@ case "$command" in
     fi
     ;;
   *)
-    echo "usage: $0 start|stop|url DIR" >&2
+    echo "usage: $0 start|stop|url|down|up DIR" >&2
     exit 2
     ;;
 esac

@@ -82,21 +82,48 @@ struct ServeCommand {
         } catch {
             fail("templates: \(error)")
         }
-        let store: any LandingStore
+        if let file = config.storePasswordFile, case .postgres(let location) = config.store {
+            do {
+                let contents = try String(contentsOfFile: file, encoding: .utf8)
+                config.store = .postgres(try location.withPassword(fileContents: contents))
+            } catch let error as PostgresLocationError {
+                fail("--store-password-file \(file): \(error.message)")
+            } catch {
+                fail("--store-password-file: cannot read \(file): \(error.localizedDescription)")
+            }
+        }
+        let storeHealth = StoreHealth()
+        let storeLog: @Sendable (String) -> Void = { line in logger.warning(line) }
+        let stores: [any LandingStore]
         do {
-            store = try StoreFactory.makeStore(config.store)
+            stores = try StoreFactory.makeStores(config.store, pool: config.storePool, health: storeHealth, log: storeLog)
         } catch {
             fail("store \(config.store): \(error)", code: 1)
         }
         let metricsRegistry = MetricsRegistry()
-        let storeWrites = MetricHistogram(upperBounds: MetricHistogram.storeWriteBuckets)
+        let storeMetrics = StoreMetrics()
         // Long-poll deadlines run on the connections' loops (`RequestLifetime`); no timer thread.
         let waiters = RecordWaiters(limits: RecordWaiters.Limits(maxTotal: config.maxWaiters, maxPerOwner: config.maxWaitersPerKey))
-        // The store thread announces what each commit changed: the waiters on those records wake.
+        // The store threads announce what each commit changed: the waiters on those records wake.
         let storeWorker = StoreWorker(
-            store: store, observeWrite: { storeWrites.observe($0) }, onCommit: { waiters.notify($0) })
+            stores: stores,
+            hooks: StoreWorker.Hooks(
+                onCommit: { waiters.notify($0) },
+                observeBatch: { storeMetrics.observeBatch(seconds: $0, writes: $1) },
+                observeQueueWait: { storeMetrics.queueWait.observe($0) }))
         storeWorker.startPurging(every: 3600, retention: config.retention, clock: SystemRandom.nowMillis) { line in
             logger.info("purge", ["result": line])
+        }
+        // Other instances' commits arrive as notifications: the waiters on those records wake; after
+        // a reconnect every waiter re-reads (what changed meanwhile is unknown).
+        let listener: PostgresChangeListener?
+        if case .postgres(let location) = config.store {
+            listener = PostgresChangeListener(
+                location: location, health: storeHealth, onChanges: { waiters.notify($0) },
+                onReconnect: { waiters.notifyAll() }, log: storeLog)
+            listener?.start()
+        } else {
+            listener = nil
         }
         var returnPolicy: ReturnURLPolicy?
         if !config.allowedReturnURLs.isEmpty {
@@ -119,9 +146,9 @@ struct ServeCommand {
             templates: { templateStore.templates }, waiters: waiters, metrics: flowMetrics,
             callbackLimiter: CallbackRateLimiter(limit: config.maxCallbacksPerAddressPerMinute))
 
-        let readiness = ServerReadiness()
+        let readiness = ServerReadiness(storeHealth: storeHealth)
         var router = Router<RouteHandler>()
-        CoreRoutes.install(into: &router) { readiness.isReady }
+        CoreRoutes.install(into: &router) { readiness.notReadyReason }
         landing.install(into: &router)
         WebhookService.install(into: &router, service: landing, secret: config.webhookSecret)
         // /metrics has no authentication: on the HTTPS listener unless --metrics-listen moves it to
@@ -137,7 +164,14 @@ struct ServeCommand {
         let server = Server(
             config: config, application: application, redirectApplication: redirect, metricsApplication: metricsApplication,
             tlsStore: tlsStore, logger: logger, httpsListener: preboundHTTPS)
-        registerMetrics(in: metricsRegistry, server: server, flow: flowMetrics, waiters: waiters, storeWrites: storeWrites)
+        registerMetrics(in: metricsRegistry, server: server, flow: flowMetrics, waiters: waiters)
+        let sharedHealth: StoreHealth? = listener == nil ? nil : storeHealth
+        metricsRegistry.register {
+            storeMetrics.families(
+                health: sharedHealth, notificationsReceived: listener?.received, notificationQueueUsage: listener?.queueUsage,
+                queued: storeWorker.queuedJobs)
+        }
+        metricsRegistry.register(MetricsEndpoint.processFamilies)
         do {
             try server.start()
         } catch {
@@ -170,11 +204,18 @@ struct ServeCommand {
                     logger.error("template reload failed; keeping the previous templates", ["error": error.description])
                 }
             case SIGTERM, SIGINT:
+                if config.drainDelay > 0 {
+                    // Still accepting and answering; /readyz says 503 so the balancer moves away first.
+                    readiness.drainRequested = true
+                    logger.info("drain delay", ["seconds": "\(config.drainDelay)", "readyz": "503"])
+                    Thread.sleep(forTimeInterval: config.drainDelay)
+                }
                 server.beginDraining()
                 // Long-polls are answered now with the current state; the drain then sends them.
                 waiters.shutdownAll()
                 logger.info("draining", ["signal": signal == SIGTERM ? "SIGTERM" : "SIGINT", "grace_seconds": "\(config.shutdownGrace)", "open_connections": "\(server.openConnections)"])
                 let left = server.shutdown(grace: config.shutdownGrace)
+                listener?.stop()
                 storeWorker.shutdown()
                 logger.info("stopped", ["connections_cut": "\(left)"])
                 LogWriter.standardOutput.flush()
@@ -186,24 +227,14 @@ struct ServeCommand {
         }
     }
 
-    /// What `/metrics` exports, in this order: requests, connections and handshakes; callbacks and
-    /// webhooks; long-polls waiting; store commit latency; the process basics.
-    private func registerMetrics(
-        in registry: MetricsRegistry, server: Server, flow: LandingFlowMetrics, waiters: RecordWaiters, storeWrites: MetricHistogram
-    ) {
+    /// What `/metrics` exports first: requests, connections and handshakes; callbacks and
+    /// webhooks; long-polls waiting (the store and the process basics follow).
+    private func registerMetrics(in registry: MetricsRegistry, server: Server, flow: LandingFlowMetrics, waiters: RecordWaiters) {
         registry.register { server.metricFamilies() }
         registry.register { flow.families() }
         registry.register {
             [.single("landing_longpolls_waiting", help: "Long-poll requests waiting for a change.", kind: .gauge, value: Double(waiters.count))]
         }
-        registry.register {
-            [
-                MetricFamily(
-                    name: "landing_store_write_seconds", help: "Time to commit one batch of callbacks to the store.",
-                    kind: .histogram, samples: storeWrites.snapshot().samples())
-            ]
-        }
-        registry.register(MetricsEndpoint.processFamilies)
     }
 
     /// Raises the soft descriptor limit to the hard limit (10,000+ connections need it).
@@ -239,16 +270,31 @@ struct ServeCommand {
     }
 }
 
-/// `/readyz`'s answer: ready once the server listens, not ready once it drains.
-final class ServerReadiness: @unchecked Sendable {
+/// `/readyz`'s answer: ready once the server listens, while the store's database can be reached,
+/// and until SIGTERM (the drain delay and the drain answer 503).
+final class ServerReadiness: @unchecked Sendable {  // why: every field is guarded by `lock`, or immutable.
     private let lock = NSLock()
     private var _server: Server?
+    private var _drainRequested = false
+    let storeHealth: StoreHealth
+
+    init(storeHealth: StoreHealth) {
+        self.storeHealth = storeHealth
+    }
+
     var server: Server? {
         get { lock.withLock { _server } }
         set { lock.withLock { _server = newValue } }
     }
-    var isReady: Bool {
-        guard let server else { return false }
-        return !server.isDraining
+    var drainRequested: Bool {
+        get { lock.withLock { _drainRequested } }
+        set { lock.withLock { _drainRequested = newValue } }
+    }
+    /// Why `/readyz` says 503, or nil when ready.
+    var notReadyReason: String? {
+        guard let server else { return "starting" }
+        if drainRequested || server.isDraining { return "draining" }
+        if !storeHealth.isAvailable { return "database unreachable" }
+        return nil
     }
 }

@@ -21,18 +21,48 @@ import Testing
 
     /// Other stores, an empty sqlite path, and text after `memory:` are refused with the expected form.
     @Test(arguments: [
-        ("", "empty; expected sqlite:PATH (e.g. sqlite:data/landing.db) or memory:"),
+        ("", "empty; expected sqlite:PATH (e.g. sqlite:data/landing.db), memory:, or postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?PARAMS]"),
         ("sqlite:", "sqlite: needs a database file path, e.g. sqlite:data/landing.db"),
-        ("memory", "expected sqlite:PATH (e.g. sqlite:data/landing.db) or memory:"),
+        ("memory", "expected sqlite:PATH (e.g. sqlite:data/landing.db), memory:, or postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?PARAMS]"),
         ("memory:x", "memory: takes nothing after the colon"),
-        ("SQLITE:x.db", "expected sqlite:PATH (e.g. sqlite:data/landing.db) or memory:"),
-        ("postgres://db", "expected sqlite:PATH (e.g. sqlite:data/landing.db) or memory:"),
-        ("data/landing.db", "expected sqlite:PATH (e.g. sqlite:data/landing.db) or memory:"),
+        ("SQLITE:x.db", "expected sqlite:PATH (e.g. sqlite:data/landing.db), memory:, or postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?PARAMS]"),
+        ("mysql://u@h/db", "expected sqlite:PATH (e.g. sqlite:data/landing.db), memory:, or postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?PARAMS]"),
+        ("data/landing.db", "expected sqlite:PATH (e.g. sqlite:data/landing.db), memory:, or postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?PARAMS]"),
         ("sqlite:a\u{1}b", "a path must not contain control characters"),
     ])
     func configLoader_RejectsStore_WhenNotSqliteOrMemory(text: String, reason: String) {
         #expect(
             parseErrorMessage(["--store=" + text]) == "invalid value \(ConfigText.quoted(text)) for --store: \(reason)")
+    }
+
+    /// A PostgreSQL URI is parsed into a location whose description masks the password.
+    @Test func configLoader_ParsesPostgresStore_AndMasksPassword() throws {
+        let config = try serveConfig(["--store", "postgres://app:s3cret-pw@db.internal:5433/landing?sslmode=require"])
+        guard case .postgres(let location) = config.store else { Issue.record("not a postgres store"); return }
+        #expect(location.host == "db.internal" && location.port == 5433 && location.database == "landing")
+        #expect(config.store.description == "postgres://app:***@db.internal:5433/landing?sslmode=require")
+        #expect(!config.effectiveDescription.contains("s3cret-pw"))
+    }
+
+    /// A bad PostgreSQL URI is refused with the reason and without repeating the value (it may hold a password).
+    @Test func configLoader_RejectsBadPostgresStore_WithoutEchoingIt() {
+        let message = parseErrorMessage(["--store=postgres://app:s3cret-pw@db/"])
+        #expect(message.hasPrefix("invalid value for --store: not a valid PostgreSQL URI: "))
+        #expect(!message.contains("s3cret-pw"))
+    }
+
+    /// The pool size and drain delay are bounded; the password file needs a postgres store without its own password.
+    @Test func configLoader_ChecksStorePoolDrainDelayAndPasswordFile() throws {
+        #expect(try serveConfig(["--store-pool", "5", "--drain-delay", "2.5"]).storePool == 5)
+        #expect(try serveConfig([]).storePool == 2)
+        #expect(parseErrorMessage(["--store-pool", "0"]).contains("--store-pool"))
+        #expect(parseErrorMessage(["--store-pool", "65"]).contains("--store-pool"))
+        #expect(parseErrorMessage(["--drain-delay", "601"]).contains("--drain-delay"))
+        #expect(parseErrorMessage(["--store-password-file", "pw"]).contains("--store-password-file is for a postgres:// --store"))
+        #expect(
+            parseErrorMessage(["--store", "postgres://u:p@h/db", "--store-password-file", "pw"])
+                .contains("--store has a password in its URI and --store-password-file gives another"))
+        #expect(try serveConfig(["--store", "postgres://u@h/db", "--store-password-file", "pw"]).storePasswordFile == "pw")
     }
 
     // MARK: --retention, --session-ttl
@@ -340,8 +370,7 @@ import Testing
     @Test func configLoader_NamesVariable_WhenLandingValueIsBad() {
         #expect(
             parseErrorMessage([], environment: ["OAUTH_LANDING_STORE": "redis:"])
-                == "invalid value 'redis:' for environment variable OAUTH_LANDING_STORE: expected sqlite:PATH (e.g."
-                + " sqlite:data/landing.db) or memory:")
+                == "invalid value 'redis:' for environment variable OAUTH_LANDING_STORE: expected sqlite:PATH (e.g. sqlite:data/landing.db), memory:, or postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?PARAMS]")
         #expect(
             parseErrorMessage([], environment: ["OAUTH_LANDING_ANDROID_PACKAGE": "app"]).hasPrefix(
                 "invalid value 'app' for environment variable OAUTH_LANDING_ANDROID_PACKAGE: "))

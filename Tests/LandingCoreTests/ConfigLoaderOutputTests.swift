@@ -21,6 +21,7 @@ import Testing
             http-listen = (none)
             public-url = (none)
             log-level = info
+            drain-delay = 0
             shutdown-grace = 10
             max-request-line = 8192
             max-header-bytes = 16384
@@ -33,6 +34,8 @@ import Testing
             dev = false
             access-log = on
             store = sqlite:data/landing.db
+            store-password-file = (none)
+            store-pool = 2
             retention = 604800
             api-key = (none)
             session-ttl = 1800

@@ -28,6 +28,10 @@ extension ConfigOption {
     static let lingerTimeoutRange = 0.0...600.0
     /// Accepted `--linger-max-bytes`: 0 (close at once) to 64 MiB.
     static let lingerBytesRange = 0...67_108_864
+    /// Accepted `--store-pool`: PostgreSQL connections per instance.
+    static let storePoolRange = 1...64
+    /// Accepted `--drain-delay`: 0 (drain at once) to ten minutes.
+    static let drainDelayRange = 0.0...600.0
 
     /// Every option of `serve` and `check-config`, in usage and `effectiveDescription` order.
     /// To add a setting: add its `ServerConfig` field, one entry here (`list` for a repeatable
@@ -75,6 +79,14 @@ extension ConfigOption {
             apply: { (config, text) throws(ConfigValueError) in
                 config.logLevel = try ConfigValueParser.logLevel(text)
             }, read: { $0.logLevel.rawValue }),
+        setting(
+            "drain-delay", .decimal, "SECONDS",
+            "After SIGTERM, keep accepting and answering for this long while /readyz answers 503, so a load"
+                + " balancer stops sending traffic before the listener closes; then drain."
+                + " 0 to \(ConfigText.decimal(drainDelayRange.upperBound)); 0 drains at once.",
+            apply: { (config, text) throws(ConfigValueError) in
+                config.drainDelay = try ConfigValueParser.seconds(text, in: drainDelayRange)
+            }, read: { ConfigText.decimal($0.drainDelay) }),
         setting(
             "shutdown-grace", .decimal, "SECONDS",
             "Time in-flight requests get to finish after SIGTERM or SIGINT; 0 or more.",
@@ -150,12 +162,30 @@ extension ConfigOption {
 
         // MARK: Landing flow
         setting(
-            "store", .text, "sqlite:PATH|memory:",
-            "Where records are kept: sqlite:PATH, an SQLite database file (its directories are created),"
-                + " or memory:, lost on exit (tests, development).",
+            "store", .text, "sqlite:PATH|memory:|postgres://…",
+            "Where records are kept: sqlite:PATH, an SQLite database file (its directories are created;"
+                + " one instance only); memory:, lost on exit (tests, development); or"
+                + " postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?PARAMS] (also postgresql://; libpq URI syntax,"
+                + " e.g. ?sslmode=verify-full&sslrootcert=FILE), a PostgreSQL database several instances share."
+                + " The password is shown as ***; better give it with --store-password-file or PGPASSFILE.",
             apply: { (config, text) throws(ConfigValueError) in
                 config.store = try ConfigValueParser.store(text)
             }, read: { $0.store.description }),
+        setting(
+            "store-password-file", .text, "FILE",
+            "File whose first line is the PostgreSQL password (read at start), so it is not on the command"
+                + " line; only with a postgres:// --store that has no password of its own.",
+            apply: { (config, text) throws(ConfigValueError) in
+                config.storePasswordFile = try ConfigValueParser.path(text)
+            }, read: { $0.storePasswordFile }),
+        setting(
+            "store-pool", .integer, "N",
+            "PostgreSQL connections (each with its own store thread) per instance,"
+                + " \(storePoolRange.lowerBound) to \(storePoolRange.upperBound); the instance holds one more for"
+                + " LISTEN. SQLite always uses one.",
+            apply: { (config, text) throws(ConfigValueError) in
+                config.storePool = try ConfigValueParser.integer(text, in: storePoolRange, unit: "connections")
+            }, read: { String($0.storePool) }),
         setting(
             "retention", .decimal, "SECONDS",
             "Records older than this are purged; \(ConfigText.decimal(retentionRange.lowerBound)) (a minute)"

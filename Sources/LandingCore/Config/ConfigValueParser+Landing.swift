@@ -1,8 +1,17 @@
 extension ConfigValueParser {
-    /// `--store`: `sqlite:PATH` (an SQLite database file; `PATH` as for `path(_:)`) or `memory:`.
-    /// The prefix is exact and lower case.
+    /// `--store`: `sqlite:PATH` (an SQLite database file; `PATH` as for `path(_:)`), `memory:`, or
+    /// `postgres://…`/`postgresql://…` (`PostgresLocation`; errors never repeat the value, which
+    /// may hold a password). The prefix is exact and lower case.
     static func store(_ text: String) throws(ConfigValueError) -> StoreLocation {
-        let expected = "expected sqlite:PATH (e.g. sqlite:data/landing.db) or memory:"
+        let expected =
+            "expected sqlite:PATH (e.g. sqlite:data/landing.db), memory:, or postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?PARAMS]"
+        if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
+            do {
+                return .postgres(try PostgresLocation(parsing: text))
+            } catch {
+                throw ConfigValueError(reason: "not a valid PostgreSQL URI: \(error.message)", echoesValue: false)
+            }
+        }
         guard !text.isEmpty else { throw ConfigValueError(reason: "empty; \(expected)") }
         if text.hasPrefix("sqlite:") {
             let path = String(text.dropFirst("sqlite:".count))

@@ -27,6 +27,18 @@ extension ServerConfig {
         }
         try checkListenersDoNotOverlap()
         try checkReturnURLIsAllowed()
+        try checkStorePasswordFile()
+    }
+
+    /// `--store-password-file` only makes sense for a PostgreSQL store without a password in its URI.
+    private func checkStorePasswordFile() throws(ConfigError) {
+        guard storePasswordFile != nil else { return }
+        guard case .postgres(let location) = store else {
+            throw .conflict("--store-password-file is for a postgres:// --store; \(store) needs no password")
+        }
+        if location.hasPassword {
+            throw .conflict("--store has a password in its URI and --store-password-file gives another; keep one (the file)")
+        }
     }
 
     /// `--return-url` must itself be allowed by the `--allowed-return-url` prefixes, when there are

@@ -46,8 +46,16 @@ public struct ServerConfig: Sendable, Equatable {
 
     // MARK: Landing flow
 
-    /// Where records live: `sqlite:PATH` (default `sqlite:data/landing.db`) or `memory:`.
+    /// Where records live: `sqlite:PATH` (default `sqlite:data/landing.db`), `memory:`, or a
+    /// PostgreSQL URI shared by several instances.
     public var store: StoreLocation = .sqlite(path: "data/landing.db")
+    /// A file whose first line is the PostgreSQL password (`--store-password-file`); read at start.
+    public var storePasswordFile: String? = nil
+    /// Store connections (and threads) of a PostgreSQL store (`--store-pool`); SQLite uses one.
+    public var storePool: Int = 2
+    /// Seconds to keep serving after SIGTERM with `/readyz` answering 503, before draining
+    /// (`--drain-delay`), so a load balancer deregisters the instance first.
+    public var drainDelay: Double = 0
     /// Records older than this many seconds are purged (default 7 days).
     public var retention: Double = 7 * 86_400
     /// Bearer keys accepted on `/v1/` (`--api-key`, repeatable). Secret: never printed or logged.
@@ -117,11 +125,15 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
     case sqlite(path: String)
     /// In memory: lost on exit (tests, development).
     case memory
+    /// A PostgreSQL database, which several instances may share.
+    case postgres(PostgresLocation)
 
+    /// The location as text; a PostgreSQL password is shown as `***`.
     public var description: String {
         switch self {
         case .sqlite(let path): "sqlite:\(path)"
         case .memory: "memory:"
+        case .postgres(let location): location.redacted
         }
     }
 }

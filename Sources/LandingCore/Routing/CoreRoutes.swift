@@ -3,9 +3,17 @@ public enum CoreRoutes {
     /// `GET /healthz` (alive), `GET /readyz` (200 while accepting, 503 while draining), `GET /`.
     /// - Parameter isReady: read on every `/readyz`; false once shutdown has begun.
     public static func install(into router: inout Router<RouteHandler>, isReady: @escaping @Sendable () -> Bool) {
+        install(into: &router, notReadyReason: { isReady() ? nil : "draining" })
+    }
+
+    /// `GET /healthz` (200 while the process runs), `GET /readyz` (200 `ready`, or 503 with the
+    /// reason: `starting`, `draining`, `database unreachable`), `GET /`.
+    /// - Parameter notReadyReason: read on every `/readyz`; nil when ready.
+    public static func install(into router: inout Router<RouteHandler>, notReadyReason: @escaping @Sendable () -> String?) {
         router.add(.get, "/healthz") { _, _, _ in .response(.text(.ok, "ok")) }
         router.add(.get, "/readyz") { _, _, _ in
-            isReady() ? .response(.text(.ok, "ready")) : .response(.text(.serviceUnavailable, "draining", closeConnection: true))
+            guard let reason = notReadyReason() else { return .response(.text(.ok, "ready")) }
+            return .response(.text(.serviceUnavailable, reason, closeConnection: true))
         }
         let page = indexPage
         router.add(.get, "/") { _, _, _ in .response(page) }

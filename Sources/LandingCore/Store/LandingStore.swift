@@ -131,6 +131,11 @@ public protocol LandingStore: AnyObject, Sendable {
     /// a long purge never holds the write lock for long. Call it again until `isComplete`.
     /// The default runs the whole purge as one step.
     func purge(updatedBefore cutoff: Int64, limit: Int) throws(StoreError) -> PurgeBatch
+
+    /// Housekeeping the store thread runs when it has been idle for a while (about once a second,
+    /// `now` in monotonic seconds): a networked store pings an idle connection and re-establishes a
+    /// lost one when its backoff allows. The default does nothing.
+    func maintain(now: Double)
 }
 
 /// What one `LandingStore.purge(updatedBefore:limit:)` step deleted.
@@ -141,15 +146,21 @@ public struct PurgeBatch: Sendable, Equatable {
     public var rows: Int
     /// Nothing older than the cutoff is left (a step that deleted fewer rows than its limit).
     public var isComplete: Bool
+    /// Another instance sharing the database is purging now, so this run stopped without deleting
+    /// anything (`isComplete` is true too): one purge at a time is enough.
+    public var skippedForAnotherInstance: Bool
 
-    public init(records: Int, rows: Int, isComplete: Bool) {
+    public init(records: Int, rows: Int, isComplete: Bool, skippedForAnotherInstance: Bool = false) {
         self.records = records
         self.rows = rows
         self.isComplete = isComplete
+        self.skippedForAnotherInstance = skippedForAnotherInstance
     }
 }
 
 extension LandingStore {
+    public func maintain(now: Double) {}
+
     public func purge(updatedBefore cutoff: Int64, limit: Int) throws(StoreError) -> PurgeBatch {
         let records = try purge(updatedBefore: cutoff)
         return PurgeBatch(records: records, rows: records, isComplete: true)

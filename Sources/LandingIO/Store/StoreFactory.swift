@@ -1,17 +1,33 @@
 import Glibc
 import LandingCore
 
-/// Turns the configured `StoreLocation` into a store.
+/// Turns the configured `StoreLocation` into stores.
 public enum StoreFactory {
     /// `.memory` → a `MemoryStore`; `.sqlite(path)` → an `SQLiteStore` at `path`, creating its
-    /// missing parent directories with mode 0750 first.
+    /// missing parent directories with mode 0750 first; `.postgres` → one `PostgresStore`.
     public static func makeStore(_ location: StoreLocation) throws(StoreError) -> any LandingStore {
+        try makeStores(location, pool: 1)[0]
+    }
+
+    /// The stores for `StoreWorker`'s threads: one for SQLite and memory (one writer, whatever
+    /// `pool` says), `pool` connections for PostgreSQL, each reporting its link to `health` and
+    /// its losses and recoveries to `log`. The first connection migrates the schema; any failure to
+    /// connect at start throws (a misconfigured store is reported at once, not retried forever).
+    public static func makeStores(
+        _ location: StoreLocation, pool: Int, health: StoreHealth? = nil, log: @escaping @Sendable (String) -> Void = { _ in }
+    ) throws(StoreError) -> [any LandingStore] {
         switch location {
         case .memory:
-            return MemoryStore()
+            return [MemoryStore()]
         case .sqlite(let path):
             try createParentDirectories(of: path)
-            return try SQLiteStore(path: path)
+            return [try SQLiteStore(path: path)]
+        case .postgres(let database):
+            var stores: [any LandingStore] = []
+            for _ in 0..<max(1, pool) {
+                stores.append(try PostgresStore(location: database, health: health, log: log))
+            }
+            return stores
         }
     }
 

@@ -2,20 +2,24 @@ import Foundation
 import Glibc
 import LandingCore
 
-/// The store thread of the imperative shell: owns one `LandingStore` and one dedicated thread, so
-/// blocking disk I/O never runs on an event loop. Event loops submit work and get a completion
-/// call (on the store thread) that posts the result back to their loop.
+/// The store threads of the imperative shell: each owns one `LandingStore` (one connection) and
+/// one dedicated thread, so blocking disk or network I/O never runs on an event loop. Event loops
+/// submit work and get a completion call (on a store thread) that posts the result back to their loop.
 ///
-/// Writes (callbacks, webhooks, session creation and deletion) share one group-commit path: each
-/// time the thread wakes it takes everything queued and commits all consecutive writes with one
-/// `LandingStore.commit` (one transaction, one fsync), so many concurrent writes share the cost of
-/// one sync. After a commit succeeds — and only then — the thread hands the changed records to
-/// `onCommit` (the server wakes its long-poll waiters there), then runs each write's completion;
-/// a failed commit announces nothing and fails every write of its batch. Reads (`perform`) run in
-/// submission order relative to writes: a write submitted before a read is committed before the
-/// read runs. Waiting is on a condition variable; the thread sleeps while there is nothing to do.
-/// The periodic purge runs in small steps (`purgeBatchSize` rows, one transaction each) with the
-/// queued work run between two steps, so it never holds writes back for long.
+/// All threads take work from one queue. Writes (callbacks, webhooks, session creation and
+/// deletion) share one group-commit path: each time a thread wakes it takes what is queued (up to
+/// `maxBatch` writes) and commits all consecutive writes with one `LandingStore.commit` (one
+/// transaction, one fsync), so many concurrent writes share the cost of one sync; with several
+/// threads (a PostgreSQL pool) the next batch gathers while the previous one is in flight. After a
+/// commit succeeds — and only then — the thread hands the changed records to `onCommit` (the server
+/// wakes its long-poll waiters there), then runs each write's completion; a failed commit announces
+/// nothing and fails every write of its batch. With one thread, reads (`perform`) run in
+/// submission order relative to writes; with several, a read submitted after a write completed
+/// sees it (every write is durable before its completion runs). Waiting is on a condition
+/// variable; an idle thread wakes about once a second to run `LandingStore.maintain` (pings,
+/// reconnects). The periodic purge runs on one thread at a time, in small steps (`purgeBatchSize`
+/// rows, one transaction each) with the queued work run between two steps, so it never holds
+/// writes back for long.
 public final class StoreWorker: Sendable {
     /// What a completion receives for a write.
     public typealias WriteCompletion = @Sendable (Result<StoreWriteResult, StoreError>) -> Void
@@ -27,10 +31,19 @@ public final class StoreWorker: Sendable {
         /// The records a commit changed, called on the store thread after the commit is durable and
         /// before the batch's completions; never for a failed commit or one that changed nothing.
         public var onCommit: (@Sendable ([RecordChange]) -> Void)?
+        /// Each successful batch's commit seconds with the writes it held (latency by write kind).
+        public var observeBatch: (@Sendable (Double, [StoreWrite]) -> Void)?
+        /// Seconds the oldest job of each batch waited in the queue for a free store thread.
+        public var observeQueueWait: (@Sendable (Double) -> Void)?
 
-        public init(observeWrite: (@Sendable (Double) -> Void)? = nil, onCommit: (@Sendable ([RecordChange]) -> Void)? = nil) {
+        public init(
+            observeWrite: (@Sendable (Double) -> Void)? = nil, onCommit: (@Sendable ([RecordChange]) -> Void)? = nil,
+            observeBatch: (@Sendable (Double, [StoreWrite]) -> Void)? = nil, observeQueueWait: (@Sendable (Double) -> Void)? = nil
+        ) {
             self.observeWrite = observeWrite
             self.onCommit = onCommit
+            self.observeBatch = observeBatch
+            self.observeQueueWait = observeQueueWait
         }
     }
 
@@ -55,17 +68,34 @@ public final class StoreWorker: Sendable {
     }
 
     /// Starts the store thread for `store` with `hooks`.
-    public init(store: any LandingStore, name: String, hooks: Hooks) {
-        let queue = StoreWorkQueue()
-        self.queue = queue
-        // why: the thread holds the queue and the store, not `self`, so releasing the last
-        // reference to the worker runs `deinit`, which shuts the thread down.
-        let thread = Thread {
-            Self.nameCurrentThread(name)
-            Self.run(queue: queue, store: store, hooks: hooks)
-        }
-        thread.start()
+    public convenience init(store: any LandingStore, name: String, hooks: Hooks) {
+        self.init(stores: [store], name: name, hooks: hooks)
     }
+
+    /// Starts one store thread per element of `stores` (a pool of connections), all fed by one
+    /// queue; thread `i` is named `name` with `-i` appended when there are several.
+    public init(stores: [any LandingStore], name: String = "landing-store", hooks: Hooks) {
+        precondition(!stores.isEmpty, "a store worker needs at least one store")
+        let queue = StoreWorkQueue(threads: stores.count)
+        self.queue = queue
+        self.threadCount = stores.count
+        for (index, store) in stores.enumerated() {
+            let threadName = stores.count == 1 ? name : "\(name.prefix(12))-\(index)"
+            // why: the thread holds the queue and the store, not `self`, so releasing the last
+            // reference to the worker runs `deinit`, which shuts the threads down.
+            let thread = Thread {
+                Self.nameCurrentThread(threadName)
+                Self.run(queue: queue, store: store, hooks: hooks)
+            }
+            thread.start()
+        }
+    }
+
+    /// How many store threads (connections) serve the queue.
+    public let threadCount: Int
+
+    /// Jobs waiting for a store thread (for metrics).
+    public var queuedJobs: Int { queue.count }
 
     deinit { shutdown() }
 
@@ -139,7 +169,9 @@ public final class StoreWorker: Sendable {
         var purging: PurgeRun?
         // why: while a purge is under way the thread does not sleep: it takes whatever was queued
         // (without waiting), runs it, then one purge step, so writes interleave with the steps.
-        while let (jobs, due) = queue.next(wait: purging == nil) {
+        while let (jobs, due, waited) = queue.next(wait: purging == nil) {
+            if let waited { hooks.observeQueueWait?(waited) }
+            if jobs.isEmpty && due == nil { store.maintain(now: monotonicNow()) }
             for job in jobs {
                 switch job {
                 case .write(let write, let completion):
@@ -167,7 +199,9 @@ public final class StoreWorker: Sendable {
         do throws(StoreError) {
             let started = monotonicNow()
             let commit = try store.commit(writes)
-            hooks.observeWrite?(monotonicNow() - started)
+            let seconds = monotonicNow() - started
+            hooks.observeWrite?(seconds)
+            hooks.observeBatch?(seconds, writes)
             // why: announced here, on the store thread, after the commit and before any completion;
             // a long-poll registers on this same thread right after the read that found its record
             // unchanged (`SessionAPI.read`), so no commit can fall between that read and the registration.
@@ -200,6 +234,10 @@ public final class StoreWorker: Sendable {
         mutating func step(on store: any LandingStore) -> Bool {
             do throws(StoreError) {
                 let batch = try store.purge(updatedBefore: cutoff, limit: schedule.batchSize)
+                if batch.skippedForAnotherInstance {
+                    schedule.log("store purge skipped: another instance sharing the database is purging")
+                    return true
+                }
                 removed += batch.records
                 steps += 1
                 guard batch.isComplete else { return false }
@@ -215,7 +253,7 @@ public final class StoreWorker: Sendable {
     }
 }
 
-/// The worker's queue and lifecycle flags, shared by submitters and the store thread.
+/// The worker's queue and lifecycle flags, shared by submitters and the store threads.
 final class StoreWorkQueue: @unchecked Sendable {  // why: every mutable field is guarded by `condition`.
     enum Job {
         case write(StoreWrite, StoreWorker.WriteCompletion)
@@ -231,20 +269,38 @@ final class StoreWorkQueue: @unchecked Sendable {  // why: every mutable field i
         var log: @Sendable (String) -> Void
     }
 
+    /// Seconds an idle thread sleeps before it returns empty-handed to run `maintain`.
+    static let maintenanceInterval = 1.0
+
     private let condition = NSCondition()
     private var jobs: [Job] = []
+    /// When the oldest job in `jobs` was queued (monotonic seconds).
+    private var oldestQueuedAt = 0.0
     private var stopping = false
-    private var finished = false
+    private let threads: Int
+    private var finishedThreads = 0
     private var purge: PurgeSchedule?
     /// Monotonic time of the next purge.
     private var nextPurge = 0.0
-    private var workerThread: pthread_t?
+    private var workerThreads: [pthread_t] = []
 
-    /// Queues `job` and wakes the thread; false when the worker is stopping.
+    init(threads: Int) {
+        self.threads = threads
+    }
+
+    /// Jobs queued and not yet taken.
+    var count: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return jobs.count
+    }
+
+    /// Queues `job` and wakes a thread; false when the worker is stopping.
     func submit(_ job: Job) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         guard !stopping else { return false }
+        if jobs.isEmpty { oldestQueuedAt = monotonicNow() }
         jobs.append(job)
         condition.signal()
         return true
@@ -258,12 +314,15 @@ final class StoreWorkQueue: @unchecked Sendable {  // why: every mutable field i
         condition.signal()
     }
 
-    /// Store thread: waits (unless `wait` is false) until there is work, a purge is due, or the
-    /// worker stops; returns the queued jobs (perhaps none when not waiting) and the purge to
-    /// start, or nil once stopping with nothing left to do (a purge under way is abandoned then).
-    func next(wait: Bool = true) -> ([Job], PurgeSchedule?)? {
+    /// Store thread: waits (unless `wait` is false) until there is work, a purge is due, the worker
+    /// stops, or `maintenanceInterval` passes idle; returns the jobs it takes (at most
+    /// `StoreWorker.maxBatch` writes' worth, the rest left for another thread; none when idle), the
+    /// purge to start, and how long the oldest taken job waited — or nil once stopping with nothing
+    /// left to do (a purge under way is abandoned then).
+    func next(wait: Bool = true) -> ([Job], PurgeSchedule?, Double?)? {
         condition.lock()
         defer { condition.unlock() }
+        var waitedIdle = false
         while true {
             var due: PurgeSchedule?
             let now = monotonicNow()
@@ -272,41 +331,49 @@ final class StoreWorkQueue: @unchecked Sendable {  // why: every mutable field i
                 nextPurge = now + purge.interval
             }
             if !jobs.isEmpty || due != nil {
-                let taken = jobs
-                jobs.removeAll(keepingCapacity: true)
-                return (taken, due)
+                let waited = jobs.isEmpty ? nil : now - oldestQueuedAt
+                let taken: [Job]
+                if jobs.count <= StoreWorker.maxBatch {
+                    taken = jobs
+                    jobs.removeAll(keepingCapacity: true)
+                } else {
+                    taken = Array(jobs.prefix(StoreWorker.maxBatch))
+                    jobs.removeFirst(StoreWorker.maxBatch)
+                    oldestQueuedAt = now
+                    // why: the rest is another thread's next batch; wake one for it.
+                    condition.signal()
+                }
+                return (taken, due, waited)
             }
             if stopping { return nil }
-            if !wait { return ([], nil) }
-            if purge != nil {
-                _ = condition.wait(until: Date(timeIntervalSinceNow: nextPurge - now))
-            } else {
-                condition.wait()
-            }
+            if !wait || waitedIdle { return ([], nil, nil) }
+            var until = now + Self.maintenanceInterval
+            if purge != nil { until = min(until, nextPurge) }
+            waitedIdle = !condition.wait(until: Date(timeIntervalSinceNow: until - now))
         }
     }
 
     func markStarted() {
         condition.lock()
-        workerThread = pthread_self()
+        workerThreads.append(pthread_self())
         condition.unlock()
     }
 
     func markFinished() {
         condition.lock()
-        finished = true
+        finishedThreads += 1
         condition.broadcast()
         condition.unlock()
     }
 
-    /// Asks the thread to stop after the queued jobs and waits for it, unless called on it.
+    /// Asks the threads to stop after the queued jobs and waits for them, unless called on one.
     func stop() {
         condition.lock()
         defer { condition.unlock() }
         stopping = true
         condition.broadcast()
-        // why: the store thread cannot wait for itself; it exits once its current batch is done.
-        if let workerThread, pthread_equal(workerThread, pthread_self()) != 0 { return }
-        while !finished { condition.wait() }
+        // why: a store thread cannot wait for itself; it exits once its current batch is done.
+        if workerThreads.contains(where: { pthread_equal($0, pthread_self()) != 0 }) { return }
+        while finishedThreads < threads { condition.wait() }
     }
 }

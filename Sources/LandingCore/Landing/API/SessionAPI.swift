@@ -231,6 +231,9 @@ struct SessionAPI: Sendable {
         return .deferred { complete in
             /// `final`: answer now (deadline or shutdown); `fullBody`: with the state even if unchanged.
             @Sendable func attempt(final: Bool, fullBody: Bool = false) {
+                // Watch before reading: a change announced after this point (from any store thread or
+                // another instance) makes the wait below resume at once.
+                if !final, let ticket { service.waiters.watch(ticket, for: key) }
                 service.store.perform(lookup) { result in
                     let now = service.environment.now()
                     let record: LandingRecord?
@@ -248,9 +251,9 @@ struct SessionAPI: Sendable {
                     let unchanged = Self.ifNoneMatchMatches(ifNoneMatch, etag: tag)
                     // Wait while the client already has this state (or the record does not exist yet).
                     if !final, let ticket, unchanged || record == nil {
-                        // why: this runs on the store thread, where writes are also committed and their
-                        // changes announced (`StoreWorker`'s `onCommit` → `RecordWaiters.notify`), so no
-                        // write can slip between this read and the registration.
+                        // why: the ticket has watched `key` since before the read, so a change committed
+                        // after the read (on another store thread, or announced by another instance)
+                        // resumes this wait at once instead of being missed.
                         service.waiters.wait(ticket, for: key) { wake in
                             switch wake {
                             case .changed: attempt(final: false)

@@ -71,9 +71,16 @@ public struct LandingService: Sendable {
         /// Renders the page for `outcome` and counts it in `landing_callbacks_total`.
         @Sendable func render(_ outcome: LandingOutcome, returnURL: String?, isTest: Bool = false, preview: Bool = false) -> HTTPResponse {
             metrics.callback(outcome: preview ? .preview : CallbackMetricOutcome(outcome), isTest: isTest || qa.isTest)
-            return wantsJSON
+            var response =
+                wantsJSON
                 ? page.json(outcome: outcome, audience: audience, sessionReturnURL: returnURL, nonce: nonce, templates: set)
                 : page.html(outcome: outcome, audience: audience, sessionReturnURL: returnURL, postPath: postPath, nonce: nonce, templates: set, headOnly: headOnly)
+            // RFC 9110 §10.2.3: a 503 may say when to come back; nothing was recorded, and the same
+            // URL (or form) submits the callback again.
+            if outcome == .unavailable {
+                response.headers.add(name: "Retry-After", value: String(APIResponse.storeRetryAfterSeconds))
+            }
+            return response
         }
 
         // Every callback counts, HEAD and link-preview bots included: they cost a store read each,

@@ -47,6 +47,9 @@ public final class RecordWaiters: Sendable {
         var resume: (@Sendable (Wake) -> Void)?
         /// The deadline passed while it was not registered: the next `wait` resumes at once.
         var timedOut = false
+        /// A change was announced while it was watching (between `watch` and `wait`): the next
+        /// `wait` resumes at once with `.changed`.
+        var changed = false
     }
 
     struct State {
@@ -83,14 +86,36 @@ public final class RecordWaiters: Sendable {
         }
     }
 
+    /// Starts watching `key` before the read that decides whether to wait: a change announced
+    /// from now on (by this instance's commits or another's notifications, on any thread) makes the
+    /// following `wait` resume at once, so no change can slip between the read and the wait however
+    /// the threads interleave. Nothing happens for a cancelled ticket.
+    public func watch(_ ticket: Ticket, for key: LandingRecord.Key) {
+        state.withLock { s in
+            guard var entry = s.entries[ticket.id] else { return }
+            if let old = entry.key { Self.unlink(ticket.id, from: old, in: &s) }
+            entry.key = key
+            entry.resume = nil
+            entry.changed = false
+            s.entries[ticket.id] = entry
+            s.byKey[key, default: []].insert(ticket.id)
+        }
+    }
+
     /// Waits on `key` until it changes, the ticket times out, or shutdown; `resume` is called once
     /// (from the notifying, timing-out or shutting-down thread). Resumes at once when the ticket
-    /// timed out already or the registry is shut down; never when the ticket was cancelled.
+    /// timed out already, the registry is shut down, or a change was announced since `watch`;
+    /// never when the ticket was cancelled.
     public func wait(_ ticket: Ticket, for key: LandingRecord.Key, resume: @escaping @Sendable (Wake) -> Void) {
         let now = state.withLock { s -> Wake?? in
             guard var entry = s.entries[ticket.id] else { return .some(nil) }  // cancelled: never resume
             if s.closed { return .shutdown }
             if entry.timedOut { return .timedOut }
+            if entry.changed {
+                entry.changed = false
+                s.entries[ticket.id] = entry
+                return .changed
+            }
             if let old = entry.key { Self.unlink(ticket.id, from: old, in: &s) }
             entry.key = key
             entry.resume = resume
@@ -107,17 +132,35 @@ public final class RecordWaiters: Sendable {
             var out: [@Sendable (Wake) -> Void] = []
             for key in keys {
                 guard let ids = s.byKey.removeValue(forKey: key) else { continue }
-                for id in ids {
-                    guard var entry = s.entries[id], let resume = entry.resume else { continue }
-                    entry.key = nil
-                    entry.resume = nil
-                    s.entries[id] = entry
-                    out.append(resume)
-                }
+                for id in ids { Self.wake(id, in: &s, into: &out) }
             }
             return out
         }
         for resume in woken { resume(.changed) }
+    }
+
+    /// Every record may have changed (the notification listener reconnected and cannot know what it
+    /// missed): every waiter re-reads its record.
+    public func notifyAll() {
+        let woken = state.withLock { s -> [@Sendable (Wake) -> Void] in
+            var out: [@Sendable (Wake) -> Void] = []
+            for ids in s.byKey.values {
+                for id in ids { Self.wake(id, in: &s, into: &out) }
+            }
+            s.byKey = [:]
+            return out
+        }
+        for resume in woken { resume(.changed) }
+    }
+
+    /// Unregisters waiter `id` (already unlinked from its key) and collects its resume, or marks a
+    /// watching one changed.
+    private static func wake(_ id: UInt64, in s: inout State, into out: inout [@Sendable (Wake) -> Void]) {
+        guard var entry = s.entries[id] else { return }
+        if let resume = entry.resume { out.append(resume) } else { entry.changed = true }
+        entry.key = nil
+        entry.resume = nil
+        s.entries[id] = entry
     }
 
     /// A commit changed these records (`StoreWorker`'s `onCommit`): wake everyone waiting on them.
