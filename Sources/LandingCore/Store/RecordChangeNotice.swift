@@ -18,7 +18,8 @@ public enum RecordChangeNotice {
     }
 
     /// The change a payload names, or nil when it is not exactly `kind:id:version` with a known
-    /// kind, a non-empty id without control characters and a positive decimal version.
+    /// kind, a non-empty id without control characters and a positive decimal version (no
+    /// leading zero, at most 18 digits).
     // why: the id may itself contain ':' in principle, so the kind ends at the first colon and the
     // version starts after the last one.
     public static func decode(_ payload: String) -> RecordChange? {
@@ -28,12 +29,14 @@ public enum RecordChangeNotice {
             let last = bytes.lastIndex(of: UInt8(ascii: ":")), last > first + 1
         else { return nil }
         let digits = bytes[(last + 1)...]
-        guard (1...18).contains(digits.count), digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+        guard (1...18).contains(digits.count), digits.first != 0x30, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
             let version = Int64(String(decoding: digits, as: UTF8.self)), version >= 1
         else { return nil }
         let idBytes = bytes[(first + 1)..<last]
         guard !idBytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return nil }
         let id = String(decoding: idBytes, as: UTF8.self)
+        // C1 controls (U+0080–U+009F) too, and anything that was not valid UTF-8 (U+FFFD).
+        guard !id.unicodeScalars.contains(where: { (0x80...0x9F).contains($0.value) || $0.value == 0xFFFD }) else { return nil }
         switch String(decoding: bytes[..<first], as: UTF8.self) {
         case "item": return RecordChange(key: .item(id), version: version)
         case "session": return RecordChange(key: .session(id), version: version)

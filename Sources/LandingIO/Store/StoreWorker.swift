@@ -183,9 +183,17 @@ public final class StoreWorker: Sendable {
                 }
             }
             commit(&pending, to: store, hooks)
-            if let due, purging == nil { purging = PurgeRun(due) }
+            if let due {
+                // `next` hands out a due purge only while none runs, so this thread has none.
+                purging = PurgeRun(due)
+            }
             if var run = purging {
-                purging = run.step(on: store) ? nil : run
+                if run.step(on: store) {
+                    purging = nil
+                    queue.purgeFinished()
+                } else {
+                    purging = run
+                }
             }
         }
         queue.markFinished()
@@ -282,6 +290,8 @@ final class StoreWorkQueue: @unchecked Sendable {  // why: every mutable field i
     private var purge: PurgeSchedule?
     /// Monotonic time of the next purge.
     private var nextPurge = 0.0
+    /// A thread is running a purge (from the due purge `next` handed out until `purgeFinished`).
+    private var purgeRunning = false
     private var workerThreads: [pthread_t] = []
 
     init(threads: Int) {
@@ -326,8 +336,11 @@ final class StoreWorkQueue: @unchecked Sendable {  // why: every mutable field i
         while true {
             var due: PurgeSchedule?
             let now = monotonicNow()
-            if let purge, !stopping, now >= nextPurge {
+            // why: one run at a time across the pool; a purge that comes due while one runs waits
+            // for it to end (`purgeFinished`), so two threads never purge the same rows at once.
+            if let purge, !stopping, !purgeRunning, now >= nextPurge {
                 due = purge
+                purgeRunning = true
                 nextPurge = now + purge.interval
             }
             if !jobs.isEmpty || due != nil {
@@ -351,6 +364,14 @@ final class StoreWorkQueue: @unchecked Sendable {  // why: every mutable field i
             if purge != nil { until = min(until, nextPurge) }
             waitedIdle = !condition.wait(until: Date(timeIntervalSinceNow: until - now))
         }
+    }
+
+    /// The purge run a thread took from `next` is over (done or failed).
+    func purgeFinished() {
+        condition.lock()
+        purgeRunning = false
+        condition.signal()
+        condition.unlock()
     }
 
     func markStarted() {

@@ -100,6 +100,9 @@ enum PostgresSchema {
         for (index, migration) in migrations.enumerated() {
             precondition(migration.version == index + 1, "migrations must be numbered 1, 2, 3... in order")
         }
+        // why: an up-to-date schema needs no DDL and no lock, so a role without CREATE on the
+        // schema (migrated once by its owner) can run the server, and reconnects stay cheap.
+        if try currentVersionWithoutDDL(connection) == migrations.count { return [] }
         return try connection.transaction { () throws(StoreError) -> [Int] in
             // why: a transaction-level lock is released by COMMIT or ROLLBACK, and by the server
             // when the connection dies, so a crashed migration never leaves the lock held. The
@@ -121,6 +124,14 @@ enum PostgresSchema {
             }
             return applied
         }
+    }
+
+    /// The newest applied version when the version table exists (nil when it does not), read
+    /// without creating anything.
+    static func currentVersionWithoutDDL(_ connection: PGConnection) throws(StoreError) -> Int? {
+        let exists = try connection.execute("SELECT to_regclass('landing_schema_migrations') IS NOT NULL")
+        guard exists.text(row: 0, column: 0) == "t" else { return nil }
+        return try appliedVersion(connection)
     }
 
     /// The newest applied version (0 for a database that has none).

@@ -26,9 +26,10 @@ public final class PostgresStore: LandingStore {
     /// The `LISTEN`/`NOTIFY` channel every commit announces its changes on.
     public static let changeChannel = "landing_changes"
 
-    /// The advisory lock a purge step tries (`pg_try_advisory_xact_lock`): the ASCII bytes of
-    /// "landpurg". Another instance holding it is purging; this one skips its run.
-    static let purgeLockKey: Int64 = 0x6C61_6E64_7075_7267
+    /// The first half of the advisory lock a purge step tries (`pg_try_advisory_xact_lock(key,
+    /// hashtext(current_schema()))`): the ASCII bytes of "purg". Another instance holding it is
+    /// purging this schema; this one skips its run.
+    static let purgeLockKey: Int32 = 0x7075_7267
 
     /// Opens a new connection (with the right `search_path`) for this store.
     typealias Connector = @Sendable () throws(StoreError) -> PGConnection
@@ -56,6 +57,8 @@ public final class PostgresStore: LandingStore {
         var reportedDown = false
         /// Why the last connect failed or the link was lost (no secrets: `PGConnection` scrubs them).
         var lastError: String?
+        /// When the loss was noticed (monotonic seconds), while `reportedDown`.
+        var downSince = 0.0
     }
 
     private let link: Mutex<Link>
@@ -152,12 +155,11 @@ public final class PostgresStore: LandingStore {
             try PostgresSchema.migrate(db)
             state.connection = db
             state.lastUsed = now
-            let failures = state.backoff.consecutiveFailures
             state.backoff.connected()
             if state.reportedDown {
                 state.reportedDown = false
                 health?.connectionRestored()
-                log("store connection restored to \(db.target) after \(failures) failed attempt\(failures == 1 ? "" : "s")")
+                log("store connection restored to \(db.target) after \(Self.seconds(policy.clock() - state.downSince)) down")
             }
             return db
         } catch {
@@ -173,6 +175,7 @@ public final class PostgresStore: LandingStore {
         let decision = state.backoff.failed(now: policy.clock(), random: &state.random)
         if !state.reportedDown {
             state.reportedDown = true
+            state.downSince = policy.clock()
             health?.connectionLost()
             let next = if case .retry(_, let delay) = decision { "; reconnecting in \(Self.seconds(delay))" } else { "" }
             log("store connection lost: \(error.message)\(next)")
@@ -188,7 +191,7 @@ public final class PostgresStore: LandingStore {
     public func maintain(now: Double) {
         link.withLock { state in
             guard let db = state.connection else {
-                guard connector != nil, state.backoff.mayAttempt(now: now) else { return }
+                // Reconnects when the backoff allows (checked against `policy.clock`, like every call).
                 _ = try? usableConnection(&state)
                 return
             }
@@ -311,7 +314,9 @@ public final class PostgresStore: LandingStore {
         let cutoff = String(cutoff)
         return try withConnection { (db) throws(StoreError) -> PurgeBatch in
             try db.transaction(.readCommitted) { () throws(StoreError) -> PurgeBatch in
-                let lock = try db.executeCached("SELECT pg_try_advisory_xact_lock($1)", [String(Self.purgeLockKey)])
+                // why: keyed by schema too, so deployments in two schemas of one database purge independently.
+                let lock = try db.executeCached(
+                    "SELECT pg_try_advisory_xact_lock($1::int4, hashtext(current_schema()))", [String(Self.purgeLockKey)])
                 guard lock.text(row: 0, column: 0) == "t" else {
                     return PurgeBatch(records: 0, rows: 0, isComplete: true, skippedForAnotherInstance: true)
                 }
