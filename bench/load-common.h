@@ -1,5 +1,6 @@
-/* Shared by the bench load clients (handshake-load.c, longpoll-load.c): clock, process setup,
- * the full-handshake TLS client context, and a non-blocking connect registered with epoll.
+/* Shared by the bench load clients (handshake-load.c, longpoll-load.c, pipeline-flood.c,
+ * zombie-load.c): clock, process setup, target addresses, the full-handshake TLS client context,
+ * and a non-blocking connect registered with epoll.
  * Header-only: each client is built from one .c file by bench/run.sh. */
 #ifndef LOAD_COMMON_H
 #define LOAD_COMMON_H
@@ -27,16 +28,23 @@ static double now(void) {
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Fills `target` from a numeric IPv4 `host` and `port`; ignores SIGPIPE, sends SIGTERM/SIGINT to
- * `on_stop`, raises RLIMIT_NOFILE to its hard limit. Returns 0, or 2 after printing why. */
-static int load_setup(const char *tool, const char *host, int port, struct sockaddr_in *target, void (*on_stop)(int)) {
+/* Fills `target` from a numeric IPv4 `host` and `port` (`option` names the flag in the message).
+ * Returns 0, or 2 after printing why. */
+static int load_target(const char *tool, const char *option, const char *host, int port, struct sockaddr_in *target) {
     memset(target, 0, sizeof *target);
     target->sin_family = AF_INET;
     target->sin_port = htons((uint16_t)port);
     if (inet_pton(AF_INET, host, &target->sin_addr) != 1) {
-        fprintf(stderr, "%s: --host must be a numeric IPv4 address\n", tool);
+        fprintf(stderr, "%s: %s must be a numeric IPv4 address\n", tool, option);
         return 2;
     }
+    return 0;
+}
+
+/* Fills `target` from a numeric IPv4 `host` and `port`; ignores SIGPIPE, sends SIGTERM/SIGINT to
+ * `on_stop`, raises RLIMIT_NOFILE to its hard limit. Returns 0, or 2 after printing why. */
+static int load_setup(const char *tool, const char *host, int port, struct sockaddr_in *target, void (*on_stop)(int)) {
+    if (load_target(tool, "--host", host, port, target) != 0) return 2;
     signal(SIGPIPE, SIG_IGN);
     signal(SIGTERM, on_stop);
     signal(SIGINT, on_stop);

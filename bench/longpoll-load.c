@@ -10,6 +10,7 @@
  *
  *   longpoll-load --port P --key K --longpoll FILE [--rate 200] [--wait 60] [--callers 8]
  *                 [--concurrency 64] [--pause] [--establish-timeout 90] [--pause-timeout 120]
+ *                 [--callback-host H] [--callback-port P2]
  *       One waiter per line of FILE ("ID ETAG"):
  *       1. opens a connection per waiter (at most --concurrency handshakes in flight) and sends one
  *          keep-alive "GET /" on it, plus --callers connections for the callbacks; prints
@@ -24,6 +25,9 @@
  *          callback due while all are busy waits for one: late_max_ms=, late_over_5ms=). A repeat callback does not
  *          change the status of a completed item, but it does change `callbacks` (and `updatedAt`)
  *          and so the ETag: it wakes the waiter, whose 200 must show "callbacks":2.
+ *       With --callback-port (and --callback-host) the callers connect there instead: another
+ *       instance sharing the store (bench/run.sh's pg_wake: waiters on instance B, callbacks to
+ *       instance A, both on one PostgreSQL database), so every wake crosses instances.
  *       Wake latency of a waiter = when its long-poll's 200 was read - when its callback's 200 was
  *       read, both on this process's monotonic clock (negative if the long-poll's answer came first;
  *       such values are kept, and counted as negative=). Prints one "done ..." line with the
@@ -31,7 +35,7 @@
  *       callbacks' own latency) and every count. Bounded: it gives up --wait + 15 s after the last
  *       callback was due, and each pause after --pause-timeout.
  *
- * Only a numeric IPv4 --host (default 127.0.0.1). Build:
+ * Only a numeric IPv4 --host and --callback-host (default 127.0.0.1). Build:
  *   gcc -O2 -Wall -o longpoll-load longpoll-load.c -lssl -lcrypto
  */
 #define _GNU_SOURCE
@@ -80,7 +84,8 @@ struct conn {
 };
 
 static SSL_CTX *ctx;
-static struct sockaddr_in target;
+static struct sockaddr_in target;    /* waiters and preparers */
+static struct sockaddr_in cb_target; /* callers: target, or --callback-host/--callback-port */
 static int epfd;
 static volatile sig_atomic_t stop_requested, go_signals;
 static const char *api_key = "";
@@ -135,7 +140,7 @@ static int start(struct conn *c) {
     c->fd = -1;
     c->ssl = NULL;
     int fd;
-    int rc = load_connect(&target, epfd, c, &fd);
+    int rc = load_connect(c->role == CALLER ? &cb_target : &target, epfd, c, &fd);
     if (rc == -1) {
         errors++;
         err_connect++;
@@ -465,7 +470,8 @@ static void usage(void) {
     fprintf(stderr,
             "usage: longpoll-load --port P --key K --prepare N --prefix PFX --out FILE [--concurrency 16]\n"
             "       longpoll-load --port P --key K --longpoll FILE [--rate 200] [--wait 60] [--callers 8]\n"
-            "                     [--concurrency 64] [--pause] [--establish-timeout 90] [--pause-timeout 120]\n");
+            "                     [--concurrency 64] [--pause] [--establish-timeout 90] [--pause-timeout 120]\n"
+            "                     [--callback-host H] [--callback-port P2]\n");
     exit(2);
 }
 
@@ -514,8 +520,8 @@ static int read_waiters(const char *path) {
 }
 
 int main(int argc, char **argv) {
-    const char *host = "127.0.0.1", *out_path = NULL, *waiters_path = NULL;
-    int port = 0, concurrency = -1, pause_mode = 0;
+    const char *host = "127.0.0.1", *cb_host = NULL, *out_path = NULL, *waiters_path = NULL;
+    int port = 0, cb_port = 0, concurrency = -1, pause_mode = 0;
     double rate = 200, establish_timeout = 90, pause_timeout = 120;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -527,6 +533,8 @@ int main(int argc, char **argv) {
         const char *v = argv[++i];
         if (!strcmp(a, "--host")) host = v;
         else if (!strcmp(a, "--port")) port = atoi(v);
+        else if (!strcmp(a, "--callback-host")) cb_host = v;
+        else if (!strcmp(a, "--callback-port")) cb_port = atoi(v);
         else if (!strcmp(a, "--key")) api_key = v;
         else if (!strcmp(a, "--prepare")) mode_prepare = 1, prep_count = atoi(v);
         else if (!strcmp(a, "--prefix")) prefix = v;
@@ -544,8 +552,11 @@ int main(int argc, char **argv) {
         wait_seconds <= 0)
         usage();
     if (mode_prepare && (prep_count <= 0 || !out_path)) usage();
+    if (cb_port < 0 || cb_port > 65535 || (mode_prepare && (cb_host || cb_port))) usage();
     if (concurrency <= 0) concurrency = mode_prepare ? 16 : 64;
     if (load_setup("longpoll-load", host, port, &target, on_stop) != 0) return 2;
+    if (load_target("longpoll-load", "--callback-host", cb_host ? cb_host : host, cb_port ? cb_port : port, &cb_target) != 0)
+        return 2;
     signal(SIGUSR1, on_go);
     ctx = load_client_ctx();
     if (!ctx) return 1;
@@ -744,13 +755,13 @@ int main(int argc, char **argv) {
     qsort(wake, nw, sizeof *wake, cmp_double);
     qsort(sent_to_wake, ns, sizeof *sent_to_wake, cmp_double);
     qsort(cb_lat, nc, sizeof *cb_lat, cmp_double);
-    printf("done waiters=%d sent=%ld woken=%ld early=%ld timed_out=%ld other_status=%ld unanswered=%ld "
+    printf("done waiters=%d callback_port=%d sent=%ld woken=%ld early=%ld timed_out=%ld other_status=%ld unanswered=%ld "
            "wake_p50_ms=%.2f wake_p99_ms=%.2f wake_max_ms=%.2f wake_min_ms=%.2f negative=%ld "
            "sent_to_wake_p50_ms=%.2f sent_to_wake_p99_ms=%.2f sent_to_wake_max_ms=%.2f "
            "callbacks=%ld cb_ok=%ld cb_failed=%ld cb_p50_ms=%.2f cb_p99_ms=%.2f cb_max_ms=%.2f "
            "cb_seconds=%.2f cb_rate=%.1f late_max_ms=%.2f late_over_5ms=%ld body_without_callbacks_2=%ld "
            "woken_without_callback_200=%ld errors=%ld closed_by_server=%ld bad_response=%ld\n",
-           n_waiters, lp_sent, woken, early, timed_out, other, unanswered, pct_ms(wake, nw, 0.5),
+           n_waiters, cb_port ? cb_port : port, lp_sent, woken, early, timed_out, other, unanswered, pct_ms(wake, nw, 0.5),
            pct_ms(wake, nw, 0.99), nw ? wake[nw - 1] * 1000 : 0.0, nw ? wake[0] * 1000 : 0.0, negative,
            pct_ms(sent_to_wake, ns, 0.5), pct_ms(sent_to_wake, ns, 0.99), ns ? sent_to_wake[ns - 1] * 1000 : 0.0,
            callbacks_sent, cb_ok, cb_bad, pct_ms(cb_lat, nc, 0.5), pct_ms(cb_lat, nc, 0.99),

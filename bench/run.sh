@@ -19,13 +19,23 @@
 #   zombie         bench/zombie-load.c: 3,000 long-polls (Prefer: wait=60, an item nobody created),
 #                  each closed right after it was written; the server's open descriptors and
 #                  landing_longpolls_waiting before and 0.5/1/5 s after the last close (ours only)
-# Prints one markdown table (ours, nginx, ratio, target) and notes on anything odd.
+# PostgreSQL store (not in the default list: --scenarios "pg_callback pg_wake"; ours only; a
+# throw-away PostgreSQL from scripts/postgres-test-server.sh in the temp dir, pinned to core 1 with
+# the load generator):
+#   pg_callback  the callback run (wrk -t1 -c50, a new item per request) against the SQLite server
+#                and against an instance on PostgreSQL, one after the other: req/s, p99, server CPU
+#                µs per request for each, and the postgres processes' CPU per request
+#   pg_wake      two instances on one PostgreSQL database: N long-polls (--hold, default 1,000)
+#                held on B, each woken by a callback sent to A at 200/s (LISTEN/NOTIFY): wake
+#                latency p50/p99/max (callback's 200 from A → long-poll's 200 from B; p99 < 100 ms)
+# Prints one markdown table (ours, nginx, ratio, target) and notes on anything odd; the PostgreSQL
+# scenarios (SQLite beside PostgreSQL) and zombie get tables of their own.
 #
 # Usage: bench/run.sh [--duration SECONDS] [--quick] [--hold N] [--certs "ecdsa rsa"]
 #                     [--scenarios "keepalive handshake idle_memory callback status longpoll"]
 #                     [--skip-build] [--bin PATH] [--keep-temp] [--no-priority]
 #                     [--attackers N] [--attack-bytes BYTES] [--attack-close close|reset|fin]
-#                     [--zombies N] [--zombie-close "close shutdown fin"]
+#                     [--zombies N] [--zombie-close "close shutdown fin"] [--store-pool N]
 # --quick: 3 s runs, 1,000 held connections and long-polls. --hold N: held connections and
 # long-polls. Servers and load run at nice -19 in autogroups of their own (--no-priority: not); a
 # run that other processes disturbed is retried, twice at most. --bin: a prebuilt oauth-landing
@@ -36,6 +46,7 @@
 # close() right after the request; shutdown: shutdown(SHUT_RDWR) + close(); fin: the server's
 # TLS 1.3 session tickets read first (50 ms), then close(), so a clean FIN; reset: SO_LINGER 0).
 # close and shutdown usually reach the server as an RST: its session tickets arrive after the close.
+# --store-pool N: passed to the PostgreSQL instances (the server's default, 2, when not given).
 # Everything it starts is killed on exit; it listens on 127.0.0.1 only; files go to a temp dir.
 set -euo pipefail
 
@@ -76,6 +87,14 @@ PROBE_INTERVAL_MS=10
 ZOMBIES=3000
 ZOMBIE_CLOSE="close shutdown fin"
 ZOMBIE_FD_SLACK=10
+# PostgreSQL scenarios: the instances' --store-pool (empty: the server's default), the long-polls
+# pg_wake holds (1,000 unless --hold is given), and the throw-away cluster (set when started).
+STORE_POOL=""
+PG_WAKE_HOLD=1000
+PG_DIR=""
+PG_URL=""
+PG_PM=""
+PG_VERSION=""
 # The bearer key for /v1/ (a fresh one per run; loopback only).
 API_KEY="bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 # why: other engineers build on this 2-core machine. With autogroup scheduling a plain `nice` only
@@ -102,6 +121,7 @@ while [ $# -gt 0 ]; do
         --attack-close) ATTACK_CLOSE="${2:?}"; shift 2 ;;
         --zombies) ZOMBIES="${2:?}"; shift 2 ;;
         --zombie-close) ZOMBIE_CLOSE="${2:?}"; shift 2 ;;
+        --store-pool) STORE_POOL="${2:?--store-pool needs N}"; shift 2 ;;
         --keep-temp) KEEP_TEMP=1; shift ;;
         --no-priority) PRIORITY=(); shift ;;
         -h|--help) usage; exit 0 ;;
@@ -114,6 +134,8 @@ if [ "$QUICK" = 1 ]; then
 fi
 case "$DURATION" in ''|*[!0-9]*|0) echo "run.sh: --duration takes whole seconds > 0" >&2; exit 2 ;; esac
 case "$HOLD" in ''|*[!0-9]*|0) echo "run.sh: --hold takes a count > 0" >&2; exit 2 ;; esac
+[ "$HOLD_SET" = 0 ] || PG_WAKE_HOLD=$HOLD
+case "$STORE_POOL" in ''|[1-9]|[1-5][0-9]|6[0-4]) ;; *) echo "run.sh: --store-pool takes 1 to 64" >&2; exit 2 ;; esac
 for v in "$ATTACKERS" "$ATTACK_BYTES" "$ZOMBIES"; do
     case "$v" in ''|*[!0-9]*|0) echo "run.sh: --attackers, --attack-bytes and --zombies take counts > 0" >&2; exit 2 ;; esac
 done
@@ -130,6 +152,8 @@ SCENARIOS=$ordered
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
+# Whether a chosen scenario needs the throw-away PostgreSQL.
+pg_wanted() { case " $SCENARIOS " in *" pg_callback "*|*" pg_wake "*) return 0 ;; esac; return 1; }
 
 # ---------------------------------------------------------------------------------------------
 # Process bookkeeping: every background process is recorded and killed on exit.
@@ -163,6 +187,10 @@ cleanup() {
         pid=${STARTED_PIDS[$i]}
         stop_pid "$pid" 5
     done
+    # The throw-away PostgreSQL after the instances that used it (--keep-temp: stopped, data kept).
+    if [ -n "$PG_DIR" ] && [ -d "$PG_DIR" ]; then
+        "$REPO/scripts/postgres-test-server.sh" "$([ "$KEEP_TEMP" = 1 ] && echo down || echo stop)" "$PG_DIR" >/dev/null 2>&1 || true
+    fi
     if [ -n "$TMP" ] && [ -d "$TMP" ]; then
         if [ "$KEEP_TEMP" = 1 ]; then log "temp files kept in $TMP"; else rm -rf "$TMP"; fi
     fi
@@ -189,6 +217,11 @@ ensure_tools() {
     command -v taskset >/dev/null || missing+=(util-linux)
     command -v ss >/dev/null || missing+=(iproute2)
     command -v pgrep >/dev/null || missing+=(procps)
+    if pg_wanted; then
+        # scripts/postgres-test-server.sh: Debian's server binaries (initdb, pg_ctl) and psql.
+        ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || missing+=(postgresql)
+        command -v psql >/dev/null || missing+=(postgresql-client)
+    fi
     if [ ${#missing[@]} -gt 0 ]; then
         log "installing ${missing[*]}"
         apt-get update
@@ -285,11 +318,39 @@ children_ticks() {
     echo $(( ${14} + ${15} ))
 }
 
+# utime+stime of the throw-away PostgreSQL, in clock ticks: the postmaster with its reaped children
+# (cutime+cstime: backends that exited) plus every live child (backends, walwriter, checkpointer,
+# ...). 0 when none runs. Only this cluster's processes: others may run their own.
+pg_ticks() {
+    local stat total pid
+    [ -n "$PG_PM" ] || { echo 0; return; }
+    stat=$(cat "/proc/$PG_PM/stat" 2>/dev/null) || { echo 0; return; }
+    stat=${stat##*) }
+    # shellcheck disable=SC2086
+    set -- $stat
+    total=$(( ${12} + ${13} + ${14} + ${15} ))
+    for pid in $(pgrep -P "$PG_PM" || true); do
+        stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+        stat=${stat##*) }
+        # shellcheck disable=SC2086
+        set -- $stat
+        total=$((total + ${12} + ${13}))
+    done
+    echo "$total"
+}
+
+# The servers a window measures: MEASURE_PID and EXTRA_SERVER_PIDS (pg_wake's second instance),
+# all on core 0. Their CPU ticks and the time their threads waited for a CPU, summed.
+EXTRA_SERVER_PIDS=""
+server_ticks() { local p t=0; for p in $MEASURE_PID $EXTRA_SERVER_PIDS; do t=$((t + $(cpu_ticks "$p"))); done; echo "$t"; }
+server_delay_ns() { local p t=0; for p in $MEASURE_PID $EXTRA_SERVER_PIDS; do t=$((t + $(run_delay_ns "$p"))); done; echo "$t"; }
+
 window_begin() {
     CLIENT_DELAY_NS=0
-    W_SERVER0=$(cpu_ticks "$MEASURE_PID")
+    W_SERVER0=$(server_ticks)
     W_CHILD0=$(children_ticks)
-    W_DELAY0=$(run_delay_ns "$MEASURE_PID")
+    W_PG0=$(pg_ticks)
+    W_DELAY0=$(server_delay_ns)
     W_WALL0=$(date +%s%N)
     read -r W_C0B W_C0T W_C0S < <(core_ticks 0)
     read -r W_C1B W_C1T W_C1S < <(core_ticks 1)
@@ -301,16 +362,19 @@ window_begin() {
 # processes using a core while the server or the client idles do not count: they take nothing from
 # the measurement. Neither does a process's threads waiting for each other (oauth-landing's event
 # loop and store thread share core 0): what others took is at most their share of the core, so the
-# lesser of the wait and that share is what counts.
+# lesser of the wait and that share is what counts. The throw-away PostgreSQL (pinned to core 1)
+# counts with the load generator, not as another process: W_PG_TICKS is its CPU in the window.
 window_end() {
-    local c0b c0t c0s c1b c1t c1s client delay wall
-    W_TICKS=$(( $(cpu_ticks "$MEASURE_PID") - W_SERVER0 ))
-    client=$(( $(children_ticks) - W_CHILD0 ))
-    delay=$(( $(run_delay_ns "$MEASURE_PID") - W_DELAY0 ))
+    local c0b c0t c0s c1b c1t c1s client delay wall label="load generator"
+    W_TICKS=$(( $(server_ticks) - W_SERVER0 ))
+    W_PG_TICKS=$(( $(pg_ticks) - W_PG0 ))
+    client=$(( $(children_ticks) - W_CHILD0 + W_PG_TICKS ))
+    [ -z "$PG_PM" ] || label="load generator + postgres"
+    delay=$(( $(server_delay_ns) - W_DELAY0 ))
     wall=$(( $(date +%s%N) - W_WALL0 ))
     read -r c0b c0t c0s < <(core_ticks 0)
     read -r c1b c1t c1s < <(core_ticks 1)
-    read -r W_NOISY W_CORES < <(awk -v s="$W_TICKS" -v c="$client" -v d="$delay" -v cd="$CLIENT_DELAY_NS" -v w="$wall" \
+    read -r W_NOISY W_CORES < <(awk -v s="$W_TICKS" -v c="$client" -v d="$delay" -v cd="$CLIENT_DELAY_NS" -v w="$wall" -v cl="$label" \
         -v b0=$((c0b - W_C0B)) -v t0=$((c0t - W_C0T)) -v b1=$((c1b - W_C1B)) -v t1=$((c1t - W_C1T)) \
         -v s0=$((c0s - W_C0S)) -v s1=$((c1s - W_C1S)) 'BEGIN {
         if (t0 < 1) t0 = 1; if (t1 < 1) t1 = 1; if (w < 1) w = 1
@@ -319,8 +383,8 @@ window_end() {
         starve = d / w; cstarve = cd / w; st0 = s0 / t0; st1 = s1 / t1
         # What other processes can have taken: no more than they ran on that core.
         by_others = (starve < f0) ? starve : f0; cby_others = (cstarve < f1) ? cstarve : f1
-        printf "%d core 0: server %.0f%%, others %.0f%%, stolen %.0f%%, server waited for it %.1f%% of the time; core 1: load generator %.0f%%, others %.0f%%, stolen %.0f%%, load generator waited for it %.1f%% of the time\n",
-            (by_others > 0.05 || cby_others > 0.05 || st0 > 0.05 || st1 > 0.05), 100 * s / t0, 100 * f0, 100 * st0, 100 * starve, 100 * c / t1, 100 * f1, 100 * st1, 100 * cstarve }')
+        printf "%d core 0: server %.0f%%, others %.0f%%, stolen %.0f%%, server waited for it %.1f%% of the time; core 1: %s %.0f%%, others %.0f%%, stolen %.0f%%, load generator waited for it %.1f%% of the time\n",
+            (by_others > 0.05 || cby_others > 0.05 || st0 > 0.05 || st1 > 0.05), 100 * s / t0, 100 * f0, 100 * st0, 100 * starve, cl, 100 * c / t1, 100 * f1, 100 * st1, 100 * cstarve }')
 }
 
 # Waits (at most $1 seconds) until both cores are mostly idle, so a measurement starts on a quiet
@@ -415,22 +479,55 @@ wait_listening() {
 
 curl_status() { curl -sk --max-time 5 -o /dev/null -w '%{http_code}' "https://127.0.0.1:$1/" || true; }
 
+# oauth-landing's --help, read once (whole: `| grep -q` would make --help die of SIGPIPE under
+# pipefail), to leave out flags an older build lacks.
+OURS_HELP=""
+ours_help() { [ -n "$OURS_HELP" ] || OURS_HELP=$("$BIN" --help 2>/dev/null || true); }
+
 start_ours() {
-    local cert=$1
-    PORT=$(pick_port)
-    SERVER_LOG="$TMP/ours-$cert.stdout"
-    SERVER_ERR="$TMP/ours-$cert.stderr"
-    local extra=()
-    # Newer builds keep records in a store and read templates, both relative to the working
-    # directory by default: the store goes to the temp dir (the server runs there), templates come
-    # from the tree. Flags an older build lacks are left out.
-    # (The help text is read whole: `| grep -q` would make --help die of SIGPIPE under pipefail.)
-    local help
-    help=$("$BIN" --help 2>/dev/null || true)
-    if [[ $help == *"--store "* ]]; then
+    local cert=$1 store=""
+    # Newer builds keep records in a store, relative to the working directory by default: it goes
+    # to the temp dir (the server runs there).
+    ours_help
+    if [[ $OURS_HELP == *"--store "* ]]; then
         mkdir -p "$TMP/store-$cert"
-        extra+=(--store "sqlite:$TMP/store-$cert/landing.db")
+        store="sqlite:$TMP/store-$cert/landing.db"
     fi
+    start_instance "ours-$cert" "$cert" "$store"
+    PORT=$INST_PORT
+    SERVER_LOG=$INST_LOG
+    SERVER_ERR=$INST_ERR
+    SERVER_PID=$INST_PID
+    MEASURE_PID=$SERVER_PID
+    ACCESS_LOG=$SERVER_LOG
+    if [ ! -f "$TMP/index.html" ]; then
+        # The bytes nginx will serve, and the headers it must add to send the same response.
+        curl -sk --max-time 5 -D "$TMP/ours-headers.txt" -o "$TMP/index.html" "https://127.0.0.1:$PORT/"
+    fi
+    if [ ! -f "$TMP/attack.html" ]; then
+        # What ours answers to the amplification's request (no itemId: an HTML error page); nginx
+        # serves the same bytes for it, so both push the same response bytes per attack request.
+        curl -sk --max-time 5 -o "$TMP/attack.html" "https://127.0.0.1:$PORT$ATTACK_PATH" || true
+    fi
+}
+
+# Starts an oauth-landing NAME on core 0 with the store $3 (a --store value; empty: the build's
+# default) and the bench's flags, in the temp dir; sets INST_PORT, INST_PID, INST_LOG (its stdout,
+# the access log) and INST_ERR. Dies if it does not listen or answer GET / with 200. A postgres://
+# store also gets --store-pool when run.sh was given one.
+start_instance() {
+    local name=$1 cert=$2 store=$3 help
+    INST_PORT=$(pick_port)
+    INST_LOG="$TMP/$name.stdout"
+    INST_ERR="$TMP/$name.stderr"
+    local extra=()
+    ours_help
+    help=$OURS_HELP
+    [ -z "$store" ] || extra+=(--store "$store")
+    if [[ $store == postgres://* ]] && [ -n "$STORE_POOL" ]; then
+        extra+=(--store-pool "$STORE_POOL")
+    fi
+    # Templates are read relative to the working directory by default: they come from the tree.
     if [[ $help == *"--templates "* ]]; then
         extra+=(--templates "$REPO/templates")
     fi
@@ -453,26 +550,15 @@ start_ours() {
     done
     (
         cd "$TMP"
-        exec "${PRIORITY[@]}" taskset -c 0 "$BIN" serve --listen "127.0.0.1:$PORT" \
+        exec "${PRIORITY[@]}" taskset -c 0 "$BIN" serve --listen "127.0.0.1:$INST_PORT" \
             --tls-cert "$TMP/cert-$cert/server.pem" --tls-key "$TMP/cert-$cert/server-key.pem" \
             --threads 1 --access-log on --dev --idle-timeout "$IDLE_TIMEOUT" "${extra[@]}" \
-            >"$SERVER_LOG" 2>"$SERVER_ERR"
+            >"$INST_LOG" 2>"$INST_ERR"
     ) &
-    SERVER_PID=$!
-    track "$SERVER_PID"
-    MEASURE_PID=$SERVER_PID
-    ACCESS_LOG=$SERVER_LOG
-    wait_listening "$PORT" "$SERVER_PID" "$SERVER_ERR"
-    [ "$(curl_status "$PORT")" = 200 ] || die "oauth-landing does not answer GET / with 200"
-    if [ ! -f "$TMP/index.html" ]; then
-        # The bytes nginx will serve, and the headers it must add to send the same response.
-        curl -sk --max-time 5 -D "$TMP/ours-headers.txt" -o "$TMP/index.html" "https://127.0.0.1:$PORT/"
-    fi
-    if [ ! -f "$TMP/attack.html" ]; then
-        # What ours answers to the amplification's request (no itemId: an HTML error page); nginx
-        # serves the same bytes for it, so both push the same response bytes per attack request.
-        curl -sk --max-time 5 -o "$TMP/attack.html" "https://127.0.0.1:$PORT$ATTACK_PATH" || true
-    fi
+    INST_PID=$!
+    track "$INST_PID"
+    wait_listening "$INST_PORT" "$INST_PID" "$INST_ERR"
+    [ "$(curl_status "$INST_PORT")" = 200 ] || die "oauth-landing ($name) does not answer GET / with 200"
 }
 
 # add_header lines for every header of our response that nginx does not produce itself.
@@ -534,16 +620,17 @@ start_nginx() {
 # Size of one GET / response (header + body), for the note that both send the same bytes.
 response_size() { curl -sk --max-time 5 -o /dev/null -w '%{size_header}+%{size_download}' "https://127.0.0.1:$1/"; }
 
-# Stops the server; notes a crash (not running before the stop) or an unclean exit.
+# Stops the server (SERVER_PID, or pid $3 with its stderr in $4); notes a crash (not running
+# before the stop) or an unclean exit.
 stop_server() {
-    local name=$1 cert=$2 rc=0
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-        wait "$SERVER_PID" || rc=$?
-        note "**$name ($cert) was not running at the end of its scenarios** (exit status $rc); stderr tail: $(tail -n 5 "$SERVER_ERR" | tr '\n' ' ')"
+    local name=$1 cert=$2 pid=${3:-$SERVER_PID} err=${4:-$SERVER_ERR} rc=0
+    if ! kill -0 "$pid" 2>/dev/null; then
+        wait "$pid" || rc=$?
+        note "**$name ($cert) was not running at the end of its scenarios** (exit status $rc); stderr tail: $(tail -n 5 "$err" | tr '\n' ' ')"
         return
     fi
-    stop_pid "$SERVER_PID" 15
-    wait "$SERVER_PID" || rc=$?
+    stop_pid "$pid" 15
+    wait "$pid" || rc=$?
     [ "$rc" = 0 ] || note "$name ($cert) exited with status $rc after SIGTERM"
 }
 
@@ -634,19 +721,30 @@ api_get() {
 
 CB_RUN=0
 scenario_callback() {
-    local srv=$1 cert=$2 tag label generated first last i id code checked=0 missing=0 wrong=0 rows=""
+    local srv=$1 cert=$2
     [ "$srv" = ours ] || { static_peer "$srv" "$cert" cb; return; }
+    callback_measure "$srv" "$cert" callback cb sqlite "$TMP/store-$cert/landing.db" || return 0
+}
+
+# The callback run against ours on $PORT (MEASURE_PID, ACCESS_LOG): wrk with callback.lua, a new
+# item per request, recorded as KEY_rps, KEY_p99 and KEY_cpu (wrk_measure, NAME in the notes);
+# then the check that the records were written, as KEY_check: 20 ids read back through
+# GET /v1/items, and the completed records with the run's prefix counted in the store (STORE
+# sqlite: read-only in the database file $6, when sqlite3 is installed; postgres: through psql on
+# PG_URL). Returns 1 when wrk completed nothing.
+callback_measure() {
+    local srv=$1 cert=$2 name=$3 key=$4 store=$5 db=${6:-} tag label generated first last i id code checked=0 missing=0 wrong=0 rows=""
     # Item ids bench-<tag>t1-<n>: a tag per attempt (m: measured, w: warm-up) keeps them new.
     CB_RUN=$((CB_RUN + 1))
     tag="c$CB_RUN"
     WRK_WARM_TARGET=(-s "$BENCH_DIR/callback.lua" "https://127.0.0.1:$PORT/" -- "${tag}w")
     WRK_TARGET=(-s "$BENCH_DIR/callback.lua" "https://127.0.0.1:$PORT/" -- "${tag}m")
-    wrk_measure "$srv" "$cert" callback cb || return 0
+    wrk_measure "$srv" "$cert" "$name" "$key" || return 1
     # Were the records written? callback.lua says how many ids it generated; wrk's own check of the
     # script (a request() call on thread 1's state before the run) uses id 1, which is never sent.
     label="${tag}mt1"
     generated=$(awk -v l="$label" '$1 == "generated" && $2 == "thread=" l { sub(/^ids=/, "", $3); print $3 }' "$WRK_OUT")
-    [ -n "$generated" ] || { note "callback on $srv ($cert): callback.lua printed no id count"; return 0; }
+    [ -n "$generated" ] || { note "$name on $srv ($cert): callback.lua printed no id count"; return 0; }
     first=2
     last=$((generated - WRK_CONNECTIONS))
     [ "$last" -ge "$first" ] || last=$first
@@ -661,15 +759,18 @@ scenario_callback() {
             wrong=$((wrong + 1))
         fi
     done
-    # And the whole count, read-only from the database when sqlite3 is there.
-    if command -v sqlite3 >/dev/null && [ -f "$TMP/store-$cert/landing.db" ]; then
-        rows=$(sqlite3 -readonly "$TMP/store-$cert/landing.db" \
+    # And the whole count, read-only from the database.
+    if [ "$store" = sqlite ] && command -v sqlite3 >/dev/null && [ -f "$db" ]; then
+        rows=$(sqlite3 -readonly "$db" \
             "SELECT count(*) FROM items WHERE item_id GLOB 'bench-$label-*' AND status = 'completed' AND hits = 1" 2>/dev/null || true)
+    elif [ "$store" = postgres ] && command -v psql >/dev/null; then
+        rows=$(psql -X -A -t -q -d "$PG_URL" -c \
+            "SELECT count(*) FROM items WHERE item_id LIKE 'bench-$label-%' AND status = 'completed' AND hits = 1" 2>/dev/null || true)
     fi
-    result "$srv" "$cert" cb_check "$((checked - missing - wrong))/$checked sampled ids read back completed via GET /v1/items${rows:+; $rows completed records for $((generated - 1)) ids sent, $WRK_REQUESTS responses counted}"
-    [ "$missing" = 0 ] && [ "$wrong" = 0 ] || note "**callback on $srv ($cert): of $checked sampled ids, $missing are missing (GET /v1/items not 200) and $wrong read back wrong**"
+    result "$srv" "$cert" "${key}_check" "$((checked - missing - wrong))/$checked sampled ids read back completed via GET /v1/items${rows:+; $rows completed records for $((generated - 1)) ids sent, $WRK_REQUESTS responses counted}"
+    [ "$missing" = 0 ] && [ "$wrong" = 0 ] || note "**$name on $srv ($cert): of $checked sampled ids, $missing are missing (GET /v1/items not 200) and $wrong read back wrong**"
     if [ -n "$rows" ] && { [ "$rows" -lt "$WRK_REQUESTS" ] || [ "$rows" -gt $((generated - 1)) ]; }; then
-        note "**callback on $srv ($cert): $rows completed records for $WRK_REQUESTS answered callbacks ($((generated - 1)) sent)**"
+        note "**$name on $srv ($cert): $rows completed records for $WRK_REQUESTS answered callbacks ($((generated - 1)) sent)**"
     fi
 }
 
@@ -874,6 +975,176 @@ scenario_longpoll() {
     CORE_NOTES["longpoll.$srv.$cert"]=$W_CORES
     [ "$W_NOISY" = 0 ] || note "longpoll on $srv ($cert): other processes got in the way ($W_CORES): numbers are noisy"
     log "longpoll $srv $cert: VmRSS ${before} KiB -> ${idle} KiB ($HOLD idle) -> ${waiting_rss} KiB (waiting) -> ${after} KiB (answered, closed); $done_line; $W_CORES"
+}
+
+# ---------------------------------------------------------------------------------------------
+# PostgreSQL store (not in the default SCENARIOS; ours only): pg_callback and pg_wake, against
+# instances of their own on the throw-away cluster start_postgres made. The cluster runs on core 1
+# with the load generator and counts with it (window_end); its CPU is W_PG_TICKS.
+
+# The throw-away PostgreSQL (scripts/postgres-test-server.sh: fsync and synchronous_commit on, a
+# password role, 127.0.0.1 on a free port) in TMP/postgres, pinned to core 1: every process of the
+# cluster inherits the affinity of `pg_ctl start`. pg_ctl puts the postmaster in a session of its
+# own, so its autogroup (all the backends' too) gets the bench's nice -19 like the servers.
+start_postgres() {
+    local err="$TMP/postgres-start.err" sid
+    PG_DIR="$TMP/postgres"
+    # why: the cluster runs as the postgres user when we are root; mktemp made TMP 0700.
+    chmod 711 "$TMP"
+    PG_URL=$(taskset -c 1 "$REPO/scripts/postgres-test-server.sh" start "$PG_DIR" 2>"$err") \
+        || { cat "$err" >&2; die "scripts/postgres-test-server.sh could not start PostgreSQL"; }
+    PG_URL=$(printf '%s\n' "$PG_URL" | tail -n 1)
+    PG_PM=$(head -n 1 "$PG_DIR/data/postmaster.pid")
+    kill -0 "$PG_PM" 2>/dev/null || die "PostgreSQL's postmaster ($PG_PM) is not running"
+    sid=$(ps -o sid= -p "$PG_PM" | tr -d ' ')
+    if [ ${#PRIORITY[@]} -gt 0 ] && [ "$sid" = "$PG_PM" ]; then
+        echo -19 >"/proc/$PG_PM/autogroup" 2>/dev/null || true
+    fi
+    PG_VERSION=$(psql -X -A -t -q -d "$PG_URL" -c 'SHOW server_version' 2>/dev/null | cut -d' ' -f1 || true)
+    log "PostgreSQL ${PG_VERSION:-?} started (postmaster $PG_PM, $(taskset -p "$PG_PM" | sed 's/.*: //') affinity mask)"
+}
+
+# The callback run of `callback` twice, in the same scenario: against the SQLite server this
+# certificate's scenarios use, then against an instance of its own on PostgreSQL (the same flags,
+# --store postgres://...), which is stopped afterwards. Retried as a whole when either run was
+# disturbed.
+PGCB_RUN=0
+SCENARIO_SERVERS[pg_callback]="ours"
+scenario_pg_callback() {
+    local srv=$1 cert=$2 noisy=0 saved_port=$PORT saved_pid=$MEASURE_PID saved_log=$ACCESS_LOG name pid err
+    PGCB_RUN=$((PGCB_RUN + 1))
+    # 1. SQLite.
+    if callback_measure "$srv" "$cert" pg_callback_sqlite pgcb_sq sqlite "$TMP/store-$cert/landing.db"; then
+        result "$srv" "$cert" pgcb_sq_total "${RES["$srv.$cert.pgcb_sq_cpu"]:-}"
+    fi
+    noisy=$W_NOISY
+    # 2. PostgreSQL.
+    name="ours-pg-$cert-cb$PGCB_RUN"
+    start_instance "$name" "$cert" "$PG_URL"
+    pid=$INST_PID
+    err=$INST_ERR
+    PORT=$INST_PORT MEASURE_PID=$INST_PID ACCESS_LOG=$INST_LOG
+    if callback_measure "$srv" "$cert" pg_callback_postgres pgcb_pg postgres; then
+        result "$srv" "$cert" pgcb_pg_dbcpu "$(per_unit_us "$W_PG_TICKS" "$WRK_REQUESTS")"
+        result "$srv" "$cert" pgcb_pg_total "$(per_unit_us $((W_TICKS + W_PG_TICKS)) "$WRK_REQUESTS")"
+        log "pg_callback postgres $cert: postgres CPU ${RES["$srv.$cert.pgcb_pg_dbcpu"]} µs/request"
+    fi
+    [ "$W_NOISY" = 1 ] || W_NOISY=$noisy
+    stop_server "$name" "$cert" "$pid" "$err"
+    scan_server_logs "$name" "$cert" "$INST_LOG" "$err"
+    PORT=$saved_port MEASURE_PID=$saved_pid ACCESS_LOG=$saved_log
+}
+
+# Cross-instance wake-ups: instances A and B on one PostgreSQL database (started here, stopped at
+# the end). longpoll-load creates PG_WAKE_HOLD items through A (one callback each) and reads their
+# ETags, holds one long-poll per item on B (Prefer: wait, If-None-Match), and once B counts them all
+# waiting, sends a repeat callback per item to A at LP_RATE per second: A's commit NOTIFYs, B's
+# LISTEN thread hears it and its long-poll re-reads the record and answers. Wake latency = the
+# long-poll's 200 read from B - the callback's 200 read from A (one client, one clock).
+PGW_RUN=0
+SCENARIO_SERVERS[pg_wake]="ours"
+scenario_pg_wake() {
+    local srv=$1 cert=$2 n=$PG_WAKE_HOLD saved_pid=$MEASURE_PID prefix file out lp_pid line gauge="" start d0 d max done_line
+    local a_name b_name a_pid b_pid a_port b_port a_log b_log a_err b_err heard0 heard1 k v
+    PGW_RUN=$((PGW_RUN + 1))
+    a_name="ours-pg-$cert-w$PGW_RUN-a"
+    b_name="ours-pg-$cert-w$PGW_RUN-b"
+    start_instance "$a_name" "$cert" "$PG_URL"
+    a_pid=$INST_PID a_port=$INST_PORT a_log=$INST_LOG a_err=$INST_ERR
+    start_instance "$b_name" "$cert" "$PG_URL"
+    b_pid=$INST_PID b_port=$INST_PORT b_log=$INST_LOG b_err=$INST_ERR
+    prefix="pgw-$cert-$PGW_RUN"
+    file="$TMP/pg-wake-$cert-$PGW_RUN.txt"
+    out="$TMP/pg-wake-$cert-$PGW_RUN.out"
+    pg_wake_stop() {
+        stop_server "$a_name" "$cert" "$a_pid" "$a_err"
+        stop_server "$b_name" "$cert" "$b_pid" "$b_err"
+        scan_server_logs "$a_name" "$cert" "$a_log" "$a_err"
+        scan_server_logs "$b_name" "$cert" "$b_log" "$b_err"
+        MEASURE_PID=$saved_pid EXTRA_SERVER_PIDS=""
+    }
+    # 1. The items and their ETags, through A (not measured).
+    if ! "${PRIORITY[@]}" taskset -c 1 timeout 300 "$LPL" --port "$a_port" --key "$API_KEY" --prepare "$n" \
+        --prefix "$prefix" --out "$file" >"$out.prepare" 2>&1; then
+        note "**pg_wake on $srv ($cert): creating $n items failed: $(tail -n 2 "$out.prepare" | tr '\n' ' ')**"
+        pg_wake_stop
+        return 0
+    fi
+    log "pg_wake $srv $cert: $(tail -n 1 "$out.prepare")"
+    # 2. The waiters' connections to B (one GET / each), the callers' to A.
+    : >"$out"
+    "${PRIORITY[@]}" taskset -c 1 "$LPL" --port "$b_port" --callback-port "$a_port" --key "$API_KEY" --longpoll "$file" \
+        --rate "$LP_RATE" --wait "$LP_WAIT" --callers "$LP_CALLERS" --concurrency 64 --establish-timeout 90 --pause \
+        --pause-timeout 120 >"$out" 2>&1 &
+    lp_pid=$!
+    track "$lp_pid"
+    line=$(await_line "$out" "idle " 120 "$lp_pid")
+    [ -n "$line" ] || { note "pg_wake on $srv ($cert): the client never got its connections up: $(tail -n 3 "$out" | tr '\n' ' ')"; stop_pid "$lp_pid" 5; pg_wake_stop; return 0; }
+    [ "$(lp_kv "$line" established)" = "$n" ] || note "pg_wake on $srv ($cert): $line"
+    # 3. The long-polls, on B; wait until B counts them all as waiting.
+    kill -USR1 "$lp_pid"
+    line=$(await_line "$out" "waiting " 60 "$lp_pid")
+    [ -n "$line" ] || { note "pg_wake on $srv ($cert): the long-polls were not sent: $(tail -n 3 "$out" | tr '\n' ' ')"; stop_pid "$lp_pid" 5; pg_wake_stop; return 0; }
+    start=$(date +%s%N)
+    while [ $(($(date +%s%N) - start)) -lt 30000000000 ]; do
+        gauge=$(metric_value "$b_port" landing_longpolls_waiting)
+        [ "${gauge:-0}" -ge "$n" ] && break
+        sleep 0.1
+    done
+    result "$srv" "$cert" pgw_registered_s "$(awk -v t=$(($(date +%s%N) - start)) 'BEGIN { printf "%.1f", t / 1e9 }')"
+    [ "${gauge:-0}" = "$n" ] || note "**pg_wake on $srv ($cert): B counts ${gauge:-?} waiting long-polls (landing_longpolls_waiting), not $n**"
+    heard0=$(metric_value "$b_port" landing_store_notifications_received_total)
+    # 4. The callbacks to A, measured (both instances' CPU, and the cluster's).
+    wait_quiet 10
+    MEASURE_PID=$a_pid EXTRA_SERVER_PIDS=$b_pid
+    window_begin
+    W_CHILD0=$((W_CHILD0 + $(cpu_ticks "$lp_pid")))
+    d0=$(run_delay_ns "$lp_pid")
+    max=0
+    kill -USR1 "$lp_pid"
+    start=$SECONDS
+    while kill -0 "$lp_pid" 2>/dev/null; do
+        d=$(run_delay_ns "$lp_pid")
+        [ "${d:-0}" -le "$max" ] || max=$d
+        if [ $((SECONDS - start)) -gt $((n / LP_RATE + LP_WAIT + 40)) ]; then
+            kill -KILL "$lp_pid" 2>/dev/null || true
+            echo "run.sh: killed" >>"$out"
+        fi
+        sleep 0.5
+    done
+    wait "$lp_pid" 2>/dev/null || true
+    CLIENT_DELAY_NS=$((max > d0 ? max - d0 : 0))
+    window_end
+    heard1=$(metric_value "$b_port" landing_store_notifications_received_total)
+    done_line=$(grep -m 1 '^done ' "$out" || true)
+    if [ -z "$done_line" ]; then
+        note "pg_wake on $srv ($cert): no result line: $(tail -n 3 "$out" | tr '\n' ' ')"
+        pg_wake_stop
+        return 0
+    fi
+    result "$srv" "$cert" pgw_p50 "$(lp_kv "$done_line" wake_p50_ms)"
+    result "$srv" "$cert" pgw_p99 "$(lp_kv "$done_line" wake_p99_ms)"
+    result "$srv" "$cert" pgw_max "$(lp_kv "$done_line" wake_max_ms)"
+    result "$srv" "$cert" pgw_woken "$(lp_kv "$done_line" woken)"
+    result "$srv" "$cert" pgw_s2w_p99 "$(lp_kv "$done_line" sent_to_wake_p99_ms)"
+    result "$srv" "$cert" pgw_cb_p99 "$(lp_kv "$done_line" cb_p99_ms)"
+    result "$srv" "$cert" pgw_cpu "$(per_unit_us "$W_TICKS" "$(lp_kv "$done_line" callbacks)")"
+    result "$srv" "$cert" pgw_dbcpu "$(per_unit_us "$W_PG_TICKS" "$(lp_kv "$done_line" callbacks)")"
+    result "$srv" "$cert" pgw_done "$done_line"
+    result "$srv" "$cert" pgw_heard "$(awk -v a="${heard0:-0}" -v b="${heard1:-0}" 'BEGIN { printf "%.0f", b - a }')"
+    [ "$(lp_kv "$done_line" woken)" = "$n" ] || note "**pg_wake on $srv ($cert): $(lp_kv "$done_line" woken) of $n long-polls on B were woken by their callback on A**"
+    for k in early timed_out other_status unanswered cb_failed body_without_callbacks_2 woken_without_callback_200 errors closed_by_server bad_response; do
+        v=$(lp_kv "$done_line" "$k")
+        [ "${v:-0}" = 0 ] || note "**pg_wake on $srv ($cert): $k=$v**"
+    done
+    v=$(lp_kv "$done_line" negative)
+    [ "${v:-0}" = 0 ] || note "pg_wake on $srv ($cert): $v long-polls were answered by B before the callback's 200 from A arrived (negative wake latencies, kept in the distribution)"
+    gauge=$(metric_value "$b_port" landing_longpolls_waiting)
+    [ "${gauge:-0}" = 0 ] || note "pg_wake on $srv ($cert): landing_longpolls_waiting on B reads ${gauge:-?} after every waiter was answered"
+    CORE_NOTES["pg_wake.$srv.$cert"]=$W_CORES
+    [ "$W_NOISY" = 0 ] || note "pg_wake on $srv ($cert): other processes got in the way ($W_CORES): numbers are noisy"
+    log "pg_wake $srv $cert: $done_line; B heard ${RES["$srv.$cert.pgw_heard"]} notifications; $W_CORES"
+    pg_wake_stop
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -1203,13 +1474,14 @@ print_zombie_table() {
 }
 
 # Server log lines at warning level or worse (ours: JSON lines; nginx: its error log).
+# (ours: SERVER_LOG and SERVER_ERR, or $3 and $4 for another instance, named $1 in the notes.)
 scan_server_logs() {
-    local srv=$1 cert=$2 n
-    if [ "$srv" = ours ]; then
-        n=$(cat "$SERVER_LOG" "$SERVER_ERR" 2>/dev/null | grep -v '"type":"access"' | grep -cE '"level":"(warning|error|critical)"' || true)
-        [ "$n" = 0 ] || note "ours ($cert) logged $n warning/error lines, e.g. $(cat "$SERVER_LOG" "$SERVER_ERR" | grep -v '"type":"access"' | grep -E '"level":"(warning|error|critical)"' | head -n 2 | tr '\n' ' ')"
-        if grep -qvE '^\{' "$SERVER_ERR" 2>/dev/null; then
-            note "ours ($cert) wrote to stderr: $(grep -vE '^\{' "$SERVER_ERR" | head -n 3 | tr '\n' ' ')"
+    local srv=$1 cert=$2 log=${3:-$SERVER_LOG} err=${4:-$SERVER_ERR} n
+    if [ "$srv" != nginx ]; then
+        n=$(cat "$log" "$err" 2>/dev/null | grep -v '"type":"access"' | grep -cE '"level":"(warning|error|critical)"' || true)
+        [ "$n" = 0 ] || note "$srv ($cert) logged $n warning/error lines, e.g. $(cat "$log" "$err" | grep -v '"type":"access"' | grep -E '"level":"(warning|error|critical)"' | head -n 2 | tr '\n' ' ')"
+        if grep -qvE '^\{' "$err" 2>/dev/null; then
+            note "$srv ($cert) wrote to stderr: $(grep -vE '^\{' "$err" | head -n 3 | tr '\n' ' ')"
         fi
     else
         n=$(grep -cE '\[(warn|error|crit|alert|emerg)\]' "$SERVER_ERR" 2>/dev/null || true)
@@ -1262,6 +1534,71 @@ ROWS=(
     "amplification|amp_answered|attack: requests answered during the hold (access-log lines)|max|"
     "amplification|amp_out_kib|attack: response bytes in the sockets at the end of the hold (server Send-Q + attackers' unread), KiB|max|"
 )
+
+# The PostgreSQL scenarios' table: SQLite beside PostgreSQL. Each row:
+# scenario|SQLite key|PostgreSQL key|metric|target, the target an absolute "<" limit on the
+# PostgreSQL value (empty: for information). HOLD, RATE, CONN and POOL in a metric become
+# pg_wake's long-polls, LP_RATE, wrk's connections and the instances' --store-pool.
+PG_ROWS=(
+    "pg_callback|pgcb_sq_rps|pgcb_pg_rps|callback GET /oauth/callback?itemId=<new>, wrk -t1 -cCONN: req/s|"
+    "pg_callback|pgcb_sq_p99|pgcb_pg_p99|callback: p99 latency, ms|"
+    "pg_callback|pgcb_sq_cpu|pgcb_pg_cpu|callback: oauth-landing CPU µs/request (all its threads; PostgreSQL: --store-pool POOL)|"
+    "pg_callback||pgcb_pg_dbcpu|callback: PostgreSQL server CPU µs/request (all its processes, on core 1)|"
+    "pg_callback|pgcb_sq_total|pgcb_pg_total|callback: CPU µs/request, oauth-landing + PostgreSQL server|"
+    "pg_wake||pgw_p50|cross-instance wake latency p50, ms (HOLD long-polls on B, callbacks to A at RATE/s)|"
+    "pg_wake||pgw_p99|cross-instance wake latency p99, ms|100"
+    "pg_wake||pgw_max|cross-instance wake latency max, ms|"
+    "pg_wake||pgw_woken|long-polls on B answered 200 after their callback on A (of HOLD)|"
+    "pg_wake||pgw_s2w_p99|callback sent to A → long-poll 200 from B, p99, ms|"
+    "pg_wake||pgw_cb_p99|callbacks on A (repeat, durable write + NOTIFY), p99, ms|"
+    "pg_wake||pgw_cpu|oauth-landing CPU (A + B) µs per callback + wake|"
+    "pg_wake||pgw_dbcpu|PostgreSQL server CPU µs per callback + wake|"
+)
+
+print_pg_table() {
+    local row scenario sq_key pg_key metric target cert sq pg ratio tgt met pool_how="the server's default"
+    [ -z "$STORE_POOL" ] || pool_how="given to run.sh"
+    echo "### PostgreSQL store (ours only): SQLite beside PostgreSQL, and wake-ups across instances"
+    echo
+    echo "Each oauth-landing alone on core 0 as above (pg_wake: A and B both there); PostgreSQL ${PG_VERSION:-?} (\`scripts/postgres-test-server.sh\`: fsync and synchronous_commit on, in the temp dir) **pinned to core 1 with the load generator, whose CPU it shares** (the req/s and latencies include that contention); oauth-landing on PostgreSQL with \`--store-pool ${STORE_POOL:-2}\` ($pool_how) and one LISTEN connection per instance."
+    echo
+    echo "| metric | certificate | SQLite | PostgreSQL | PostgreSQL/SQLite | target | met |"
+    echo "|---|---|--:|--:|--:|---|:-:|"
+    for row in "${PG_ROWS[@]}"; do
+        IFS='|' read -r scenario sq_key pg_key metric target <<<"$row"
+        case " $SCENARIOS " in *" $scenario "*) ;; *) continue ;; esac
+        metric=${metric//HOLD/$PG_WAKE_HOLD}
+        metric=${metric//RATE/$LP_RATE}
+        metric=${metric//CONN/$WRK_CONNECTIONS}
+        metric=${metric//POOL/${STORE_POOL:-2}}
+        for cert in $CERTS; do
+            sq="" pg=${RES["ours.$cert.$pg_key"]:-}
+            [ -z "$sq_key" ] || sq=${RES["ours.$cert.$sq_key"]:-}
+            ratio=""
+            if [ -n "$sq" ] && [ -n "$pg" ]; then
+                ratio=$(awk -v s="$sq" -v p="$pg" 'BEGIN { if (s > 0) printf "%.2f", p / s }')
+            fi
+            tgt="—" met="—"
+            if [ -n "$target" ]; then
+                tgt="< $target (PostgreSQL, absolute)"
+                met="n/a"
+                [ -z "$pg" ] || met=$(awk -v v="$pg" -v t="$target" 'BEGIN { print (v < t) ? "yes" : "**no**" }')
+            fi
+            if [ -z "$sq_key" ]; then sq="—"; ratio=${ratio:-—}; fi
+            printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$metric" "$(cert_label "$cert")" "${sq:-n/a}" "${pg:-n/a}" "${ratio:-n/a}" "$tgt" "$met"
+        done
+    done
+}
+
+# Whether a chosen scenario has rows in the main table.
+main_rows_wanted() {
+    local row scenario
+    for row in "${ROWS[@]}"; do
+        scenario=${row%%|*}
+        case " $SCENARIOS " in *" $scenario "*) return 0 ;; esac
+    done
+    return 1
+}
 
 print_table() {
     local row scenario key metric direction target cert ours ng ratio met tgt
@@ -1335,6 +1672,11 @@ ensure_tools
 build_server
 build_client
 make_certificates
+if pg_wanted; then
+    ours_help
+    [[ $OURS_HELP == *"postgres://"* ]] || die "this oauth-landing build has no PostgreSQL store (--store postgres://...): pg_callback and pg_wake need one"
+    start_postgres
+fi
 
 for cert in $CERTS; do
     for srv in $SERVERS; do
@@ -1384,14 +1726,23 @@ echo "runs of ${DURATION} s; wrk -t1 -c$WRK_CONNECTIONS; handshake-load -c$HS_CO
 case " $SCENARIOS " in *" callback "*|*" status "*|*" longpoll "*)
     echo "ours with \`--store sqlite:\` in its temp dir ($(findmnt -no FSTYPE -T "$TMP" 2>/dev/null || stat -f -c %T "$TMP")); long-poll: $HOLD waiters (\`Prefer: wait=$LP_WAIT\`), one repeat callback each at $LP_RATE/s on $LP_CALLERS connections;" ;;
 esac
+case " $SCENARIOS " in *" pg_callback "*|*" pg_wake "*)
+    echo "PostgreSQL scenarios: see their own table below (PostgreSQL ${PG_VERSION:-?} on core 1 beside the load generator);" ;;
+esac
 case " $SCENARIOS " in *" amplification "*)
     echo "amplification: $ATTACKERS TLS connections, each $ATTACK_BYTES bytes of pipelined \`GET $ATTACK_PATH\` (whole requests, never read), held ${DURATION} s, then \`$ATTACK_CLOSE\`; probe: \`GET $PROBE_PATH\` every $PROBE_INTERVAL_MS ms on one keep-alive connection, one at a time (send → response; and corrected for coordinated omission, HdrHistogram-style), baseline $((DURATION < 5 ? DURATION : 5)) s alone;" ;;
 esac
 [ -z "$LIMITS_OFF" ] || echo "ours started with \`$LIMITS_OFF\` (the bench's clients all come from 127.0.0.1: admission limits off, the engine measured);"
 echo "$(nginx -v 2>&1 | sed 's/^nginx version: //'), $(openssl version | cut -d' ' -f1-2), $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2)."
 echo
-print_table
-echo
+if main_rows_wanted; then
+    print_table
+    echo
+fi
+if pg_wanted; then
+    print_pg_table
+    echo
+fi
 echo "Notes:"
 for cert in $CERTS; do
     line="- $(cert_label "$cert"): response bytes of GET / (header+body) ours ${RES["ours.$cert.size"]:-?}, nginx ${RES["nginx.$cert.size"]:-?}"
@@ -1408,6 +1759,14 @@ done
 for cert in $CERTS; do
     [ -z "${RES["ours.$cert.cb_check"]:-}" ] || echo "- callback, $(cert_label "$cert"): records written: ${RES["ours.$cert.cb_check"]}."
     [ -z "${RES["ours.$cert.st_bytes"]:-}" ] || echo "- status, $(cert_label "$cert"): the status document polled is ${RES["ours.$cert.st_bytes"]} bytes of body."
+    for k in pgcb_sq:"pg_callback, SQLite" pgcb_pg:"pg_callback, PostgreSQL"; do
+        [ -z "${RES["ours.$cert.${k%%:*}_check"]:-}" ] || echo "- ${k#*:}, $(cert_label "$cert"): records written: ${RES["ours.$cert.${k%%:*}_check"]}."
+    done
+    if [ -n "${RES["ours.$cert.pgw_done"]:-}" ]; then
+        echo "- pg_wake, $(cert_label "$cert"): B counted all $PG_WAKE_HOLD as waiting (landing_longpolls_waiting) ${RES["ours.$cert.pgw_registered_s"]:-?} s after the client had sent them;" \
+            "B's listener heard ${RES["ours.$cert.pgw_heard"]:-?} notifications during the callbacks (landing_store_notifications_received_total);" \
+            "client: ${RES["ours.$cert.pgw_done"]}"
+    fi
     if [ -n "${RES["ours.$cert.lp_done"]:-}" ]; then
         echo "- longpoll, $(cert_label "$cert"): VmRSS KiB before/with $HOLD idle connections/with $HOLD waiting/after all answered and closed" \
             "${RES["ours.$cert.lp_mem"]}/${RES["ours.$cert.lp_after"]:-?}; the server counted all $HOLD as waiting (landing_longpolls_waiting) ${RES["ours.$cert.lp_registered_s"]:-?} s after the client had sent them;" \
@@ -1422,7 +1781,7 @@ for cert in $CERTS; do
         [ -z "${RES["$srv.$cert.amp_detail"]:-}" ] || echo "- amplification, $srv, $(cert_label "$cert"): ${RES["$srv.$cert.amp_detail"]}; probe without the attack: ${RES["$srv.$cert.amp_base_line"]:-?}; during: ${RES["$srv.$cert.amp_probe_line"]:-?}."
     done
 done
-for scenario in keepalive handshake callback status longpoll amplification; do
+for scenario in keepalive handshake callback status longpoll pg_callback_sqlite pg_callback_postgres pg_wake amplification; do
     for cert in $CERTS; do
         for srv in $SERVERS; do
             [ -z "${CORE_NOTES["$scenario.$srv.$cert"]:-}" ] || echo "- $scenario, $srv, $(cert_label "$cert"): ${CORE_NOTES["$scenario.$srv.$cert"]}"
