@@ -208,8 +208,8 @@ private func service(_ access: LandingStoreAccess) -> LandingService {
         #expect(try h.store.item(id: "it-1")?.error == LandingError(code: WebhookRules.missingErrorCode, description: nil))
     }
 
-    /// `item/created`, other item events and non-item events are 202 ignored and record nothing; they need no itemId.
-    @Test(arguments: ["item/created", "transactions/created", "connector/status_updated", "payment_intent/completed", "Item/Updated"])
+    /// Unmapped item events and non-item events are 202 ignored and record nothing; they need no itemId.
+    @Test(arguments: ["item/CREATED", "transactions/created", "connector/status_updated", "payment_intent/completed", "Item/Updated"])
     func webhook_Answers202Ignored_WhenEventNotMapped(event: String) throws {
         let h = harness()
         for body in [payload(event), payload(event, item: nil), payload(event, item: "not an item id!")] {

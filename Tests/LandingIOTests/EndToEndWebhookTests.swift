@@ -90,7 +90,7 @@ import Testing
                 #expect(error?["description"] as? String == "Not granted")
             }
         }
-        for event in ["item/created", "transactions/created"] {
+        for event in ["transactions/created", "connector/status_updated"] {
             let response = try Self.post(server, Self.payload(event, item: "e2e-ignored"))
             #expect(response.status == 202, "\(event): \(response)")
             #expect(Self.json(response)["status"] as? String == "ignored")

@@ -84,7 +84,7 @@ struct StoreWebhookConformanceTests {
     @Test(arguments: StoreKind.allCases)
     func webhook_ChangesNothing_WhenEventNotMapped(kind: StoreKind) throws {
         let store = try StoreUnderTest(kind)
-        for event in ["item/created", "transactions/created", "connector/status_updated", "ITEM/UPDATED", ""] {
+        for event in ["transactions/created", "connector/status_updated", "ITEM/UPDATED", "item/CREATED", ""] {
             #expect(try store.applyWebhook(webhook(event, id: "ev-1", at: 1_000)) == .ignored, "\(event)")
         }
         #expect(try store.item(id: "it-1") == nil)
@@ -112,7 +112,7 @@ struct StoreWebhookConformanceTests {
         let store = try StoreUnderTest(kind)
         let results = try store.applyWebhooks([
             webhook("item/waiting_user_action", id: "ev-1", at: 1_000),
-            webhook("item/created", id: "ev-0", item: "it-2", at: 1_000),
+            webhook("transactions/created", id: "ev-0", item: "it-2", at: 1_000),
             webhook("item/error", id: "ev-2", at: 1_100, error: notGranted),
             webhook("item/error", id: "ev-2", at: 1_100, error: notGranted),
             webhook("item/updated", id: "ev-3", item: "it-2", at: 1_200),

@@ -39,7 +39,7 @@ public enum WebhookResult: Sendable, Equatable {
     /// The event id was already applied: nothing changed. Carries the current record of the item
     /// the first delivery named (nil if it has since been purged).
     case duplicate(LandingRecord?)
-    /// The event is not one the rules map (`item/created`, `transactions/...`): nothing was read
+    /// The event is not one the rules map (`transactions/...`, `connector/...`): nothing was read
     /// or written, and the event id was not remembered (a replay is ignored again, just the same).
     case ignored
 }

@@ -1,16 +1,25 @@
-/// The webhook rules both stores apply, as pure functions, so `MemoryStore` and `SQLiteStore`
-/// cannot drift apart (the conformance tests hold them to the same results as well).
+/// The webhook rules both stores apply, as pure functions, so `MemoryStore`, `SQLiteStore` and
+/// `PostgresStore` cannot drift apart (the conformance tests hold them to the same results as well).
 ///
-/// Mapping (issue 4): `item/updated` and `item/login_succeeded` → completed, confirmed;
-/// `item/error` → failed, confirmed, with the error; `item/waiting_user_input` and
-/// `item/waiting_user_action` → pending; `item/deleted` → expired; anything else is ignored.
+/// Mapping (`effect(of:)`, the table in docs/api.md; Pluggy's webhook and item docs):
+/// - `item/created`, `item/login_succeeded`, `item/updated` → completed, confirmed: the item exists
+///   and the connection is authorized.
+/// - `item/error` whose `error.code` means "still waiting" (`stillWaitingErrorCodes`:
+///   `USER_AUTHORIZATION_PENDING`, which Pluggy says also fires this event while it waits for the
+///   OAuth authorization) → pending, with the code kept as the record's detail: never a failure.
+/// - any other `item/error` (`USER_AUTHORIZATION_NOT_GRANTED`, `INVALID_CREDENTIALS`, the
+///   login-error class, …) → failed, confirmed, with the error.
+/// - `item/waiting_user_input`, `item/waiting_user_action` → pending.
+/// - `item/deleted` → expired; anything else is ignored.
 ///
 /// Pluggy's payloads carry no timestamp and deliveries are retried, so a webhook may arrive after
-/// a later one. The rules are therefore chosen to be safe under reordering:
+/// a later one. The rules are therefore chosen to be safe under reordering (a test enumerates the
+/// interleavings with the browser's callback):
 /// - a confirmed outcome (completed or failed) replaces any earlier outcome, confirmed or not: the
 ///   latest word from the aggregator wins (a user who fixes a failed item gets `item/updated`);
 /// - a waiting event never undoes an outcome: it creates the record of an unseen item as pending
-///   and otherwise changes nothing (a late `waiting_user_action` must not reopen a completion);
+///   and otherwise changes at most a pending record's detail (a late `waiting_user_action` or
+///   `USER_AUTHORIZATION_PENDING` must not reopen a completion);
 /// - `item/deleted` is final: the record turns expired (and confirmed), and no later webhook
 ///   changes it (Pluggy never reuses an item id).
 /// A webhook that changes nothing leaves `updatedAt` alone too, so the daily `item/updated` of a
@@ -22,8 +31,9 @@ public enum WebhookRules {
         case completed
         /// Failed and confirmed, with the item's error.
         case failed(LandingError)
-        /// In progress: only creates an unseen item.
-        case pending
+        /// In progress: creates an unseen item as pending; on a pending record it only sets the
+        /// detail (Pluggy's still-waiting error code, nil for the waiting events), never an outcome.
+        case pending(detail: LandingError?)
         /// The item was deleted: expired, confirmed, final.
         case deleted
     }
@@ -31,14 +41,19 @@ public enum WebhookRules {
     /// The error code recorded when an `item/error` arrives without an `error` object.
     public static let missingErrorCode = "ITEM_ERROR"
 
+    /// `item/error` codes that mean Pluggy is still waiting, not that the connection failed.
+    public static let stillWaitingErrorCodes: Set<String> = ["USER_AUTHORIZATION_PENDING"]
+
     /// The effect of `event`, or nil when the event is ignored.
     public static func effect(of event: WebhookEvent) -> Effect? {
         switch event.event {
-        case "item/updated", "item/login_succeeded": .completed
-        case "item/error": .failed(event.error ?? LandingError(code: missingErrorCode, description: nil))
-        case "item/waiting_user_input", "item/waiting_user_action": .pending
-        case "item/deleted": .deleted
-        default: nil
+        case "item/created", "item/updated", "item/login_succeeded": return .completed
+        case "item/error":
+            let error = event.error ?? LandingError(code: missingErrorCode, description: nil)
+            return stillWaitingErrorCodes.contains(error.code) ? .pending(detail: error) : .failed(error)
+        case "item/waiting_user_input", "item/waiting_user_action": return .pending(detail: nil)
+        case "item/deleted": return .deleted
+        default: return nil
         }
     }
 
@@ -59,8 +74,9 @@ public enum WebhookRules {
             record.confirmed = true
             record.error = error
             record.completedAt = record.completedAt ?? time
-        case .pending:
-            break  // never undoes an outcome; a pending record is already pending
+        case .pending(let detail):
+            // Never undoes an outcome; a pending record keeps the latest waiting detail.
+            if record.status == .pending && !record.confirmed { record.error = detail }
         case .deleted:
             record.status = .expired
             record.confirmed = true
