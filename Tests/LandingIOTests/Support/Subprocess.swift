@@ -227,6 +227,12 @@ final class Subprocess: @unchecked Sendable {  // why: mutable state behind `con
         }
         child.stdout.waitForEnd(timeout: 5)
         child.stderr.waitForEnd(timeout: 5)
+        // why: Foundation traps when the status of a process it has not seen exit is read, and on
+        // Linux it may not see the exit while a grandchild still holds an inherited descriptor;
+        // such a run is reported as timed out with status -1 instead of crashing the test runner.
+        guard child.hasExited else {
+            return SubprocessResult(status: -1, uncaughtSignal: false, timedOut: true, stdout: child.stdout.bytes, stderr: child.stderr.bytes)
+        }
         return SubprocessResult(
             status: child.process.terminationStatus, uncaughtSignal: child.process.terminationReason == .uncaughtSignal,
             timedOut: timedOut, stdout: child.stdout.bytes, stderr: child.stderr.bytes)
