@@ -229,8 +229,9 @@ struct SessionAPI: Sendable {
         }
         let ticket = reserved
         return .deferred { complete in
-            /// `final`: answer now (deadline or shutdown); `fullBody`: with the state even if unchanged.
-            @Sendable func attempt(final: Bool, fullBody: Bool = false) {
+            /// `final`: answer now (deadline or shutdown); `fullBody`: with the state even if unchanged;
+            /// `rereading`: a waiter woken by a change reads again.
+            @Sendable func attempt(final: Bool, fullBody: Bool = false, rereading: Bool = false) {
                 // Watch before reading: a change announced after this point (from any store thread or
                 // another instance) makes the wait below resume at once.
                 if !final, let ticket { service.waiters.watch(ticket, for: key) }
@@ -239,6 +240,20 @@ struct SessionAPI: Sendable {
                     let record: LandingRecord?
                     switch result {
                     case .failure(let error):
+                        // why: a waiter woken to re-read (a change, or every waiter after the listener
+                        // reconnected) may reach a store connection that is still reconnecting; it
+                        // keeps waiting until the next change or its deadline rather than turning
+                        // into a 503. A first read or a final one answers the failure.
+                        if !final, rereading, error.kind == .unavailable, let ticket {
+                            service.waiters.wait(ticket, for: key) { wake in
+                                switch wake {
+                                case .changed: attempt(final: false, rereading: true)
+                                case .timedOut: attempt(final: true)
+                                case .shutdown: attempt(final: true, fullBody: true)
+                                }
+                            }
+                            return
+                        }
                         if let ticket { service.waiters.release(ticket) }
                         complete { APIResponse.storeFailure(error) }
                         return
@@ -256,7 +271,7 @@ struct SessionAPI: Sendable {
                         // resumes this wait at once instead of being missed.
                         service.waiters.wait(ticket, for: key) { wake in
                             switch wake {
-                            case .changed: attempt(final: false)
+                            case .changed: attempt(final: false, rereading: true)
                             case .timedOut: attempt(final: true)
                             // On SIGTERM, waiting requests get the current state.
                             case .shutdown: attempt(final: true, fullBody: true)
