@@ -174,21 +174,31 @@ private func rawNames(_ parameters: CallbackParameters) -> [String] {
         #expect(result.error?.code == String(repeating: "x", count: 128))
     }
 
-    /// `error_description` is sanitized the same way and plainly cut at 512 ASCII characters.
-    @Test func callbackParameters_SanitizesAndTruncatesDescription_WhenLongOrOdd() throws {
+    /// `error_description` keeps its UTF-8 (a bank's Portuguese), loses control characters, and is cut at 300 characters with an ellipsis.
+    @Test func callbackParameters_KeepsUTF8AndTruncatesDescription_WhenLongOrOdd() throws {
         let odd = try parsed("error=server_error&error_description=%22quoted%22+%5C+%E2%9C%93+%00")
-        #expect(odd.error?.description == "?quoted? ? ? ?")
+        #expect(odd.error?.description == "\"quoted\" \\ ✓")
+        let portuguese = try parsed("error=access_denied&error_description=Autoriza%C3%A7%C3%A3o+n%C3%A3o+concedida")
+        #expect(portuguese.error?.description == "Autorização não concedida")
         let long = try parsed("error=server_error&error_description=" + String(repeating: "%C3%A9", count: 600))
-        #expect(long.error?.description == String(repeating: "?", count: 512))
+        #expect(long.error?.description == String(repeating: "é", count: 299) + "…")
+        #expect(try parsed("error=x&error_description=%00%0A%E2%80%AE").error?.description == nil)
     }
 
-    /// A `</script>` payload in the description loses nothing it needs to lose here: the sanitized
-    /// text is printable ASCII only, and is kept apart from the raw value.
-    @Test func callbackParameters_KeepsDescriptionPrintableASCII_WhenPayloadIsHTML() throws {
+    /// Bidirectional overrides and invisible formatting are removed; controls and separators become one space.
+    @Test func displayText_RemovesBidiAndControls() {
+        #expect(CallbackParameters.displayText("a\u{202E}b\u{2066}c\u{200B}d\u{FEFF}e\u{061C}f") == "abcdef")
+        #expect(CallbackParameters.displayText("  one\t\ttwo\u{2028}three\u{85}four\r\n") == "one two three four")
+        #expect(CallbackParameters.displayText("\u{202E}\u{0}  ") == nil)
+        #expect(CallbackParameters.displayText(String(repeating: "a", count: 1_000_000))?.count == 300)
+    }
+
+    /// A `</script>` payload in the description is kept as text (escaping is the renderer's job) without its control characters.
+    @Test func callbackParameters_KeepsDescriptionAsText_WhenPayloadIsHTML() throws {
         let result = try parsed("error=x&error_description=%3C%2Fscript%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E%0A")
         let description = try #require(result.error?.description)
-        #expect(description == "</script><script>alert(1)</script>?")
-        #expect(description.unicodeScalars.allSatisfy { (0x20...0x7E).contains($0.value) })
+        #expect(description == "</script><script>alert(1)</script>")
+        #expect(description.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7F })
     }
 
     /// `error_description` without `error` yields no error (RFC 6749: `error` is required).
@@ -276,7 +286,7 @@ private func rawNames(_ parameters: CallbackParameters) -> [String] {
                 RawParameter(name: "error", value: "a\"b"),
                 RawParameter(name: "error_description", value: "<b>\n"), RawParameter(name: "x", value: "\u{0}"),
             ])
-        #expect(result.error == LandingError(code: "a?b", description: "<b>?"))
+        #expect(result.error == LandingError(code: "a?b", description: "<b>"))
     }
 
     /// At most 10 parameters are kept; the rest are counted as dropped; secrets count for neither.

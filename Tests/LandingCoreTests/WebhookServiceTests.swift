@@ -187,7 +187,7 @@ private func service(_ access: LandingStoreAccess) -> LandingService {
         #expect(item.confirmed == confirmed, "\(event)")
     }
 
-    /// `item/error` records Pluggy's code and its message as the description, sanitized like OAuth error texts.
+    /// `item/error` records Pluggy's code (NQSCHAR-sanitized) and its message as a display text: UTF-8 kept, controls gone, 300 characters.
     @Test func webhook_RecordsSanitizedError_WhenItemError() throws {
         let h = harness()
         let message = "Autoriza\\u00e7\\u00e3o \\\"negada\\\" <script>\\n" + String(repeating: "m", count: 600)
@@ -196,9 +196,9 @@ private func service(_ access: LandingStoreAccess) -> LandingService {
         let error = try #require(try h.store.item(id: "it-1")?.error)
         #expect(error.code == "USER_AUTHORIZATION_NOT_GRANTED")
         let description = try #require(error.description)
-        #expect(description.hasPrefix("Autoriza??o ?negada? <script>?mmm"))
-        #expect(description.count == CallbackParameters.maxErrorTextLength)
-        #expect(description.unicodeScalars.allSatisfy { CallbackParameters.isNQSChar($0) })
+        #expect(description.hasPrefix("Autorização \"negada\" <script> mmm"))
+        #expect(description.count == CallbackParameters.maxDisplayTextCharacters)
+        #expect(description.hasSuffix("m…"))
     }
 
     /// `item/error` without an error object (or with error null) still fails the item, with code ITEM_ERROR.

@@ -182,7 +182,7 @@ public struct WebhookService: Sendable {
             var description: String?
             switch fields["message"] {
             case nil, is NSNull: break
-            case let text as String: description = CallbackParameters.sanitize(text, maxLength: CallbackParameters.maxErrorTextLength)
+            case let text as String: description = CallbackParameters.displayText(text)
             default: return .failure(.invalid("error.message must be a string or null."))
             }
             error = LandingError(code: CallbackParameters.sanitize(code, maxLength: CallbackParameters.maxErrorCodeLength), description: description)

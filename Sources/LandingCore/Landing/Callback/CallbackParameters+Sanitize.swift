@@ -12,6 +12,46 @@ extension CallbackParameters {
         return result
     }
 
+    /// Most characters of a bank's message (`error_description`, a webhook's `error.message`) kept
+    /// for display.
+    public static let maxDisplayTextCharacters = 300
+
+    /// Makes a bank's message displayable in its own language (banks in Brazil write Portuguese):
+    /// UTF-8 is kept, control characters (C0, DEL, C1) become spaces, bidirectional controls and
+    /// other invisible formatting that could reorder or hide text (U+061C, U+200B–U+200F,
+    /// U+202A–U+202E, U+2060–U+2069, U+FEFF) are removed, line and paragraph separators become
+    /// spaces, runs of spaces collapse, and the text is cut to `maxDisplayTextCharacters`
+    /// characters with `…`. Only a bounded prefix is read, so a huge input costs nothing. nil when
+    /// nothing visible is left.
+    ///
+    /// For display only, where the output is escaped (HTML, JSON): anything echoed in a header or a
+    /// URL stays under `sanitize` (RFC 6749's NQSCHAR).
+    public static func displayText(_ text: String, maxCharacters: Int = maxDisplayTextCharacters) -> String? {
+        var scalars = String.UnicodeScalarView()
+        var pendingSpace = false
+        // why: a character is at most a few scalars in real text; reading 8× the cap in scalars
+        // bounds the work however long (or combining-mark heavy) the input is.
+        for scalar in text.unicodeScalars.prefix(max(0, maxCharacters) * 8) {
+            let value = scalar.value
+            let isSpace = value < 0x20 || (0x7F...0x9F).contains(value) || value == 0x2028 || value == 0x2029 || scalar.properties.isWhitespace
+            let isInvisible =
+                value == 0x061C || (0x200B...0x200F).contains(value) || (0x202A...0x202E).contains(value)
+                || (0x2060...0x2069).contains(value) || value == 0xFEFF
+            if isInvisible { continue }
+            if isSpace {
+                pendingSpace = !scalars.isEmpty
+                continue
+            }
+            if pendingSpace { scalars.append(" ") }
+            pendingSpace = false
+            scalars.append(scalar)
+        }
+        let result = String(scalars)
+        guard !result.isEmpty else { return nil }
+        guard result.count > maxCharacters else { return result }
+        return String(result.prefix(max(0, maxCharacters - 1))) + "…"
+    }
+
     /// NQSCHAR = %x21 / %x23-5B / %x5D-7E, plus SP as `error_description` allows it.
     static func isNQSChar(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {

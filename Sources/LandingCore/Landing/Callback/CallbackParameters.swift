@@ -176,13 +176,15 @@ public struct CallbackParameters: Sendable, Equatable {
         result.codePresent = values["code"] != nil
         result.statePresent = values["state"] != nil
 
-        // RFC 6749 §4.1.2.1: error = 1*NQSCHAR, error_description = 1*NQSCHAR,
-        // error_uri = URI-reference, all within %x20-21 / %x23-5B / %x5D-7E. Out-of-set characters
-        // become `?`, so what is kept is safe plain ASCII and never the raw text.
+        // RFC 6749 §4.1.2.1: error = 1*NQSCHAR, error_uri = URI-reference, within %x20-21 /
+        // %x23-5B / %x5D-7E. Out-of-set characters become `?`, so what is kept is safe plain ASCII
+        // and never the raw text. error_description is shown to the user, whose bank may write it
+        // in Portuguese: it keeps its UTF-8 (`displayText`: no controls, no bidi overrides, capped)
+        // and is only ever rendered escaped, never put in a header or a URL.
         if let code = values["error"] {
             result.error = LandingError(
                 code: sanitize(code, maxLength: maxErrorCodeLength),
-                description: values["error_description"].map { sanitize($0, maxLength: maxErrorTextLength) })
+                description: values["error_description"].flatMap { displayText($0) })
         }
         result.errorURI = values["error_uri"].map { sanitize($0, maxLength: maxErrorTextLength) }
         result.issuer = values["iss"].map(sanitizeIssuer)
