@@ -63,6 +63,33 @@ import Testing
         #expect(waiting.value.withLock { $0 } == nil)
     }
 
+    /// A waiter woken to re-read while the store is unavailable keeps waiting (no 503), and answers once a later change reads fine.
+    @Test func longPoll_KeepsWaiting_WhenRereadFindsStoreUnavailable() throws {
+        let h = LandingHarness()
+        let (waiting, lifetime) = h.startWithLifetime(.get, "/v1/items/flaky-1", headers: [Self.auth, ("Prefer", "wait=30")])
+        #expect(h.service.waiters.count == 1)
+        h.readsFail.value.withLock { $0 = true }
+        h.service.waiters.notifyAll()  // the listener reconnected: every waiter re-reads
+        #expect(waiting.value.withLock { $0 } == nil, "a re-read failure must not answer the long-poll")
+        #expect(h.service.waiters.count == 1)
+        h.readsFail.value.withLock { $0 = false }
+        _ = h.send(.get, "/oauth/callback?itemId=flaky-1")
+        let response = try #require(waiting.value.withLock { $0 })
+        #expect(response.status.code == 200)
+        #expect(response.json["status"] as? String == "completed")
+        _ = lifetime
+    }
+
+    /// The first read of a long-poll failing answers 503 at once (the client learns the store is down).
+    @Test func longPoll_Answers503_WhenFirstReadFindsStoreUnavailable() throws {
+        let h = LandingHarness()
+        h.readsFail.value.withLock { $0 = true }
+        let response = h.send(.get, "/v1/items/flaky-2", headers: [Self.auth, ("Prefer", "wait=30")])
+        #expect(response.status.code == 503)
+        #expect(response.headers["Retry-After"] != nil)
+        #expect(h.service.waiters.count == 0)
+    }
+
     /// The timer firing while the record is being read (before the wait registers) still ends the wait.
     @Test func longPoll_TimeoutBeforeRegistrationStillAnswers() throws {
         let h = LandingHarness()

@@ -12,6 +12,9 @@ final class LandingHarness: @unchecked Sendable {
         init(_ v: T) { value = Mutex(v) }
     }
     let clock = Cell<Int64>(1_800_000_000_000)
+    /// While true, the service's reads (`item`, `session`) fail with `.unavailable`, as when the
+    /// database is unreachable; writes still go through.
+    let readsFail = Cell<Bool>(false)
     let counter = Cell<UInt8>(0)
     let service: LandingService
     static let apiKey = "test-key-0123456789abcdef"
@@ -49,7 +52,8 @@ final class LandingHarness: @unchecked Sendable {
         let waiters = RecordWaiters(limits: waiterLimits)
         service = LandingService(
             // Like the server: the store access wakes the waiters after each commit.
-            settings: settings, store: InlineStoreAccess(store: store, onCommit: { waiters.notify($0) }),
+            settings: settings,
+            store: InlineStoreAccess(store: ReadFailingStore(base: store, failing: readsFail), onCommit: { waiters.notify($0) }),
             environment: LandingEnvironment(
                 now: { clock.value.withLock { $0 } },
                 randomBytes: { n in counter.value.withLock { c in c &+= 1; return [UInt8](repeating: c, count: n) } }),
@@ -129,4 +133,30 @@ enum UA {
     static let android = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36"
     static let instagram = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Instagram 300.0"
     static let slackbot = "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)"
+}
+
+/// A store whose reads fail with `.unavailable` while `failing` is set (a database that went away).
+final class ReadFailingStore: LandingStore {
+    let base: MemoryStore
+    let failing: LandingHarness.Cell<Bool>
+
+    init(base: MemoryStore, failing: LandingHarness.Cell<Bool>) {
+        self.base = base
+        self.failing = failing
+    }
+
+    private func check() throws(StoreError) {
+        if failing.value.withLock({ $0 }) { throw StoreError(.unavailable, "the database is unreachable (test)") }
+    }
+
+    func commit(_ writes: [StoreWrite]) throws(StoreError) -> StoreCommit { try base.commit(writes) }
+    func session(id: String) throws(StoreError) -> LandingRecord? {
+        try check()
+        return try base.session(id: id)
+    }
+    func item(id: String) throws(StoreError) -> LandingRecord? {
+        try check()
+        return try base.item(id: id)
+    }
+    func purge(updatedBefore cutoff: Int64) throws(StoreError) -> Int { try base.purge(updatedBefore: cutoff) }
 }
