@@ -203,4 +203,23 @@ extension BrowserTests {
         #expect(caught, "\(report)")
         #expect(report.failedRequests.contains { $0.contains("404") && $0.contains("/no-such-page") }, "\(report)")
     }
+
+    /// Each outcome shows its own icon (✓ success, ✕ failed, ? expired/unidentified/invalid); a red circle never carries ✓.
+    @Test func browser_IconMatchesOutcome_NeverCheckOnError() throws {
+        let (fixture, session) = try start()
+        defer { session.quit() }
+        let cases: [(query: String, status: String, icon: String)] = [
+            ("?itemId=" + BrowserFixture.itemId("icon-ok"), "completed", "\u{2713}"),
+            ("?itemId=" + BrowserFixture.itemId("icon-bad") + "&error=access_denied", "failed", "\u{2715}"),
+            ("?error=access_denied", "unidentified", "?"),
+            ("?foo=bar", "unidentified", "?"),
+            ("?itemId=bad%20id", "invalid", "?"),
+        ]
+        for item in cases {
+            try session.navigate(Self.callback(fixture, item.query))
+            #expect(try pageStatus(session) == item.status, "\(item.query)")
+            let icon = try session.execute("return getComputedStyle(document.getElementById('icon'), '::before').content") as? String
+            #expect(icon == "\"\(item.icon)\"", "\(item.query): \(icon ?? "nil")")
+        }
+    }
 }
