@@ -78,6 +78,18 @@ import Testing
         #expect(r.text.contains("href=\"intent://app.example.com/done#Intent;scheme=https;package=com.example.app;S.browser_fallback_url=https%3A%2F%2Fapp.example.com%2Fdone;end\""))
     }
 
+    /// Mobile never dead-ends: without any return URL the page tells the user to switch back to the app; with one it shows the button instead.
+    @Test func page_Mobile_TellsUserToGoBack_WhenNoReturnURL() {
+        let bare = LandingHarness(returnURL: nil, androidPackage: nil)
+        let phone = [("User-Agent", UA.iPhone)]
+        let without = bare.send(.get, "/oauth/callback?itemId=m-none", headers: phone).text
+        #expect(without.contains("id=\"go-back\""))
+        #expect(without.contains("Switch back to the app you came from to continue."))
+        let with = LandingHarness().send(.get, "/oauth/callback?itemId=m-some", headers: phone).text
+        #expect(!with.contains("id=\"go-back\""))
+        #expect(!bare.send(.get, "/oauth/callback?itemId=d-none", headers: [("User-Agent", UA.desktop)]).text.contains("id=\"go-back\""))
+    }
+
     /// Sec-CH-UA-Mobile: ?1 makes the page mobile even with a desktop-looking UA; iPad UA too.
     @Test func page_DetectsMobileFromClientHintAndIPad() {
         let h = LandingHarness()
