@@ -36,16 +36,40 @@ import Testing
         #expect(record.completedAt == 1_800_000_000_000)
     }
 
-    /// An OAuth error fails the record with its code, shows the mapped message, and escapes the description.
+    /// An OAuth error on a session's path fails the record with its code, shows the mapped message, and the bank's description escaped.
     @Test func callback_FailsWithMappedMessage_WhenErrorPresent() throws {
         let h = LandingHarness()
-        let r = h.send(.get, "/oauth/callback?itemId=item-4&error=access_denied&error_description=User%20said%20no")
+        let sessionId = try #require(h.createSession().id)
+        let r = h.send(.get, "/oauth/callback/\(sessionId)?itemId=item-4&error=access_denied&error_description=User%20said%20%3Cb%3Eno%3C/b%3E")
         #expect(r.status.code == 200)
         #expect(r.text.contains("You cancelled the authorization at your bank"))
-        #expect(r.text.contains("User said no"))
+        #expect(r.text.contains("User said &lt;b&gt;no&lt;/b&gt;"))
         let record = try #require(try h.store.item(id: "item-4"))
         #expect(record.status == .failed)
-        #expect(record.error == LandingError(code: "access_denied", description: "User said no"))
+        #expect(record.error == LandingError(code: "access_denied", description: "User said <b>no</b>"))
+    }
+
+    /// Content spoofing: an item id nobody announced (no session, no webhook) shows only the server's message for the code, never the URL's description; the record keeps it for the app.
+    @Test func callback_HidesDescription_WhenCallbackCannotBeAttributed() throws {
+        let h = LandingHarness()
+        let spoof = "Call%20%2B55%2011%200000-0000%20to%20verify%20your%20account"
+        let r = h.send(.get, "/oauth/callback?itemId=made-up-1&error=access_denied&error_description=\(spoof)")
+        #expect(r.text.contains("You cancelled the authorization at your bank"))
+        #expect(!r.text.contains("to verify your account"))
+        #expect(!r.text.contains("0000-0000"))
+        #expect(try h.store.item(id: "made-up-1")?.error?.description == "Call +55 11 0000-0000 to verify your account")
+        // A refresh of the same made-up item: still hidden.
+        #expect(!h.send(.get, "/oauth/callback?itemId=made-up-1&error=access_denied").text.contains("to verify"))
+        // No item id and no session at all: unidentified, and the description is not shown either.
+        #expect(!h.send(.get, "/oauth/callback?error=access_denied&error_description=\(spoof)").text.contains("to verify"))
+    }
+
+    /// An item a webhook announced before the browser came back is attributable: its first callback shows the bank's description.
+    @Test func callback_ShowsDescription_WhenWebhookKnewTheItem() throws {
+        let h = LandingHarness()
+        _ = try h.store.applyWebhook(WebhookEvent(event: "item/waiting_user_action", eventId: "ev-k1", itemId: "known-1", receivedAt: 1_000))
+        let r = h.send(.get, "/oauth/callback?itemId=known-1&error=access_denied&error_description=Consentimento%20negado")
+        #expect(r.text.contains("Consentimento negado"))
     }
 
     /// RFC 6749 §3.1: a repeated parameter is invalid_request (400) and nothing is recorded.

@@ -141,12 +141,13 @@ extension BrowserTests {
         try expectCleanLog(session)
     }
 
-    /// An OAuth error shows the localized explanation and the bank's description, with the fallback on desktop.
+    /// An OAuth error on a live session's path shows the localized explanation and the bank's description, with the fallback on desktop.
     @Test func browser_ErrorCallback_ShowsExplanationAndBankDetail() throws {
         let (fixture, session) = try start()
         defer { session.quit() }
         let itemId = BrowserFixture.itemId("error")
-        let query = "?itemId=\(itemId)&error=access_denied&error_description=" + Self.encode("The user cancelled the consent at the bank.")
+        let sessionId = try fixture.createSession()
+        let query = "/\(sessionId)?itemId=\(itemId)&error=access_denied&error_description=" + Self.encode("The user cancelled the consent at the bank.")
         try arrive(session, at: Self.callback(fixture, query), from: fixture)
         #expect(try pageStatus(session) == "failed")
         #expect(try session.text(try session.findElement(css: "h1")) == "The connection was not completed")
@@ -164,7 +165,8 @@ extension BrowserTests {
         let (fixture, session) = try start()
         defer { session.quit() }
         let hostile = QAScenarios.hostileDescription
-        let query = "?itemId=\(BrowserFixture.itemId("hostile"))&error=access_denied&error_description=" + Self.encode(hostile)
+        let sessionId = try fixture.createSession()
+        let query = "/\(sessionId)?itemId=\(BrowserFixture.itemId("hostile"))&error=access_denied&error_description=" + Self.encode(hostile)
             + "&note=" + Self.encode("<script>window.__pwned=3</script>") + "&" + Self.encode("<svg onload=window.__pwned=4>") + "=1"
         try arrive(session, at: Self.callback(fixture, query), from: fixture)
         #expect(try pageStatus(session) == "failed")

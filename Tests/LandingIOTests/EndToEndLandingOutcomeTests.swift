@@ -114,7 +114,8 @@ import Testing
         let id = LandingE2E.uniqueItemId("desc")
         // <script>alert(1)</script>"é<img src=x onerror=alert(2)>
         let description = "%3Cscript%3Ealert(1)%3C%2Fscript%3E%22%C3%A9%3Cimg%20src%3Dx%20onerror%3Dalert(2)%3E"
-        let response = try LandingE2E.get(server, "/oauth/callback?itemId=\(id)&error=access_denied&error_description=\(description)")
+        let sessionId = try #require(try LandingE2E.createSession(server)["id"] as? String)
+        let response = try LandingE2E.get(server, "/oauth/callback/\(sessionId)?itemId=\(id)&error=access_denied&error_description=\(description)")
         #expect(response.status == 200, "\(response)")
         let body = response.bodyText
         #expect(!body.contains("<script>alert"), "raw description in the page")
@@ -130,7 +131,8 @@ import Testing
     @Test func endToEndLanding_TruncatesLongDescription() throws {
         let server = try LandingE2E.shared()
         let id = LandingE2E.uniqueItemId("long")
-        let response = try LandingE2E.get(server, "/oauth/callback?itemId=\(id)&error=server_error&error_description=" + String(repeating: "A", count: 600))
+        let sessionId = try #require(try LandingE2E.createSession(server)["id"] as? String)
+        let response = try LandingE2E.get(server, "/oauth/callback/\(sessionId)?itemId=\(id)&error=server_error&error_description=" + String(repeating: "A", count: 600))
         #expect(response.status == 200)
         #expect(LandingE2E.elementText("detail-text", in: response) == String(repeating: "A", count: 299) + "…")
         let record = try LandingE2E.json(try LandingE2E.item(server, id))
@@ -229,7 +231,8 @@ import Testing
         #expect(record["status"] as? String == "completed", "\(record)")
         // `+` is a space in form encoding: an error description posted with `+` reads with spaces.
         let failedId = LandingE2E.uniqueItemId("form-err")
-        let failed = try LandingE2E.get(server, "/oauth/callback", ["--data", "item_id=\(failedId)&error=server_error&error_description=bank+is+down"])
+        let formSession = try #require(try LandingE2E.createSession(server)["id"] as? String)
+        let failed = try LandingE2E.get(server, "/oauth/callback/\(formSession)", ["--data", "item_id=\(failedId)&error=server_error&error_description=bank+is+down"])
         #expect(failed.status == 200)
         #expect(LandingE2E.elementText("detail-text", in: failed) == "bank is down")
     }

@@ -77,6 +77,19 @@ final class BrowserFixture: @unchecked Sendable {  // why: immutable after init.
         "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
     }
 
+    /// A new session created through the API (`POST /v1/sessions`); its id.
+    func createSession() throws -> String {
+        let transfer = try Curl.fetch(
+            landing.baseURL + "/v1/sessions",
+            ["-X", "POST", "-H", "Authorization: Bearer \(ServerProcess.apiKey)", "-H", "Content-Type: application/json", "--data", "{}"],
+            timeout: 15)
+        let json = (try? JSONSerialization.jsonObject(with: Data(transfer.response.body))) as? [String: Any] ?? [:]
+        guard transfer.response.status == 201, let id = json["id"] as? String else {
+            throw E2EError("POST /v1/sessions answered \(transfer.response.status)")
+        }
+        return id
+    }
+
     /// The record of `itemId` through the status API (`GET /v1/items/{id}` with the API key).
     func readItem(_ itemId: String) throws -> (status: Int, json: [String: Any]) {
         let transfer = try Curl.fetch(landing.baseURL + "/v1/items/" + itemId, ["-H", "Authorization: Bearer \(ServerProcess.apiKey)"], timeout: 15)

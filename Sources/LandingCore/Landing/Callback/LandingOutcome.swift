@@ -73,6 +73,35 @@ public enum LandingOutcome: Sendable, Equatable {
     }
 
     /// The outcome a stored record renders as (a refresh renders the first outcome again).
+    /// This outcome without the bank's (or anyone's) `error_description`: only the error code, for
+    /// which the page shows the server's own message.
+    public var withoutBankDetail: LandingOutcome {
+        switch self {
+        case .failed(let item, let session, let error):
+            return .failed(itemId: item, sessionId: session, error: LandingError(code: error.code, description: nil))
+        case .unidentified(let error?):
+            return .unidentified(error: LandingError(code: error.code, description: nil))
+        default:
+            return self
+        }
+    }
+
+    /// Whether a callback that produced `record` can be attributed to a connection this server
+    /// knows of, so that the bank's description it carries may be shown: the record is a live
+    /// session's (the app created it; the callback came on its path), or an item bound to a
+    /// session, confirmed by a webhook, or created before this callback by a webhook (an item whose
+    /// first callback this is, created earlier). Anything else — an item id a browser made up — is
+    /// not: its description could be anyone's text on the integrator's domain.
+    public static func isAttributable(_ record: LandingRecord, callbackAt time: Int64) -> Bool {
+        switch record.key {
+        case .session:
+            return true
+        case .item:
+            if record.sessionId != nil || record.confirmed { return true }
+            return record.createdAt < time && record.hits == 1
+        }
+    }
+
     public static func from(record: LandingRecord) -> LandingOutcome {
         if record.status == .failed, let error = record.error {
             return .failed(itemId: record.itemId, sessionId: record.sessionId, error: error)

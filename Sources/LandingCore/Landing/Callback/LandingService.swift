@@ -133,7 +133,8 @@ public struct LandingService: Sendable {
         case .failure(let error): return .response(render(.invalid(explanation: error.explanation), returnURL: nil))
         }
         guard parameters.itemId != nil || sessionId != nil else {
-            return .response(render(.unidentified(error: parameters.error), returnURL: nil))
+            // Nothing identifies the connection: the description is nobody's we know (content spoofing).
+            return .response(render(LandingOutcome.unidentified(error: parameters.error).withoutBankDetail, returnURL: nil))
         }
 
         let event = CallbackEvent(
@@ -152,7 +153,8 @@ public struct LandingService: Sendable {
                 }) { result in
                     switch result {
                     case .success(.recorded(let record, _)):
-                        complete { render(LandingOutcome.from(record: record), returnURL: record.returnURL, isTest: record.isTest, preview: true) }
+                        let outcome = Self.shownOutcome(record, callbackAt: event.receivedAt)
+                        complete { render(outcome, returnURL: record.returnURL, isTest: record.isTest, preview: true) }
                     case .success(.unknownSession):
                         complete { render(.expired, returnURL: nil, preview: true) }
                     case .failure:
@@ -168,7 +170,8 @@ public struct LandingService: Sendable {
             store.recordCallback(event) { result in
                 switch result {
                 case .success(.recorded(let record, _)):
-                    complete { render(LandingOutcome.from(record: record), returnURL: record.returnURL, isTest: record.isTest) }
+                    let outcome = Self.shownOutcome(record, callbackAt: event.receivedAt)
+                    complete { render(outcome, returnURL: record.returnURL, isTest: record.isTest) }
                 case .success(.unknownSession):
                     complete { render(.expired, returnURL: nil, isTest: event.isTest) }
                 case .failure:
@@ -176,5 +179,13 @@ public struct LandingService: Sendable {
                 }
             }
         }
+    }
+
+    /// The outcome the page shows for `record`: the bank's description only when the callback can
+    /// be attributed (`LandingOutcome.isAttributable`); the stored record keeps it either way (the
+    /// app reads it through the authenticated API).
+    static func shownOutcome(_ record: LandingRecord, callbackAt time: Int64) -> LandingOutcome {
+        let outcome = LandingOutcome.from(record: record)
+        return LandingOutcome.isAttributable(record, callbackAt: time) ? outcome : outcome.withoutBankDetail
     }
 }
