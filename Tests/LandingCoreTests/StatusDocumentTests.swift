@@ -22,7 +22,7 @@ import Testing
         #expect(parsed == expected)
         let keys = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]).keys.sorted()
         #expect(String(decoding: bytes, as: UTF8.self).hasPrefix("{\"callbacks\":"))
-        #expect(keys.count == 10)
+        #expect(keys.count == 13)
     }
 
     /// The ETag changes exactly when the document does within a record's life (writes, expiry), and never repeats across lives.
@@ -73,6 +73,9 @@ import Testing
             "sessionId": record.sessionId.map { $0 as Any } ?? NSNull(),
             "status": record.effectiveStatus(now: now).rawValue,
             "confirmed": record.confirmed,
+            "confirmedBy": (record.confirmed ? record.confirmedBy?.rawValue : nil).map { $0 as Any } ?? NSNull(),
+            "connector": record.connectorName.map { $0 as Any } ?? NSNull(),
+            "executionStatus": record.executionStatus.map { $0 as Any } ?? NSNull(),
             "error": error,
             "callbacks": record.hits,
             "test": record.isTest,

@@ -40,7 +40,7 @@ struct PostgresSchemaTests {
     @Test func migrate_FreshDatabase_CreatesTablesOnce() throws {
         try withSchema { schema in
             let connection = try connect(schema: schema)
-            #expect(try PostgresSchema.migrate(connection) == [1])
+            #expect(try PostgresSchema.migrate(connection) == [1, 2])
             #expect(try PostgresSchema.migrate(connection) == [])
             #expect(try PostgresSchema.appliedVersion(connection) == PostgresSchema.latestVersion)
             let tables = try connection.execute(
@@ -94,7 +94,7 @@ struct PostgresSchemaTests {
             #expect(results.count == count)
             let applied = results.compactMap { try? $0.get() }
             #expect(applied.count == count, "\(results)")
-            #expect(applied.filter { $0 == [1] }.count == 1, "\(applied)")
+            #expect(applied.filter { $0 == [1, 2] }.count == 1, "\(applied)")
             #expect(applied.filter { $0.isEmpty }.count == count - 1, "\(applied)")
             let connection = try connect(schema: schema)
             let recorded = try connection.execute("SELECT version, count(*) FROM landing_schema_migrations GROUP BY version")

@@ -460,6 +460,7 @@ struct SQLiteSchemaTests {
             1: "e0b1a129b5c62b02",
             2: "469a427bfebcbe5e",
             3: "f0dd6a4e8808eedc",
+            4: "7134d8d14c84585c",
         ]
         for migration in SQLiteStore.migrations {
             let hash = fnv1a(migration.sql)

@@ -141,6 +141,7 @@ struct StoreWebhookConformanceTests {
             return
         }
         expected.confirmed = true
+        expected.confirmedBy = .webhook
         expected.updatedAt = 2_000
         #expect(try store.applyWebhook(webhook("item/login_succeeded", id: "ev-1", at: 2_000)) == .applied(expected, sessionRecord: nil))
         #expect(try store.item(id: "it-1") == expected)

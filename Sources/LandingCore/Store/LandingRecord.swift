@@ -30,6 +30,14 @@ public struct LandingError: Sendable, Equatable {
     }
 }
 
+/// Who confirmed a record's outcome.
+public enum ConfirmationSource: String, Sendable, Equatable {
+    /// A Pluggy webhook (`item/updated`, `item/error`, …).
+    case webhook
+    /// Pluggy's API (`GET /items/{id}`), asked by this server.
+    case api
+}
+
 /// The record kept per item id and per session id. Times are milliseconds since the Unix epoch.
 public struct LandingRecord: Sendable, Equatable {
     /// Which key this record is stored under.
@@ -44,8 +52,16 @@ public struct LandingRecord: Sendable, Equatable {
     /// The session id: the key for session records; for an item, the session it arrived through.
     public var sessionId: String?
     public var status: LandingStatus
-    /// A webhook confirmed the outcome.
+    /// A webhook (or Pluggy's API) confirmed the outcome.
     public var confirmed: Bool
+    /// What confirmed it, when `confirmed` (the initializer defaults it to `.webhook` then).
+    public var confirmedBy: ConfirmationSource?
+    /// The institution's name (Pluggy's connector), when Pluggy gave it.
+    public var connectorName: String?
+    /// Pluggy's `executionStatus` for the item, when Pluggy's API gave it.
+    public var executionStatus: String?
+    /// Session only: the page language the app chose at creation (wins over Accept-Language).
+    public var language: String?
     public var error: LandingError?
     /// Callbacks received for this record (refreshes included).
     public var hits: Int
@@ -71,7 +87,8 @@ public struct LandingRecord: Sendable, Equatable {
         key: Key, itemId: String? = nil, sessionId: String? = nil, status: LandingStatus, confirmed: Bool = false,
         error: LandingError? = nil, hits: Int = 0, createdAt: Int64, updatedAt: Int64, completedAt: Int64? = nil,
         expiresAt: Int64? = nil, rawParameters: [RawParameter] = [], droppedParameters: Int = 0,
-        clientUserId: String? = nil, returnURL: String? = nil, isTest: Bool = false, version: Int64 = 0
+        clientUserId: String? = nil, returnURL: String? = nil, isTest: Bool = false, version: Int64 = 0,
+        confirmedBy: ConfirmationSource? = nil, connectorName: String? = nil, executionStatus: String? = nil, language: String? = nil
     ) {
         self.key = key
         self.itemId = itemId
@@ -90,6 +107,11 @@ public struct LandingRecord: Sendable, Equatable {
         self.returnURL = returnURL
         self.isTest = isTest
         self.version = version
+        // A confirmed record always says by what; before Pluggy's API was asked, only webhooks confirmed.
+        self.confirmedBy = confirmedBy ?? (confirmed ? .webhook : nil)
+        self.connectorName = connectorName
+        self.executionStatus = executionStatus
+        self.language = language
     }
 
     /// The status as of `now`: a pending session past its expiry reads as `expired`.

@@ -42,14 +42,17 @@ public struct NewSession: Sendable, Equatable {
     public var createdAt: Int64
     public var expiresAt: Int64
     public var isTest: Bool
+    /// The page language the app chose (one of the catalogs' tags), or nil for Accept-Language.
+    public var language: String?
 
-    public init(id: String, clientUserId: String?, returnURL: String?, createdAt: Int64, expiresAt: Int64, isTest: Bool = false) {
+    public init(id: String, clientUserId: String?, returnURL: String?, createdAt: Int64, expiresAt: Int64, isTest: Bool = false, language: String? = nil) {
         self.id = id
         self.clientUserId = clientUserId
         self.returnURL = returnURL
         self.createdAt = createdAt
         self.expiresAt = expiresAt
         self.isTest = isTest
+        self.language = language
     }
 }
 

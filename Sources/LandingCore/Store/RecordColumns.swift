@@ -9,7 +9,7 @@ public enum RecordColumns {
     public static let names = [
         "item_id", "session_id", "status", "confirmed", "error_code", "error_description", "hits", "created_at",
         "updated_at", "completed_at", "expires_at", "raw_parameters", "dropped_parameters", "client_user_id",
-        "return_url", "is_test", "version",
+        "return_url", "is_test", "version", "confirmed_by", "connector_name", "execution_status", "language",
     ]
 
     /// One column's value for a write.
@@ -48,7 +48,8 @@ public enum RecordColumns {
             .text(record.error?.description), .integer(Int64(record.hits)), .integer(record.createdAt), .integer(record.updatedAt),
             .integer(record.completedAt), .integer(record.expiresAt), .text(try encode(record.rawParameters)),
             .integer(Int64(record.droppedParameters)), .text(record.clientUserId), .text(record.returnURL), .boolean(record.isTest),
-            .integer(record.version),
+            .integer(record.version), .text(record.confirmedBy?.rawValue), .text(record.connectorName), .text(record.executionStatus),
+            .text(record.language),
         ]
     }
 
@@ -73,7 +74,9 @@ public enum RecordColumns {
             confirmed: try row.boolean(3) ?? false, error: error, hits: Int(try row.integer(6) ?? 0), createdAt: try required(7),
             updatedAt: try required(8), completedAt: try row.integer(9), expiresAt: try row.integer(10),
             rawParameters: try decode(row.text(11), table: name), droppedParameters: Int(try row.integer(12) ?? 0),
-            clientUserId: row.text(13), returnURL: row.text(14), isTest: try row.boolean(15) ?? false, version: try required(16))
+            clientUserId: row.text(13), returnURL: row.text(14), isTest: try row.boolean(15) ?? false, version: try required(16),
+            confirmedBy: row.text(17).flatMap(ConfirmationSource.init(rawValue:)), connectorName: row.text(18),
+            executionStatus: row.text(19), language: row.text(20))
     }
 
     /// Raw parameters as stored: JSON `[{"name","value"}]`, `[]` when none.

@@ -38,7 +38,7 @@ extension StoreTransaction {
             let record = LandingRecord(
                 key: .session(session.id), sessionId: session.id, status: .pending, createdAt: session.createdAt,
                 updatedAt: session.createdAt, expiresAt: session.expiresAt, clientUserId: session.clientUserId,
-                returnURL: session.returnURL, isTest: session.isTest)
+                returnURL: session.returnURL, isTest: session.isTest, language: session.language)
             return .sessionCreated(try put(record, changes: &changes))
         case .deleteSession(let id):
             guard let gone = try delete(.session(id)) else { return .sessionDeleted(false) }

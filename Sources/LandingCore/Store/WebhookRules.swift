@@ -67,11 +67,13 @@ public enum WebhookRules {
         case .completed:
             record.status = .completed
             record.confirmed = true
+            record.confirmedBy = .webhook
             record.error = nil
             record.completedAt = record.completedAt ?? time
         case .failed(let error):
             record.status = .failed
             record.confirmed = true
+            record.confirmedBy = .webhook
             record.error = error
             record.completedAt = record.completedAt ?? time
         case .pending(let detail):
@@ -80,6 +82,7 @@ public enum WebhookRules {
         case .deleted:
             record.status = .expired
             record.confirmed = true
+            record.confirmedBy = .webhook
         }
         guard record != before else { return false }
         record.updatedAt = time
@@ -138,6 +141,9 @@ public enum WebhookRules {
         guard item.confirmed else { return }
         session.status = item.status
         session.confirmed = true
+        session.confirmedBy = item.confirmedBy
         session.error = item.error
+        session.connectorName = session.connectorName ?? item.connectorName
+        session.executionStatus = item.executionStatus ?? session.executionStatus
     }
 }

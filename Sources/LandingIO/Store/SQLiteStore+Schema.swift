@@ -83,6 +83,22 @@ extension SQLiteStore {
                 ALTER TABLE items ADD COLUMN version INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1);
                 ALTER TABLE sessions ADD COLUMN version INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1);
                 """),
+        // Where a confirmation came from (a webhook or Pluggy's API), the institution's name and
+        // Pluggy's execution status when known, and a session's chosen page language.
+        SQLiteMigration(
+            version: 4,
+            sql: """
+                ALTER TABLE items ADD COLUMN confirmed_by TEXT CHECK (confirmed_by IN ('webhook', 'api'));
+                ALTER TABLE items ADD COLUMN connector_name TEXT;
+                ALTER TABLE items ADD COLUMN execution_status TEXT;
+                ALTER TABLE items ADD COLUMN language TEXT;
+                ALTER TABLE sessions ADD COLUMN confirmed_by TEXT CHECK (confirmed_by IN ('webhook', 'api'));
+                ALTER TABLE sessions ADD COLUMN connector_name TEXT;
+                ALTER TABLE sessions ADD COLUMN execution_status TEXT;
+                ALTER TABLE sessions ADD COLUMN language TEXT;
+                UPDATE items SET confirmed_by = 'webhook' WHERE confirmed = 1;
+                UPDATE sessions SET confirmed_by = 'webhook' WHERE confirmed = 1;
+                """),
     ]
 
     /// Readies a freshly opened connection: refuses a schema newer than `migrations` knows (before

@@ -102,17 +102,18 @@ struct SessionAPI: Sendable {
             var clientUserId: String?
             var returnUrl: String?
             var ttlSeconds: Int?
+            var language: String?
         }
         let bodyData = request.body.isEmpty ? Data("{}".utf8) : Data(request.body)
         guard let object = try? JSONSerialization.jsonObject(with: bodyData) as? [String: Any] else {
             return .response(APIResponse.error(.badRequest, "invalid_json", "The body must be a JSON object."))
         }
-        let known: Set<String> = ["clientUserId", "returnUrl", "ttlSeconds"]
+        let known: Set<String> = ["clientUserId", "returnUrl", "ttlSeconds", "language"]
         if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
             return .response(APIResponse.error(.badRequest, "invalid_request", "Unknown field \"\(Self.printable(unknown, max: 64))\"."))
         }
         guard let body = try? JSONDecoder().decode(Body.self, from: bodyData) else {
-            return .response(APIResponse.error(.badRequest, "invalid_request", "clientUserId and returnUrl must be strings, ttlSeconds a whole number."))
+            return .response(APIResponse.error(.badRequest, "invalid_request", "clientUserId, returnUrl and language must be strings, ttlSeconds a whole number."))
         }
         var clientUserId: String?
         if let s = body.clientUserId {
@@ -135,8 +136,20 @@ struct SessionAPI: Sendable {
             }
             ttl = Double(i)
         }
+        // The page language the app chose: one of the catalogs' tags (any case); it wins over the
+        // browser's Accept-Language on this session's page.
+        var language: String?
+        if let s = body.language {
+            let languages = service.templates().languages
+            guard let tag = languages.first(where: { $0.lowercased() == s.lowercased() }) else {
+                return .response(APIResponse.error(
+                    .badRequest, "invalid_request", "language must be one of " + languages.joined(separator: ", ") + "."))
+            }
+            language = tag
+        }
         return service.createSession(
-            clientUserId: clientUserId, returnURL: returnURL, ttl: ttl, isTest: false, statusPath: { "/v1/sessions/" + $0 })
+            clientUserId: clientUserId, returnURL: returnURL, ttl: ttl, isTest: false, language: language,
+            statusPath: { "/v1/sessions/" + $0 })
     }
 
     /// Who reads, and the connection's hooks for a long-poll (cancel when the client leaves, the wait's timer).

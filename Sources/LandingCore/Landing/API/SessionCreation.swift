@@ -6,13 +6,14 @@ extension LandingService {
     /// is durable, or the store's failure. `statusPath` gives the path (under `--public-url`) where the
     /// session's status is read, given its id.
     func createSession(
-        clientUserId: String?, returnURL: String?, ttl: Double, isTest: Bool, statusPath: @escaping @Sendable (String) -> String
+        clientUserId: String?, returnURL: String?, ttl: Double, isTest: Bool, language: String? = nil,
+        statusPath: @escaping @Sendable (String) -> String
     ) -> HandlerResult {
         let now = environment.now()
         let id = Base64URL.encode(environment.randomBytes(16))
         let session = NewSession(
             id: id, clientUserId: clientUserId, returnURL: returnURL, createdAt: now, expiresAt: now + Int64(ttl * 1000),
-            isTest: isTest)
+            isTest: isTest, language: language)
         let settings = self.settings
         let store = self.store
         return .deferred { complete in

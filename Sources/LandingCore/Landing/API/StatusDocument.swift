@@ -3,8 +3,10 @@
 /// (`etag(of:now:)`), so a long-poll that finds its record unchanged encodes nothing. Why by
 /// hand: `JSONSerialization` with sorted keys cost ~85% of the store thread's time per status read.
 public enum StatusDocument {
-    /// The JSON bytes (keys sorted: callbacks, confirmed, createdAt, error, expiresAt, itemId,
-    /// sessionId, status, test, updatedAt).
+    /// The JSON bytes (keys sorted: callbacks, confirmed, confirmedBy, connector, createdAt, error,
+    /// executionStatus, expiresAt, itemId, sessionId, status, test, updatedAt). `confirmedBy` is
+    /// `"webhook"` or `"api"` (where the truth came from) or null; `connector` the institution's
+    /// name when Pluggy gave it; `executionStatus` Pluggy's, when its API gave it.
     public static func encode(_ record: LandingRecord, now: Int64) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(320)
@@ -22,6 +24,10 @@ public enum StatusDocument {
         out.append(contentsOf: String(record.hits).utf8)
         key("confirmed")
         out.append(contentsOf: (record.confirmed ? "true" : "false").utf8)
+        key("confirmedBy")
+        string(record.confirmed ? record.confirmedBy?.rawValue : nil)
+        key("connector")
+        string(record.connectorName)
         key("createdAt")
         string(rfc3339(record.createdAt))
         key("error")
@@ -34,6 +40,8 @@ public enum StatusDocument {
         } else {
             out.append(contentsOf: "null".utf8)
         }
+        key("executionStatus")
+        string(record.executionStatus)
         key("expiresAt")
         string(record.expiresAt.map(rfc3339))
         key("itemId")

@@ -69,8 +69,13 @@ public struct LandingService: Sendable {
         let headOnly = request.method == .head
         let metrics = self.metrics
         /// Renders the page for `outcome` and counts it in `landing_callbacks_total`.
-        @Sendable func render(_ outcome: LandingOutcome, returnURL: String?, isTest: Bool = false, preview: Bool = false) -> HTTPResponse {
+        /// `language`: the session's chosen language, which wins over the browser's (not over QA's qa_lang).
+        @Sendable func render(
+            _ outcome: LandingOutcome, returnURL: String?, isTest: Bool = false, preview: Bool = false, language: String? = nil
+        ) -> HTTPResponse {
             metrics.callback(outcome: preview ? .preview : CallbackMetricOutcome(outcome), isTest: isTest || qa.isTest)
+            var audience = audience
+            if let language, set.languages.contains(language), qa.language == nil { audience.language = language }
             var response =
                 wantsJSON
                 ? page.json(outcome: outcome, audience: audience, sessionReturnURL: returnURL, nonce: nonce, templates: set)
@@ -154,7 +159,7 @@ public struct LandingService: Sendable {
                     switch result {
                     case .success(.recorded(let record, _)):
                         let outcome = Self.shownOutcome(record, callbackAt: event.receivedAt)
-                        complete { render(outcome, returnURL: record.returnURL, isTest: record.isTest, preview: true) }
+                        complete { render(outcome, returnURL: record.returnURL, isTest: record.isTest, preview: true, language: record.language) }
                     case .success(.unknownSession):
                         complete { render(.expired, returnURL: nil, preview: true) }
                     case .failure:
@@ -171,7 +176,7 @@ public struct LandingService: Sendable {
                 switch result {
                 case .success(.recorded(let record, _)):
                     let outcome = Self.shownOutcome(record, callbackAt: event.receivedAt)
-                    complete { render(outcome, returnURL: record.returnURL, isTest: record.isTest) }
+                    complete { render(outcome, returnURL: record.returnURL, isTest: record.isTest, language: record.language) }
                 case .success(.unknownSession):
                     complete { render(.expired, returnURL: nil, isTest: event.isTest) }
                 case .failure:

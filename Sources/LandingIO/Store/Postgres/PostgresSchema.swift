@@ -85,7 +85,23 @@ enum PostgresSchema {
                     received_at BIGINT NOT NULL
                 );
                 CREATE INDEX webhook_events_received_at ON webhook_events (received_at);
-                """)
+                """),
+        // SQLite's step 4: the confirmation's source, the institution's name, Pluggy's execution
+        // status, a session's chosen language.
+        Migration(
+            version: 2,
+            sql: """
+                ALTER TABLE items ADD COLUMN confirmed_by TEXT CHECK (confirmed_by IN ('webhook', 'api'));
+                ALTER TABLE items ADD COLUMN connector_name TEXT;
+                ALTER TABLE items ADD COLUMN execution_status TEXT;
+                ALTER TABLE items ADD COLUMN language TEXT;
+                ALTER TABLE sessions ADD COLUMN confirmed_by TEXT CHECK (confirmed_by IN ('webhook', 'api'));
+                ALTER TABLE sessions ADD COLUMN connector_name TEXT;
+                ALTER TABLE sessions ADD COLUMN execution_status TEXT;
+                ALTER TABLE sessions ADD COLUMN language TEXT;
+                UPDATE items SET confirmed_by = 'webhook' WHERE confirmed;
+                UPDATE sessions SET confirmed_by = 'webhook' WHERE confirmed;
+                """),
     ]
 
     /// The newest version this build knows.
