@@ -77,7 +77,7 @@ public enum QAScenarios {
     /// A well-formed session id no session has (all zero bits): the "expired link" scenario.
     public static let unknownSessionId = "AAAAAAAAAAAAAAAAAAAAAA"
     /// Languages `qa_lang` scenarios cover when the templates are not at hand (`qa-links`).
-    public static let defaultLanguages = ["en", "pt-BR"]
+    public static let defaultLanguages = ["en", "es", "pt-BR"]
     /// An error description no page may execute: markup, a script break-out, an event handler.
     public static let hostileDescription = "<img src=x onerror=window.__pwned=1></script><script>window.__pwned=2</script>"
 
