@@ -8,6 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh test
+# axe-core for the accessibility tests, where install-deps.sh put it (on CI a missing one fails them).
+LANDING_AXE_JS="$(scripts/install-deps.sh axe-path)"
+export LANDING_AXE_JS
 swift build --build-tests
 postgres_dir="$(mktemp -d "${TMPDIR:-/tmp}/landing-postgres.XXXXXX")"
 trap 'scripts/postgres-test-server.sh stop "$postgres_dir" || true' EXIT

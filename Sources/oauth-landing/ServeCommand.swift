@@ -125,6 +125,9 @@ struct ServeCommand {
         } else {
             listener = nil
         }
+        let confirmer = makePluggyConfirmer(store: storeWorker, logger: logger)
+        var itemSeen: (@Sendable (String) -> Void)?
+        if let confirmer { itemSeen = { id in confirmer.itemSeen(id) } }
         var returnPolicy: ReturnURLPolicy?
         if !config.allowedReturnURLs.isEmpty {
             do {
@@ -144,7 +147,8 @@ struct ServeCommand {
             settings: settings, store: storeWorker,
             environment: LandingEnvironment(now: SystemRandom.nowMillis, randomBytes: SystemRandom.bytes),
             templates: { templateStore.templates }, waiters: waiters, metrics: flowMetrics,
-            callbackLimiter: CallbackRateLimiter(limit: config.maxCallbacksPerAddressPerMinute))
+            callbackLimiter: CallbackRateLimiter(limit: config.maxCallbacksPerAddressPerMinute),
+            itemSeen: itemSeen)
 
         let readiness = ServerReadiness(storeHealth: storeHealth)
         var router = Router<RouteHandler>()
@@ -170,6 +174,21 @@ struct ServeCommand {
             storeMetrics.families(
                 health: sharedHealth, notificationsReceived: listener?.received, notificationQueueUsage: listener?.queueUsage,
                 queued: storeWorker.queuedJobs)
+        }
+        if let confirmer {
+            metricsRegistry.register {
+                [
+                    MetricFamily(
+                        name: "landing_pluggy_checks_total", help: "Item checks against Pluggy's API, by how they ended.",
+                        kind: .counter,
+                        samples: PluggyConfirmer.CheckResult.allCases.map {
+                            MetricSample(labels: [MetricLabel("result", $0.rawValue)], value: Double(confirmer.count($0)))
+                        }),
+                    .single(
+                        "landing_pluggy_tracked_items", help: "Items followed until Pluggy's API gives their outcome.", kind: .gauge,
+                        value: Double(confirmer.trackedCount)),
+                ]
+            }
         }
         metricsRegistry.register(MetricsEndpoint.processFamilies)
         do {
@@ -235,6 +254,36 @@ struct ServeCommand {
         registry.register {
             [.single("landing_longpolls_waiting", help: "Long-poll requests waiting for a change.", kind: .gauge, value: Double(waiters.count))]
         }
+    }
+
+    /// `--pluggy-client-id` with its secret: a client for Pluggy's API (verifying its certificate
+    /// against the system trust store) and the confirmer that follows items with it; nil without.
+    private func makePluggyConfirmer(store: StoreWorker, logger: Logger) -> PluggyConfirmer? {
+        guard let clientId = config.pluggyClientId else { return nil }
+        var secret = config.pluggyClientSecret
+        if let file = config.pluggyClientSecretFile {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8),
+                let line = text.split(whereSeparator: \.isNewline).first, !line.isEmpty
+            else {
+                fail("--pluggy-client-secret-file: cannot read a secret from the first line of \(file)")
+            }
+            secret = String(line)
+        }
+        guard let secret else { fail("--pluggy-client-id needs the Pluggy client secret") }
+        let endpoint: HTTPSEndpoint
+        let context: TLSClientContext
+        do {
+            endpoint = try HTTPSEndpoint(url: config.pluggyAPIURL)
+            context = try TLSClientContext(trust: .system)
+        } catch {
+            fail("--pluggy-api-url \(config.pluggyAPIURL): \(error)")
+        }
+        let client = PluggyClient(
+            configuration: PluggyClient.Configuration(
+                endpoint: endpoint, credentials: PluggyCredentials(clientId: clientId, clientSecret: secret)),
+            http: HTTPSClient(context: context))
+        return PluggyConfirmer(
+            client: client, store: store, horizon: config.sessionTTL, log: { line in logger.warning(line) })
     }
 
     /// Raises the soft descriptor limit to the hard limit (10,000+ connections need it).

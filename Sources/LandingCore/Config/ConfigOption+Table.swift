@@ -266,6 +266,37 @@ extension ConfigOption {
                 config.webhookSecret = try ConfigValueParser.apiKey(text)
             }, read: { $0.webhookSecret }),
         setting(
+            "pluggy-client-id", .text, "ID",
+            "Pluggy client id: with a client secret, every callback's and webhook's item is confirmed against"
+                + " Pluggy's API (GET /items/{id}), re-checked while pending. None: webhooks are the only confirmation.",
+            apply: { (config, text) throws(ConfigValueError) in
+                config.pluggyClientId = try ConfigValueParser.pluggyCredential(text)
+            }, read: { $0.pluggyClientId }),
+        setting(
+            "pluggy-client-secret", .text, "SECRET",
+            "Pluggy client secret; prefer --pluggy-client-secret-file or the environment variable. Secret: printed as ****.",
+            apply: { (config, text) throws(ConfigValueError) in
+                config.pluggyClientSecret = try ConfigValueParser.pluggyCredential(text, secret: true)
+            }, read: { $0.pluggyClientSecret }),
+        setting(
+            "pluggy-client-secret-file", .text, "FILE",
+            "File whose first line is the Pluggy client secret (read at start).",
+            apply: { (config, text) throws(ConfigValueError) in
+                config.pluggyClientSecretFile = try ConfigValueParser.path(text)
+            }, read: { $0.pluggyClientSecretFile }),
+        setting(
+            "pluggy-api-url", .text, "URL",
+            "Pluggy's API base, https only; its certificate is verified against the system trust store"
+                + " (SSL_CERT_FILE/SSL_CERT_DIR respected) and its host name, always.",
+            apply: { (config, text) throws(ConfigValueError) in
+                do {
+                    _ = try HTTPSEndpoint(url: text)
+                } catch {
+                    throw ConfigValueError(reason: "expected an https:// URL with a host (e.g. https://api.pluggy.ai)")
+                }
+                config.pluggyAPIURL = text
+            }, read: { $0.pluggyAPIURL }),
+        setting(
             "metrics-listen", .text, "HOST:PORT",
             "Serve /metrics on this separate plain-HTTP listener (keep it local) instead of the HTTPS one.",
             apply: { (config, text) throws(ConfigValueError) in

@@ -121,4 +121,13 @@ extension ConfigValueParser {
         }
         return try parse(text)
     }
+
+    /// A Pluggy client id or secret: 1–256 visible ASCII characters (they are UUID-like). A secret
+    /// is never repeated in a message.
+    static func pluggyCredential(_ text: String, secret: Bool = false) throws(ConfigValueError) -> String {
+        guard (1...256).contains(text.utf8.count), text.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else {
+            throw ConfigValueError(reason: "expected 1 to 256 visible ASCII characters", echoesValue: !secret)
+        }
+        return text
+    }
 }

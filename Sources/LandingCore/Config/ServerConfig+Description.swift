@@ -2,7 +2,7 @@ extension ServerConfig {
     /// Names (option names, as in `ConfigOption.all`) of settings whose values are secret: shown
     /// as `****` by `effectiveDescription` and never repeated in a `ConfigError`. Add passwords and
     /// webhook secrets here when their options are added.
-    public static let secretKeys: Set<String> = ["api-key", "webhook-secret"]
+    public static let secretKeys: Set<String> = ["api-key", "webhook-secret", "pluggy-client-secret"]
 
     /// What a secret's value is shown as.
     public static let secretMask = "****"

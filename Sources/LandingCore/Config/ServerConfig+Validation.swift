@@ -28,6 +28,21 @@ extension ServerConfig {
         try checkListenersDoNotOverlap()
         try checkReturnURLIsAllowed()
         try checkStorePasswordFile()
+        try checkPluggyCredentials()
+    }
+
+    /// Pluggy's client id and secret come together; the secret from one place.
+    private func checkPluggyCredentials() throws(ConfigError) {
+        let hasSecret = pluggyClientSecret != nil || pluggyClientSecretFile != nil
+        if pluggyClientSecret != nil && pluggyClientSecretFile != nil {
+            throw .conflict("--pluggy-client-secret and --pluggy-client-secret-file both give the Pluggy secret; keep one (the file)")
+        }
+        if pluggyClientId != nil && !hasSecret {
+            throw .conflict("--pluggy-client-id needs the secret too: --pluggy-client-secret-file FILE or OAUTH_LANDING_PLUGGY_CLIENT_SECRET")
+        }
+        if pluggyClientId == nil && hasSecret {
+            throw .conflict("a Pluggy client secret is given without --pluggy-client-id")
+        }
     }
 
     /// `--store-password-file` only makes sense for a PostgreSQL store without a password in its URI.

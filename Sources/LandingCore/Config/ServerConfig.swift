@@ -83,6 +83,14 @@ public struct ServerConfig: Sendable, Equatable {
     public var corsOrigins: [String] = []
     /// Enables `POST /webhooks/pluggy`; requests must carry it in `X-Webhook-Secret`. Secret.
     public var webhookSecret: String? = nil
+    /// Pluggy's client id (`--pluggy-client-id`): with a secret, outcomes are confirmed against its API.
+    public var pluggyClientId: String? = nil
+    /// Pluggy's client secret (`--pluggy-client-secret`, better `OAUTH_LANDING_PLUGGY_CLIENT_SECRET`). Secret.
+    public var pluggyClientSecret: String? = nil
+    /// A file whose first line is Pluggy's client secret (`--pluggy-client-secret-file`).
+    public var pluggyClientSecretFile: String? = nil
+    /// Pluggy's API (`--pluggy-api-url`).
+    public var pluggyAPIURL: String = "https://api.pluggy.ai"
     /// Serve `/metrics` on this separate plain local listener instead of the HTTPS one.
     public var metricsListen: ListenAddress? = nil
     /// The QA page and QA-only overrides (`--qa`; on with `--dev`).

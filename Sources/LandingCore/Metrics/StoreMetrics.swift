@@ -25,7 +25,7 @@ public final class StoreMetrics: Sendable {
             let kind: WriteKind =
                 switch write {
                 case .callback: .callback
-                case .webhook: .webhook
+                case .webhook, .confirmation: .webhook
                 case .createSession, .deleteSession: .session
                 }
             if seen.insert(kind).inserted { byKind[WriteKind.allCases.firstIndex(of: kind)!].observe(seconds) }

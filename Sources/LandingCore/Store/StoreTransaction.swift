@@ -40,6 +40,8 @@ extension StoreTransaction {
                 updatedAt: session.createdAt, expiresAt: session.expiresAt, clientUserId: session.clientUserId,
                 returnURL: session.returnURL, isTest: session.isTest, language: session.language)
             return .sessionCreated(try put(record, changes: &changes))
+        case .confirmation(let confirmation):
+            return .confirmed(try apply(confirmation, changes: &changes))
         case .deleteSession(let id):
             guard let gone = try delete(.session(id)) else { return .sessionDeleted(false) }
             changes.note(RecordChange(key: gone.key, version: gone.version + 1))
@@ -77,6 +79,42 @@ extension StoreTransaction {
         if outcome.sessionChanged, let changed = session { session = try put(changed, changes: &changes) }
         try rememberWebhook(event)
         return .applied(item, sessionRecord: session)
+    }
+
+    /// Pluggy's API on an item: the same rules as a webhook with the same meaning (a terminal state
+    /// confirms, `confirmedBy: api`; pending never undoes an outcome), plus the institution's name
+    /// and the execution status; the session bound to the item mirrors it.
+    private mutating func apply(_ confirmation: PluggyConfirmation, changes: inout ChangeList) throws(StoreError) -> LandingRecord {
+        let time = confirmation.receivedAt
+        let current = try read(.item(confirmation.itemId))
+        var item =
+            current
+            ?? LandingRecord(
+                key: .item(confirmation.itemId), itemId: confirmation.itemId, status: .pending, createdAt: time, updatedAt: time)
+        let before = item
+        WebhookRules.apply(confirmation.effect, at: time, to: &item, source: .api)
+        Self.annotate(&item, with: confirmation)
+        if current == nil || item != before {
+            item.updatedAt = current == nil ? time : max(item.updatedAt, time)
+            item = try put(item, changes: &changes)
+        }
+        if let sessionId = item.sessionId, var session = try read(.session(sessionId)), session.itemId == confirmation.itemId {
+            let sessionBefore = session
+            WebhookRules.apply(confirmation.effect, at: time, to: &session, source: .api)
+            Self.annotate(&session, with: confirmation)
+            if session != sessionBefore {
+                session.updatedAt = time
+                _ = try put(session, changes: &changes)
+            }
+        }
+        return item
+    }
+
+    /// Keeps what Pluggy said about the item beside its outcome.
+    private static func annotate(_ record: inout LandingRecord, with confirmation: PluggyConfirmation) {
+        guard record.status != .expired else { return }
+        if let name = confirmation.connectorName { record.connectorName = name }
+        if let status = confirmation.executionStatus { record.executionStatus = status }
     }
 
     /// Writes `record` with its version incremented (from the version it was read with; 0 for a

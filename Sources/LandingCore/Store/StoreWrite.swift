@@ -17,6 +17,37 @@ public enum StoreWrite: Sendable, Equatable {
     case webhook(WebhookEvent)
     case createSession(NewSession)
     case deleteSession(id: String)
+    /// What Pluggy's API said about an item (`PluggyConfirmer`).
+    case confirmation(PluggyConfirmation)
+}
+
+/// An item's state as fetched from Pluggy's API, to record: a terminal state confirms the outcome
+/// (`confirmedBy: api`), a pending one only updates the detail; the institution's name and the
+/// execution status are kept either way.
+public struct PluggyConfirmation: Sendable, Equatable {
+    public var itemId: String
+    public var state: PluggyItemState
+    public var connectorName: String?
+    public var executionStatus: String?
+    /// When the answer arrived, milliseconds since the Unix epoch.
+    public var receivedAt: Int64
+
+    public init(itemId: String, state: PluggyItemState, connectorName: String?, executionStatus: String?, receivedAt: Int64) {
+        self.itemId = itemId
+        self.state = state
+        self.connectorName = connectorName
+        self.executionStatus = executionStatus
+        self.receivedAt = receivedAt
+    }
+
+    /// The webhook effect with the same meaning.
+    public var effect: WebhookRules.Effect {
+        switch state {
+        case .completed: .completed
+        case .failed(let error): .failed(error)
+        case .pending(let detail): .pending(detail: detail)
+        }
+    }
 }
 
 /// What one `StoreWrite` produced, case for case.
@@ -26,6 +57,8 @@ public enum StoreWriteResult: Sendable, Equatable {
     case sessionCreated(LandingRecord)
     /// Whether the session existed.
     case sessionDeleted(Bool)
+    /// The item record after a confirmation.
+    case confirmed(LandingRecord)
 }
 
 extension StoreWriteResult {
@@ -35,6 +68,8 @@ extension StoreWriteResult {
     public var webhookResult: WebhookResult? { if case .webhook(let value) = self { value } else { nil } }
     /// The created session, when this is one.
     public var createdSession: LandingRecord? { if case .sessionCreated(let value) = self { value } else { nil } }
+    /// The item after a confirmation, when this is one.
+    public var confirmedItem: LandingRecord? { if case .confirmed(let value) = self { value } else { nil } }
     /// Whether the deleted session existed, when this is a deletion.
     public var sessionExisted: Bool? { if case .sessionDeleted(let value) = self { value } else { nil } }
 

@@ -60,20 +60,20 @@ public enum WebhookRules {
     /// Applies `effect`, received at `time`, to an existing item or session record; returns whether
     /// the record changed (`updatedAt` moves only then).
     @discardableResult
-    public static func apply(_ effect: Effect, at time: Int64, to record: inout LandingRecord) -> Bool {
+    public static func apply(_ effect: Effect, at time: Int64, to record: inout LandingRecord, source: ConfirmationSource = .webhook) -> Bool {
         guard record.status != .expired else { return false }  // deleted: final
         let before = record
         switch effect {
         case .completed:
             record.status = .completed
             record.confirmed = true
-            record.confirmedBy = .webhook
+            record.confirmedBy = source
             record.error = nil
             record.completedAt = record.completedAt ?? time
         case .failed(let error):
             record.status = .failed
             record.confirmed = true
-            record.confirmedBy = .webhook
+            record.confirmedBy = source
             record.error = error
             record.completedAt = record.completedAt ?? time
         case .pending(let detail):
@@ -82,7 +82,7 @@ public enum WebhookRules {
         case .deleted:
             record.status = .expired
             record.confirmed = true
-            record.confirmedBy = .webhook
+            record.confirmedBy = source
         }
         guard record != before else { return false }
         record.updatedAt = time

@@ -85,12 +85,14 @@ public struct WebhookService: Sendable {
     /// Hands `event` to the store and answers once it is durable.
     private func apply(_ event: WebhookEvent) -> HandlerResult {
         let store = service.store
+        let itemSeen = service.itemSeen
         return .deferred { complete in
             // Group-committed with whatever else is queued; the store access wakes the long-polls.
             store.applyWebhook(event) { result in
                 switch result {
                 case .success(.applied):
                     complete { Self.status(.ok, "applied") }
+                    itemSeen?(event.itemId)
                 case .success(.duplicate):
                     complete { Self.status(.ok, "duplicate") }
                 case .success(.ignored):

@@ -15,6 +15,9 @@ public struct LandingService: Sendable {
     public let metrics: any LandingMetricsSink
     /// Callbacks per client address per minute (`--max-callbacks-per-address-per-minute`).
     public let callbackLimiter: CallbackRateLimiter
+    /// Told the item id of every recorded callback and applied webhook (after it is durable), so
+    /// the server can confirm the outcome against Pluggy's API (`PluggyConfirmer`); nil: nobody asks.
+    public let itemSeen: (@Sendable (String) -> Void)?
     let page: LandingPage
 
     /// `callbackLimiter` defaults to no limit: the server passes one built from
@@ -23,8 +26,10 @@ public struct LandingService: Sendable {
         settings: LandingSettings, store: LandingStoreAccess, environment: LandingEnvironment,
         templates: @escaping @Sendable () -> TemplateSet, waiters: RecordWaiters = RecordWaiters(),
         metrics: any LandingMetricsSink = NoLandingMetrics(),
-        callbackLimiter: CallbackRateLimiter = CallbackRateLimiter(limit: 0)
+        callbackLimiter: CallbackRateLimiter = CallbackRateLimiter(limit: 0),
+        itemSeen: (@Sendable (String) -> Void)? = nil
     ) {
+        self.itemSeen = itemSeen
         self.settings = settings
         self.waiters = waiters
         self.metrics = metrics
@@ -170,6 +175,7 @@ public struct LandingService: Sendable {
         }
 
         let store = self.store
+        let itemSeen = self.itemSeen
         return .deferred { complete in
             // The store access announces the records this changed (waking their long-polls).
             store.recordCallback(event) { result in
@@ -177,6 +183,7 @@ public struct LandingService: Sendable {
                 case .success(.recorded(let record, _)):
                     let outcome = Self.shownOutcome(record, callbackAt: event.receivedAt)
                     complete { render(outcome, returnURL: record.returnURL, isTest: record.isTest, language: record.language) }
+                    if let itemId = record.itemId ?? event.itemId, !event.isTest { itemSeen?(itemId) }
                 case .success(.unknownSession):
                     complete { render(.expired, returnURL: nil, isTest: event.isTest) }
                 case .failure:

@@ -27,6 +27,8 @@ struct PostgresLockKeys: Equatable {
                 keys.insert(Self.hash(.session(session.id)))
             case .deleteSession(let id):
                 keys.insert(Self.hash(.session(id)))
+            case .confirmation(let confirmation):
+                keys.insert(Self.hash(.item(confirmation.itemId)))
             }
         }
         self.keys = keys.sorted()
