@@ -49,6 +49,9 @@ struct ServeCommand {
             }
         }
         if config.publicURL == nil {
+            if !config.dev {
+                fail(ServeCommand.publicURLMissing)
+            }
             if config.dev {
                 let host = config.listen.host == "0.0.0.0" || config.listen.host == "::" ? "localhost" : config.listen.host
                 let port = preboundHTTPS?.address.port ?? config.listen.port
@@ -285,6 +288,11 @@ struct ServeCommand {
         return PluggyConfirmer(
             client: client, store: store, horizon: config.sessionTTL, log: { line in logger.warning(line) })
     }
+
+    /// Why `serve` (and `check-config`) refuse a production configuration without `--public-url`.
+    static let publicURLMissing =
+        "serve needs --public-url https://HOST[:PORT] (the address browsers and Pluggy reach: session redirectUris"
+        + " and redirects are built from it, never from the Host header); --dev derives one for a local run"
 
     /// Raises the soft descriptor limit to the hard limit (10,000+ connections need it).
     private func raiseFileLimit() -> UInt {

@@ -23,7 +23,8 @@ do {
         environment: ProcessInfo.processInfo.environment,
         readFile: { path in Array(try Data(contentsOf: URL(fileURLWithPath: path))) })
 } catch {
-    fail("\(error)\n\n" + UsageText.text(for: nil))
+    // One line saying what is wrong, then where the options are (not the whole help).
+    fail("\(error)\nRun 'oauth-landing help serve' for all options.")
 }
 
 switch command {
@@ -43,6 +44,10 @@ case .qaLinks(let base):
         print(line)
     }
 case .checkConfig(let config):
+    if config.publicURL == nil && !config.dev {
+        print(config.effectiveDescription, terminator: "")
+        fail(ServeCommand.publicURLMissing)
+    }
     do {
         let context = try TLSContext(certificateChainPath: config.tlsCertificatePath, privateKeyPath: config.tlsKeyPath)
         print(config.effectiveDescription, terminator: "")

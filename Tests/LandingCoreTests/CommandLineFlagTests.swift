@@ -94,6 +94,7 @@ import Testing
         let command = try parseCommand(["check-config", "--config=c.json"], files: ["c.json": #"{"dev": true}"#])
         var expected = ServerConfig()
         expected.dev = true
+        expected.listen.host = "127.0.0.1"
         #expect(command == .checkConfig(expected))
     }
 

@@ -8,8 +8,20 @@ import Testing
         #expect(try parseCommand([]) == .serve(ServerConfig()))
         var expected = ServerConfig()
         expected.dev = true
+        expected.listen.host = "127.0.0.1"
         #expect(try parseCommand(["--dev"]) == .serve(expected))
         #expect(try parseCommand(["serve", "--dev"]) == .serve(expected))
+    }
+
+    /// `--dev` serves unauthenticated QA pages, so it listens on loopback unless a source gives --listen.
+    @Test func commandLine_DevListensOnLoopback_UnlessListenGiven() throws {
+        #expect(try serveConfig(["--dev"]).listen == ServerConfig.ListenAddress(host: "127.0.0.1", port: 8443))
+        #expect(try serveConfig(["--dev", "--listen", "0.0.0.0:9443"]).listen == ServerConfig.ListenAddress(host: "0.0.0.0", port: 9443))
+        #expect(try serveConfig(["--dev"], environment: ["OAUTH_LANDING_LISTEN": "0.0.0.0:8443"]).listen.host == "0.0.0.0")
+        let fromFile = try parseCommand(["--config=c.json"], files: ["c.json": #"{"dev": true, "listen": "0.0.0.0:8443"}"#])
+        guard case .serve(let config) = fromFile else { Issue.record("not serve"); return }
+        #expect(config.listen.host == "0.0.0.0")
+        #expect(try serveConfig([]).listen.host == "0.0.0.0")
     }
 
     /// `check-config` takes the same flags as serve and returns the same configuration.

@@ -32,6 +32,7 @@ import Testing
             idle-timeout = 60
             threads = 0
             dev = false
+            allow-unknown-env = false
             access-log = on
             store = sqlite:data/landing.db
             store-password-file = (none)
@@ -48,6 +49,10 @@ import Testing
             api-keys-file = (none)
             cors-origin = (none)
             webhook-secret = (none)
+            pluggy-client-id = (none)
+            pluggy-client-secret = (none)
+            pluggy-client-secret-file = (none)
+            pluggy-api-url = https://api.pluggy.ai
             metrics-listen = (none)
             qa = false
             max-connections = 50000

@@ -229,11 +229,18 @@ func parseErrorMessage(
         #expect(config.threads == 8)
     }
 
-    /// Variables with the prefix that name no setting are ignored, and so is everything else.
-    @Test func configLoader_IgnoresUnrelatedVariables_WhenPresent() throws {
-        let config = try serveConfig(
-            [], environment: ["OAUTH_LANDING_SOMETHING_ELSE": "x", "PATH": "/bin", "LISTEN": "nope"])
-        #expect(config == ServerConfig())
+    /// Variables without the prefix are ignored; a prefixed variable that names no option (a typo) refuses the start with a suggestion, unless --allow-unknown-env.
+    @Test func configLoader_RefusesUnknownPrefixedVariable_UnlessAllowed() throws {
+        #expect(try serveConfig([], environment: ["PATH": "/bin", "LISTEN": "nope"]) == ServerConfig())
+        #expect(
+            parseErrorMessage([], environment: ["OAUTH_LANDING_WEBHOOK_SECRT": "x"])
+                == "unknown environment variable OAUTH_LANDING_WEBHOOK_SECRT (did you mean OAUTH_LANDING_WEBHOOK_SECRET?);"
+                + " unset it, or pass --allow-unknown-env if another tool shares the prefix")
+        #expect(parseErrorMessage([], environment: ["OAUTH_LANDING_SOMETHING_ELSE": "x"]).hasPrefix("unknown environment variable OAUTH_LANDING_SOMETHING_ELSE;"))
+        var expected = ServerConfig()
+        expected.allowUnknownEnvironment = true
+        #expect(try serveConfig(["--allow-unknown-env"], environment: ["OAUTH_LANDING_SOMETHING_ELSE": "x"]) == expected)
+        #expect(try serveConfig([], environment: ["OAUTH_LANDING_SOMETHING_ELSE": "x", "OAUTH_LANDING_ALLOW_UNKNOWN_ENV": "1"]).allowUnknownEnvironment)
     }
 
     /// The HTTP listener may not take the HTTPS port on an overlapping address.

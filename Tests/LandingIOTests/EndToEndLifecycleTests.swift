@@ -118,8 +118,39 @@ import Testing
 
     // MARK: - Startup
 
+    /// Runs the binary; `serve`/`check-config` get a `--public-url` unless the test gives one or `--dev`.
     static func run(_ arguments: [String], workingDirectory: String? = nil) throws -> SubprocessResult {
-        try Subprocess.run(try ServerProcess.binaryPath(), arguments, timeout: 20, workingDirectory: workingDirectory)
+        var arguments = arguments
+        if ["serve", "check-config"].contains(arguments.first ?? ""), !arguments.contains("--public-url"), !arguments.contains("--dev"),
+            !arguments.contains("--no-default-public-url")
+        {
+            arguments += ["--public-url", "https://landing.e2e.test"]
+        }
+        arguments.removeAll { $0 == "--no-default-public-url" }
+        return try Subprocess.run(try ServerProcess.binaryPath(), arguments, timeout: 20, workingDirectory: workingDirectory)
+    }
+
+    /// serve and check-config refuse a production configuration without --public-url, in one line and without the whole help.
+    @Test func endToEnd_RefusesToStart_WithoutPublicURL() throws {
+        let certificate = try E2ECertificate()
+        for command in ["serve", "check-config"] {
+            let result = try Self.run([
+                command, "--no-default-public-url", "--listen", "127.0.0.1:0", "--tls-cert", certificate.certificatePath,
+                "--tls-key", certificate.keyPath, "--api-key", ServerProcess.apiKey, "--store", "memory:",
+            ])
+            #expect(result.status == 2, "\(command): \(result)")
+            #expect(result.stderrText.contains("serve needs --public-url https://HOST[:PORT]"), "\(command): \(result)")
+            #expect(!result.stderrText.contains("\"msg\":\"listening\""))
+        }
+    }
+
+    /// A usage error is one line and a pointer to the help, not the whole option list.
+    @Test func endToEnd_UsageError_IsOneLineAndAPointer() throws {
+        let result = try Self.run(["serve", "--no-such-option"])
+        #expect(result.status == 2)
+        let lines = result.stderrText.split(separator: "\n")
+        #expect(lines.count == 2, "\(result)")
+        #expect(lines.last == "Run 'oauth-landing help serve' for all options.")
     }
 
     /// A missing certificate file: exit 2, and the message names the file.

@@ -104,6 +104,7 @@ final class StoreUnderTest: LandingStore, @unchecked Sendable {  // why: `base` 
         case .webhook(.duplicate(let item)): return .webhook(.duplicate(item.map(strip)))
         case .webhook(.ignored): return result
         case .sessionCreated(let record): return .sessionCreated(strip(record))
+        case .confirmed(let record): return .confirmed(strip(record))
         case .sessionDeleted: return result
         }
     }

@@ -40,6 +40,7 @@ public struct ConfigError: Error, Equatable, CustomStringConvertible {
         case duplicateConfigKey(path: String, key: String)
         case wrongConfigType(path: String, key: String, expected: String, found: String)
         case conflict(String)
+        case unknownEnvironmentVariable(String, suggestion: String?)
     }
 
     private let kind: Kind
@@ -102,6 +103,10 @@ public struct ConfigError: Error, Equatable, CustomStringConvertible {
     static func wrongConfigType(path: String, key: String, expected: String, found: String) -> ConfigError {
         ConfigError(.wrongConfigType(path: path, key: key, expected: expected, found: found))
     }
+    /// An `OAUTH_LANDING_*` variable no option reads (a typo would otherwise be ignored silently).
+    static func unknownEnvironmentVariable(_ name: String, suggestion: String? = nil) -> ConfigError {
+        ConfigError(.unknownEnvironmentVariable(name, suggestion: suggestion))
+    }
     /// Settings that are valid one by one but not together.
     static func conflict(_ message: String) -> ConfigError {
         ConfigError(.conflict(message))
@@ -134,6 +139,10 @@ public struct ConfigError: Error, Equatable, CustomStringConvertible {
             "config file \(ConfigText.quoted(path)) is not valid JSON: line \(line), column \(column): \(reason)"
         case .configFileNotAnObject(let path, let found):
             "config file \(ConfigText.quoted(path)) must hold a JSON object of settings, found \(found)"
+        case .unknownEnvironmentVariable(let name, let suggestion):
+            "unknown environment variable \(ConfigText.escaped(name, limit: ConfigText.maxQuotedLength))"
+                + (suggestion.map { " (did you mean \($0)?)" } ?? "")
+                + "; unset it, or pass --allow-unknown-env if another tool shares the prefix"
         case .unknownConfigKey(let path, let key, let suggestion):
             "unknown key \"\(ConfigText.escaped(key, limit: ConfigText.maxQuotedLength))\" in config file "
                 + ConfigText.quoted(path) + Self.hint(suggestion.map { "\"\($0)\"" })

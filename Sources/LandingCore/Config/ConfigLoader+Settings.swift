@@ -11,6 +11,7 @@ extension ConfigLoader {
         options: [ConfigOption], secretKeys: Set<String>
     ) throws(ConfigError) -> ServerConfig {
         var config = ServerConfig()
+        var configFileSetListen = false
 
         if let file = try configFileLocation(flags: flags, environment: environment, options: options) {
             let bytes: [UInt8]
@@ -19,7 +20,8 @@ extension ConfigLoader {
             } catch {
                 throw .unreadableConfigFile(path: file.path, source: file.source, reason: describe(error))
             }
-            try applyConfigFile(bytes, path: file.path, to: &config, options: options, secretKeys: secretKeys)
+            configFileSetListen = try applyConfigFile(bytes, path: file.path, to: &config, options: options, secretKeys: secretKeys)
+                .contains("listen")
         }
 
         for option in options {
@@ -47,6 +49,21 @@ extension ConfigLoader {
             }
         }
 
+        // An `OAUTH_LANDING_*` variable no option reads is most likely a typo of one that would
+        // have mattered (a secret, a limit): refuse, unless told other tools share the prefix.
+        if !config.allowUnknownEnvironment {
+            let known = options.map(\.environmentName)
+            let unknown = environment.keys.filter { $0.hasPrefix(environmentPrefix) && !known.contains($0) }.sorted()
+            if let name = unknown.first {
+                throw .unknownEnvironmentVariable(name, suggestion: ConfigText.closest(to: name, among: known))
+            }
+        }
+
+        // `--dev` serves unauthenticated QA pages: it listens on loopback unless told otherwise.
+        let listenGiven = flags.contains { $0.name == "listen" } || environment[Self.environmentPrefix + "LISTEN"] != nil
+            || configFileSetListen
+        if config.dev && !listenGiven { config.listen.host = "127.0.0.1" }
+
         try config.validate(options: options, secretKeys: secretKeys)
         return config
     }
@@ -72,11 +89,12 @@ extension ConfigLoader {
         }
     }
 
-    /// Applies a `--config` file: a JSON object whose keys are option names without dashes.
+    /// Applies a `--config` file: a JSON object whose keys are option names; returns the keys it set.
+    @discardableResult
     private static func applyConfigFile(
         _ bytes: [UInt8], path: String, to config: inout ServerConfig, options: [ConfigOption],
         secretKeys: Set<String>
-    ) throws(ConfigError) {
+    ) throws(ConfigError) -> Set<String> {
         let root: JSONValue
         do {
             root = try JSONValue.parse(bytes)
@@ -111,6 +129,7 @@ extension ConfigLoader {
                 write(&config, try parseItems(option, texts, from: source, secretKeys: secretKeys))
             }
         }
+        return seen
     }
 
     /// The items of a repeatable option's JSON value: one for a string, each element of an array

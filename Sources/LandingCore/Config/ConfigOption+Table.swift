@@ -148,11 +148,19 @@ extension ConfigOption {
             }, read: { String($0.threads) }),
         setting(
             "dev", .boolean, "",
-            "Developer mode: a self-signed certificate is created when none exists. Takes no value"
+            "Developer mode: a self-signed certificate is created when none exists, QA pages are on, and"
+                + " the listener defaults to 127.0.0.1 (--listen overrides). Takes no value"
                 + " (--dev=false turns it off); 1, true, 0 or false in the environment and config file.",
             apply: { (config, text) throws(ConfigValueError) in
                 config.dev = try ConfigValueParser.boolean(text)
             }, read: { $0.dev ? "true" : "false" }),
+        setting(
+            "allow-unknown-env", .boolean, "",
+            "Start even when an OAUTH_LANDING_* environment variable names no option (by default such a"
+                + " variable, most likely a typo, stops the start). Takes no value.",
+            apply: { (config, text) throws(ConfigValueError) in
+                config.allowUnknownEnvironment = try ConfigValueParser.boolean(text)
+            }, read: { $0.allowUnknownEnvironment ? "true" : "false" }),
         setting(
             "access-log", .onOff, "on|off",
             "One JSON access-log line per request on standard output.",

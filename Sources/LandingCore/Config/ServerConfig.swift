@@ -39,8 +39,11 @@ public struct ServerConfig: Sendable, Equatable {
     public var idleTimeout: Double = 60
     /// Event-loop threads; 0 → one per CPU.
     public var threads: Int = 0
-    /// Developer conveniences: a self-signed certificate is created when none exists.
+    /// Developer conveniences: a self-signed certificate is created when none exists, and the
+    /// listener defaults to 127.0.0.1 (it serves unauthenticated QA pages).
     public var dev = false
+    /// Start even with `OAUTH_LANDING_*` variables no option reads (`--allow-unknown-env`).
+    public var allowUnknownEnvironment = false
     /// Write one JSON access-log line per request on stdout.
     public var accessLog = true
 

@@ -10,9 +10,12 @@ import Synchronization
 ///
 /// Bounded and never in the way: at most `maxTracked` items are followed at once (more are not
 /// checked: counted as `skipped`), an item already followed is not checked twice, an item Pluggy
-/// does not know (404 — an id a browser made up) is dropped at once, and every failure (Pluggy down,
-/// a timeout, a full client queue) only delays the next check: pages and the API never wait for it.
-/// What happened is counted by `result` (`landing_pluggy_checks_total`).
+/// does not know (404 — an id a browser made up) is dropped at once, an item whose following ended
+/// (terminal, unknown, deadline) is not asked about again for `quietPeriod` seconds (a refreshed page
+/// or a replayed made-up id cannot spend the Pluggy quota), and every failure (Pluggy down, a
+/// timeout, a full client queue) only delays the next check: pages and the API never wait for it.
+/// What happened is counted by `result` (`landing_pluggy_checks_total`); failures are logged at
+/// most once a minute (never the secret: `PluggyClientError` does not carry it).
 public final class PluggyConfirmer: Sendable {
     /// How one check ended, for metrics.
     public enum CheckResult: String, CaseIterable, Sendable {
@@ -28,11 +31,16 @@ public final class PluggyConfirmer: Sendable {
     private let wallClock: @Sendable () -> Int64
     private let log: @Sendable (String) -> Void
     private let tracked = Mutex<[String: PluggyRecheckSchedule]>([:])
+    /// Items whose following ended, with when (monotonic seconds); at most `maxTracked`.
+    private let recentlyDone = Mutex<[String: Double]>([:])
+    private let lastFailureLog = Mutex<Double>(-.infinity)
+    /// Seconds an item whose following ended is not checked again.
+    private let quietPeriod: Double
     private let timers = DispatchQueue(label: "landing-pluggy-recheck")
     private let counts = Mutex<[CheckResult: Int]>([:])
 
     public init(
-        client: PluggyClient, store: any LandingStoreAccess, horizon: Double = 1_800, maxTracked: Int = 10_000,
+        client: PluggyClient, store: any LandingStoreAccess, horizon: Double = 1_800, maxTracked: Int = 10_000, quietPeriod: Double = 600,
         policy: PluggyRecheckSchedule.Policy = PluggyRecheckSchedule.Policy(), clock: (@Sendable () -> Double)? = nil,
         wallClock: @escaping @Sendable () -> Int64 = SystemRandom.nowMillis, log: @escaping @Sendable (String) -> Void = { _ in }
     ) {
@@ -40,6 +48,7 @@ public final class PluggyConfirmer: Sendable {
         self.store = store
         self.horizon = horizon
         self.maxTracked = maxTracked
+        self.quietPeriod = quietPeriod
         self.policy = policy
         self.clock = clock ?? { monotonicNow() }
         self.wallClock = wallClock
@@ -56,6 +65,14 @@ public final class PluggyConfirmer: Sendable {
 
     /// An item was seen: check it now (unless it is followed already), then follow it while pending.
     public func itemSeen(_ itemId: String) {
+        let now = clock()
+        let quiet = recentlyDone.withLock { done -> Bool in
+            guard let ended = done[itemId] else { return false }
+            if now - ended < quietPeriod { return true }
+            done.removeValue(forKey: itemId)
+            return false
+        }
+        if quiet { return }
         let start = tracked.withLock { items -> Bool in
             guard items[itemId] == nil else { return false }
             guard items.count < maxTracked else { return false }
@@ -96,17 +113,22 @@ public final class PluggyConfirmer: Sendable {
                     note(.pending)
                     observation = .pending
                 }
-            case .failure(.itemNotFound), .failure(.invalidItemId), .failure(.overloaded), .failure(.shutDown):
+            case .failure(.itemNotFound), .failure(.invalidItemId):
                 // why: an id Pluggy does not know is most likely one a browser made up; asking again
-                // would let anyone spend our Pluggy quota. A full queue or shutdown: let it go.
+                // would let anyone spend our Pluggy quota.
                 note(.notFound)
+                finish(itemId)
+                return
+            case .failure(.shutDown):
                 tracked.withLock { _ = $0.removeValue(forKey: itemId) }
                 return
             case .failure(.rateLimited(let retryAfter)):
                 note(.rateLimited)
                 observation = .rateLimited(retryAfter: retryAfter)
-            case .failure:
+            case .failure(let error):
+                // A full client queue, Pluggy down, a timeout, a refused key or certificate: later.
                 note(.unavailable)
+                logFailure(error)
                 observation = .unavailable
             }
             schedule(itemId, after: observation)
@@ -122,6 +144,7 @@ public final class PluggyConfirmer: Sendable {
             let decision = schedule.next(after: observation, now: now, random: &random)
             if case .stop = decision {
                 items.removeValue(forKey: itemId)
+                remember(itemId, at: now)
             } else {
                 items[itemId] = schedule
             }
@@ -129,5 +152,33 @@ public final class PluggyConfirmer: Sendable {
         }
         guard case .recheck(_, let delay)? = decision else { return }
         timers.asyncAfter(deadline: .now() + delay) { [self] in check(itemId) }
+    }
+
+    /// Stops following `itemId` and keeps it quiet for `quietPeriod`.
+    private func finish(_ itemId: String) {
+        tracked.withLock { _ = $0.removeValue(forKey: itemId) }
+        remember(itemId, at: clock())
+    }
+
+    /// Notes that `itemId`'s following ended at `time`; the oldest half is forgotten at the bound.
+    private func remember(_ itemId: String, at time: Double) {
+        recentlyDone.withLock { done in
+            if done.count >= maxTracked {
+                let cutoff = done.values.sorted()[done.count / 2]
+                done = done.filter { $0.value > cutoff }
+            }
+            done[itemId] = time
+        }
+    }
+
+    /// Logs a failed check, at most once a minute.
+    private func logFailure(_ error: PluggyClientError) {
+        let now = clock()
+        let due = lastFailureLog.withLock { last -> Bool in
+            guard now - last >= 60 else { return false }
+            last = now
+            return true
+        }
+        if due { log("pluggy item check failed (later checks retry; logged at most once a minute): \(error)") }
     }
 }

@@ -32,6 +32,8 @@ final class FakePluggyServer: @unchecked Sendable {  // why: mutable state behin
     private var stopped = false
     private(set) var authRequests = 0
     private(set) var itemRequests = 0
+    /// When each item request arrived (`ProcessInfo.systemUptime`, seconds), in order.
+    private var itemRequestTimes: [Double] = []
     private var inFlight = 0
     private(set) var maxInFlight = 0
     /// Seconds each item answer is held back (to observe concurrency).
@@ -91,6 +93,8 @@ final class FakePluggyServer: @unchecked Sendable {  // why: mutable state behin
     func scriptAuth(_ answers: Scripted...) { locked { scriptedAuth += answers } }
     func scriptItems(_ answers: Scripted...) { locked { scriptedItems += answers } }
     var counts: (auth: Int, items: Int) { locked { (authRequests, itemRequests) } }
+    /// Arrival times of the item requests so far (monotonic seconds, `ProcessInfo.systemUptime`).
+    var itemRequestArrivals: [Double] { locked { itemRequestTimes } }
     var observedMaxInFlight: Int { locked { maxInFlight } }
 
     /// A raw response with a Content-Length body.
@@ -186,6 +190,7 @@ final class FakePluggyServer: @unchecked Sendable {  // why: mutable state behin
         }
         if request.method == .get && request.path.hasPrefix("/items/") {
             itemRequests += 1
+            itemRequestTimes.append(ProcessInfo.processInfo.systemUptime)
             inFlight += 1
             maxInFlight = max(maxInFlight, inFlight)
             let delay = itemDelay

@@ -28,7 +28,11 @@ final class ServerProcess: @unchecked Sendable {  // why: immutable after init; 
 
     /// Starts `oauth-landing serve --listen 127.0.0.1:0 --tls-cert C --tls-key K --threads 2` plus
     /// `arguments`, and waits (up to `startTimeout` seconds) for the "listening" line on stderr.
-    init(_ arguments: [String] = [], certificate: E2ECertificate? = nil, threads: Int = 2, startTimeout: Double = 10) throws {
+    /// `environment` is added to the child's (e.g. `SSL_CERT_FILE`).
+    init(
+        _ arguments: [String] = [], certificate: E2ECertificate? = nil, threads: Int = 2, startTimeout: Double = 10,
+        environment: [String: String] = [:]
+    ) throws {
         let certificate = try certificate ?? E2ECertificate()
         self.certificate = certificate
         var defaults: [String] = []
@@ -38,11 +42,13 @@ final class ServerProcess: @unchecked Sendable {  // why: immutable after init; 
         if !arguments.contains("--api-key") && !arguments.contains("--api-keys-file") && !arguments.contains("--dev") {
             defaults += ["--api-key", Self.apiKey]
         }
+        // why: serve refuses to start without --public-url outside --dev; tests that care give their own.
+        if !arguments.contains("--public-url") && !arguments.contains("--dev") { defaults += ["--public-url", "https://landing.e2e.test"] }
         let fullArguments = [
             "serve", "--listen", "127.0.0.1:0", "--tls-cert", certificate.certificatePath, "--tls-key", certificate.keyPath,
             "--threads", "\(threads)",
         ] + defaults + arguments
-        let child = try Subprocess(try Self.binaryPath(), fullArguments)
+        let child = try Subprocess(try Self.binaryPath(), fullArguments, environment: environment)
         self.child = child
         Self.register(child)
         var line: [String: Any]?

@@ -130,12 +130,13 @@ final class Subprocess: @unchecked Sendable {  // why: mutable state behind `con
     private var exited = false
 
     /// Launches `executable` with `arguments`. With `stdin` nil the child's standard input is an
-    /// open pipe (written with `write(_:)`, closed with `closeStdin()`).
-    init(_ executable: String, _ arguments: [String], workingDirectory: String? = nil) throws {
+    /// open pipe (written with `write(_:)`, closed with `closeStdin()`). `environment` is added to
+    /// (and overrides) `E2EProcessSetup.childEnvironment`.
+    init(_ executable: String, _ arguments: [String], workingDirectory: String? = nil, environment: [String: String] = [:]) throws {
         E2EProcessSetup.once
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        process.environment = E2EProcessSetup.childEnvironment
+        process.environment = E2EProcessSetup.childEnvironment.merging(environment) { _, given in given }
         if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
         let inPipe = Pipe()
         let outPipe = Pipe()
