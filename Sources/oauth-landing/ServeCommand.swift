@@ -145,6 +145,9 @@ struct ServeCommand {
             returnURLPolicy: returnPolicy, apiKeys: config.apiKeys)
         settings.corsOrigins = config.corsOrigins
         settings.qa = config.qa
+        settings.appName = config.appName
+        settings.brandColor = config.brandColor.flatMap { try? BrandColor(parsing: $0) }
+        settings.logoPNG = loadLogo(directory: config.templatesDirectory)
         let flowMetrics = LandingFlowMetrics()
         let landing = LandingService(
             settings: settings, store: storeWorker,
@@ -287,6 +290,17 @@ struct ServeCommand {
             http: HTTPSClient(context: context))
         return PluggyConfirmer(
             client: client, store: store, horizon: config.sessionTTL, log: { line in logger.warning(line) })
+    }
+
+    /// `logo.png` in the templates directory, if there is one: a PNG of at most 256 KiB, served by
+    /// the server itself (`LandingPage.logoPath`); anything else there stops the start.
+    private func loadLogo(directory: String) -> [UInt8]? {
+        let path = (directory as NSString).appendingPathComponent("logo.png")
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard let data = FileManager.default.contents(atPath: path) else { fail("templates: cannot read \(path)") }
+        let bytes = [UInt8](data)
+        guard let problem = LandingLogo.problem(with: bytes) else { return bytes }
+        fail("templates: \(path): \(problem)")
     }
 
     /// Why `serve` (and `check-config`) refuse a production configuration without `--public-url`.

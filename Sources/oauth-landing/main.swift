@@ -52,6 +52,12 @@ case .checkConfig(let config):
         let context = try TLSContext(certificateChainPath: config.tlsCertificatePath, privateKeyPath: config.tlsKeyPath)
         print(config.effectiveDescription, terminator: "")
         print("# certificate sha256 \(context.leafFingerprint)")
+        // Mobile users can only get back to the app through a return link.
+        if config.returnURL == nil && config.allowedReturnURLs.isEmpty {
+            FileHandle.standardError.write(Data(
+                ("oauth-landing: warning: no --return-url and no --allowed-return-url (so no session can carry a returnUrl):"
+                    + " mobile users get no return button, only a hint to switch back to the app\n").utf8))
+        }
     } catch {
         print(config.effectiveDescription, terminator: "")
         fail("\(error)")

@@ -49,6 +49,8 @@ import Testing
             api-keys-file = (none)
             cors-origin = (none)
             webhook-secret = (none)
+            app-name = (none)
+            brand-color = (none)
             pluggy-client-id = (none)
             pluggy-client-secret = (none)
             pluggy-client-secret-file = (none)

@@ -39,7 +39,8 @@ final class LandingHarness: @unchecked Sendable {
     init(
         returnURL: String? = "https://app.example.com/done", androidPackage: String? = "com.example.app",
         openerOrigins: [String] = ["https://app.example.com"], corsOrigins: [String] = [], webhookSecret: String? = nil,
-        waiterLimits: RecordWaiters.Limits = RecordWaiters.Limits()
+        waiterLimits: RecordWaiters.Limits = RecordWaiters.Limits(),
+        customize: (inout LandingSettings) -> Void = { _ in }
     ) {
         self.webhookSecret = webhookSecret
         let policy = try! ReturnURLPolicy(allowedPrefixes: ["https://app.example.com/"])
@@ -47,6 +48,7 @@ final class LandingHarness: @unchecked Sendable {
             publicURL: "https://landing.example.com", returnURL: returnURL, openerOrigins: openerOrigins, androidPackage: androidPackage,
             sessionTTL: 1800, returnURLPolicy: policy, apiKeys: [Self.apiKey])
         settings.corsOrigins = corsOrigins
+        customize(&settings)
         let clock = self.clock
         let counter = self.counter
         let waiters = RecordWaiters(limits: waiterLimits)

@@ -110,7 +110,7 @@ import Testing
         let path = "/oauth/callback?itemId=\(LandingE2E.uniqueItemId("tpl"))"
         #expect(LandingE2E.pageTitle(try LandingE2E.get(server, path)) == LandingE2E.text("title_completed"))
 
-        try templates.edit { $0.replacingOccurrences(of: "<title>{{title}}</title>", with: "<title>Reloaded E2E: {{title}}</title>") }
+        try templates.edit { $0.replacingOccurrences(of: "<title>{{title}}", with: "<title>Reloaded E2E: {{title}}") }
         server.send(signal: SIGHUP)
         #expect(server.waitForStderr(containing: "\"msg\":\"templates reloaded\""), "\(server.stderrText)")
         let reloaded = try LandingE2E.get(server, path)

@@ -274,6 +274,28 @@ extension ConfigOption {
                 config.webhookSecret = try ConfigValueParser.apiKey(text)
             }, read: { $0.webhookSecret }),
         setting(
+            "app-name", .text, "NAME",
+            "The app's name, 1 to 60 characters: in the landing page's title and header, and on its return"
+                + " button and hints (\"Return to NAME\"), so users recognise where they are.",
+            apply: { (config, text) throws(ConfigValueError) in
+                guard (1...60).contains(text.count), text.first != " ", text.last != " ",
+                    text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && !(0x7F...0x9F).contains($0.value) })
+                else { throw ConfigValueError(reason: "expected 1 to 60 printable characters, no space at either end") }
+                config.appName = text
+            }, read: { $0.appName }),
+        setting(
+            "brand-color", .text, "#RRGGBB",
+            "The landing page's accent (button, success icon, focus ring). Refused unless its button text"
+                + " reaches 4.5:1 and it stands out 3:1 from the white card (WCAG 2.2 AA); dark mode uses it only"
+                + " when it also stands out from the dark card.",
+            apply: { (config, text) throws(ConfigValueError) in
+                do throws(BrandColorError) {
+                    config.brandColor = try BrandColor(parsing: text).hex
+                } catch {
+                    throw ConfigValueError(reason: error.message)
+                }
+            }, read: { $0.brandColor }),
+        setting(
             "pluggy-client-id", .text, "ID",
             "Pluggy client id: with a client secret, every callback's and webhook's item is confirmed against"
                 + " Pluggy's API (GET /items/{id}), re-checked while pending. None: webhooks are the only confirmation.",

@@ -86,6 +86,10 @@ public struct ServerConfig: Sendable, Equatable {
     public var corsOrigins: [String] = []
     /// Enables `POST /webhooks/pluggy`; requests must carry it in `X-Webhook-Secret`. Secret.
     public var webhookSecret: String? = nil
+    /// The app's name on the landing page (`--app-name`).
+    public var appName: String? = nil
+    /// The landing page's accent colour (`--brand-color #RRGGBB`), contrast-checked.
+    public var brandColor: String? = nil
     /// Pluggy's client id (`--pluggy-client-id`): with a secret, outcomes are confirmed against its API.
     public var pluggyClientId: String? = nil
     /// Pluggy's client secret (`--pluggy-client-secret`, better `OAUTH_LANDING_PLUGGY_CLIENT_SECRET`). Secret.

@@ -95,10 +95,19 @@ public struct LandingPage: Sendable {
         }
     }
 
-    /// The page as HTML, rendered from the `landing` template.
+    /// Where the logo is served (same origin: the page's CSP allows `img-src 'self'`).
+    public static let logoPath = "/assets/logo.png"
+
+    /// `text` with `{app}` replaced by the app's name.
+    static func named(_ text: String, app: String) -> String {
+        text.replacingOccurrences(of: "{app}", with: app)
+    }
+
+    /// The page as HTML, rendered from the `landing` template. `bankName`: the institution, when
+    /// Pluggy named it (the page says which bank the result is from).
     public func html(
         outcome: LandingOutcome, audience: Audience, sessionReturnURL: String?, postPath: String, nonce: String,
-        templates: TemplateSet, headOnly: Bool = false
+        templates: TemplateSet, headOnly: Bool = false, bankName: String? = nil
     ) -> HTTPResponse {
         let catalog = templates.catalog(for: audience.language) ?? [:]
         let texts = Self.texts(for: outcome, catalog: catalog)
@@ -120,7 +129,20 @@ public struct LandingPage: Sendable {
         ])
         var strings: [String: TemplateValue] = [:]
         for (key, value) in catalog { strings[key] = .string(value) }
+        let app = settings.appName
+        let returnLabel = app.map { Self.named(catalog["button_return_named"] ?? "", app: $0) } ?? catalog["button_return"] ?? ""
+        let goBack = app.map { Self.named(catalog["mobile_go_back_named"] ?? "", app: $0) } ?? catalog["mobile_go_back"] ?? ""
+        // why: validated #rrggbb values only (BrandColor), so nothing here can leave the CSS declaration.
+        let brandCSS = settings.brandColor.map { "--accent: \($0.hex); --on-accent: \($0.textHex); --focus: \($0.hex);" }
+        let brandDarkCSS = settings.brandColor.flatMap { $0.usableInDarkMode ? "--accent: \($0.hex); --on-accent: \($0.textHex);" : nil }
         let context: TemplateValue = .object([
+            "appName": app.map { .string($0) } ?? .null,
+            "returnLabel": .string(returnLabel),
+            "goBack": .string(goBack),
+            "brandCSS": brandCSS.map { .string($0) } ?? .null,
+            "brandDarkCSS": brandDarkCSS.map { .string($0) } ?? .null,
+            "logo": settings.logoPNG == nil ? .null : .string(Self.logoPath),
+            "bankName": bankName.map { .string($0) } ?? .null,
             "lang": .string(audience.language),
             "nonce": .string(nonce),
             "t": .object(strings),

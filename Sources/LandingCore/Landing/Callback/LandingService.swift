@@ -40,9 +40,20 @@ public struct LandingService: Sendable {
         self.page = LandingPage(settings: settings)
     }
 
-    /// Adds the callback routes (`PATH`, `PATH/{sessionId}`) and the session API to `router`.
+    /// Adds the callback routes (`PATH`, `PATH/{sessionId}`), the session API and (with a logo) the
+    /// logo to `router`.
     public func install(into router: inout Router<RouteHandler>) {
         let service = self
+        if let logo = settings.logoPNG {
+            router.add(.get, LandingPage.logoPath) { _, _, _ in
+                var headers = HTTPHeaders()
+                headers.add(name: "Content-Type", value: "image/png")
+                headers.add(name: "Cache-Control", value: "public, max-age=86400")
+                headers.add(name: "X-Content-Type-Options", value: "nosniff")
+                headers.add(name: "Content-Security-Policy", value: "default-src 'none'")
+                return .response(HTTPResponse(status: .ok, headers: headers, body: logo))
+            }
+        }
         let path = settings.callbackPath
         for method in [HTTPMethod.get, .post] {
             router.add(method, path) { request, context, _ in
@@ -76,7 +87,8 @@ public struct LandingService: Sendable {
         /// Renders the page for `outcome` and counts it in `landing_callbacks_total`.
         /// `language`: the session's chosen language, which wins over the browser's (not over QA's qa_lang).
         @Sendable func render(
-            _ outcome: LandingOutcome, returnURL: String?, isTest: Bool = false, preview: Bool = false, language: String? = nil
+            _ outcome: LandingOutcome, returnURL: String?, isTest: Bool = false, preview: Bool = false, language: String? = nil,
+            bankName: String? = nil
         ) -> HTTPResponse {
             metrics.callback(outcome: preview ? .preview : CallbackMetricOutcome(outcome), isTest: isTest || qa.isTest)
             var audience = audience
@@ -84,7 +96,9 @@ public struct LandingService: Sendable {
             var response =
                 wantsJSON
                 ? page.json(outcome: outcome, audience: audience, sessionReturnURL: returnURL, nonce: nonce, templates: set)
-                : page.html(outcome: outcome, audience: audience, sessionReturnURL: returnURL, postPath: postPath, nonce: nonce, templates: set, headOnly: headOnly)
+                : page.html(
+                    outcome: outcome, audience: audience, sessionReturnURL: returnURL, postPath: postPath, nonce: nonce, templates: set,
+                    headOnly: headOnly, bankName: bankName)
             // RFC 9110 §10.2.3: a 503 may say when to come back; nothing was recorded, and the same
             // URL (or form) submits the callback again.
             if outcome == .unavailable {
@@ -164,7 +178,7 @@ public struct LandingService: Sendable {
                     switch result {
                     case .success(.recorded(let record, _)):
                         let outcome = Self.shownOutcome(record, callbackAt: event.receivedAt)
-                        complete { render(outcome, returnURL: record.returnURL, isTest: record.isTest, preview: true, language: record.language) }
+                        complete { render(outcome, returnURL: record.returnURL, isTest: record.isTest, preview: true, language: record.language, bankName: record.connectorName) }
                     case .success(.unknownSession):
                         complete { render(.expired, returnURL: nil, preview: true) }
                     case .failure:
@@ -182,7 +196,7 @@ public struct LandingService: Sendable {
                 switch result {
                 case .success(.recorded(let record, _)):
                     let outcome = Self.shownOutcome(record, callbackAt: event.receivedAt)
-                    complete { render(outcome, returnURL: record.returnURL, isTest: record.isTest, language: record.language) }
+                    complete { render(outcome, returnURL: record.returnURL, isTest: record.isTest, language: record.language, bankName: record.connectorName) }
                     if let itemId = record.itemId ?? event.itemId, !event.isTest { itemSeen?(itemId) }
                 case .success(.unknownSession):
                     complete { render(.expired, returnURL: nil, isTest: event.isTest) }

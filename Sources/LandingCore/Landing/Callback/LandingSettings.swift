@@ -14,6 +14,12 @@ public struct LandingSettings: Sendable {
     public var corsOrigins: [String] = []
     /// QA mode (`--qa`): the `/qa` pages and the `qa_device`/`qa_lang` callback overrides.
     public var qa = false
+    /// The app's name (`--app-name`), in the page's title, header and return texts.
+    public var appName: String?
+    /// The page's accent (`--brand-color`), contrast-checked.
+    public var brandColor: BrandColor?
+    /// `logo.png` from the templates directory (checked at start), served at `LandingPage.logoPath`.
+    public var logoPNG: [UInt8]?
 
     public init(
         publicURL: String, callbackPath: String = "/oauth/callback", returnURL: String? = nil, openerOrigins: [String] = [],
