@@ -144,6 +144,18 @@ import Testing
         }
     }
 
+    /// check-config warns (and still exits 0) when no return link can exist for mobile users; with --return-url it does not.
+    @Test func endToEnd_CheckConfigWarns_WhenNoReturnLinkCanExist() throws {
+        let certificate = try E2ECertificate()
+        let base = ["check-config", "--tls-cert", certificate.certificatePath, "--tls-key", certificate.keyPath]
+        let bare = try Self.run(base)
+        #expect(bare.status == 0, "\(bare)")
+        #expect(bare.stderrText.contains("warning: no --return-url and no --allowed-return-url"), "\(bare)")
+        let configured = try Self.run(base + ["--return-url", "https://app.example.com/done"])
+        #expect(configured.status == 0, "\(configured)")
+        #expect(!configured.stderrText.contains("warning"), "\(configured)")
+    }
+
     /// A usage error is one line and a pointer to the help, not the whole option list.
     @Test func endToEnd_UsageError_IsOneLineAndAPointer() throws {
         let result = try Self.run(["serve", "--no-such-option"])

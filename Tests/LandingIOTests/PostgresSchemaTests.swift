@@ -97,10 +97,12 @@ struct PostgresSchemaTests {
             #expect(applied.filter { $0 == [1, 2] }.count == 1, "\(applied)")
             #expect(applied.filter { $0.isEmpty }.count == count - 1, "\(applied)")
             let connection = try connect(schema: schema)
-            let recorded = try connection.execute("SELECT version, count(*) FROM landing_schema_migrations GROUP BY version")
-            #expect(recorded.rowCount == 1)
-            #expect(try recorded.int64(row: 0, column: 0) == 1)
-            #expect(try recorded.int64(row: 0, column: 1) == 1)
+            let recorded = try connection.execute("SELECT version, count(*) FROM landing_schema_migrations GROUP BY version ORDER BY version")
+            #expect(recorded.rowCount == PostgresSchema.latestVersion)
+            for row in 0..<recorded.rowCount {
+                #expect(try recorded.int64(row: row, column: 0) == Int64(row + 1))
+                #expect(try recorded.int64(row: row, column: 1) == 1, "each version recorded once")
+            }
         }
     }
 
@@ -130,18 +132,19 @@ struct PostgresSchemaTests {
         try withSchema { schema in
             let connection = try connect(schema: schema)
             try PostgresSchema.migrate(connection)
+            let next = PostgresSchema.latestVersion + 1
             let broken = PostgresSchema.migrations + [
-                .init(version: 2, sql: "ALTER TABLE items ADD COLUMN extra TEXT; ALTER TABLE missing ADD COLUMN x TEXT;")
+                .init(version: next, sql: "ALTER TABLE items ADD COLUMN extra TEXT; ALTER TABLE missing ADD COLUMN x TEXT;")
             ]
             #expect(throws: StoreError.self) { try PostgresSchema.migrate(connection, migrations: broken) }
-            #expect(try PostgresSchema.appliedVersion(connection) == 1)
+            #expect(try PostgresSchema.appliedVersion(connection) == PostgresSchema.latestVersion)
             let extra = try connection.execute(
                 "SELECT count(*) FROM information_schema.columns WHERE table_schema = $1 AND column_name = 'extra'", [schema])
             #expect(try extra.int64(row: 0, column: 0) == 0)
 
-            let fixed = PostgresSchema.migrations + [.init(version: 2, sql: "ALTER TABLE items ADD COLUMN extra TEXT;")]
-            #expect(try PostgresSchema.migrate(connection, migrations: fixed) == [2])
-            #expect(try PostgresSchema.appliedVersion(connection) == 2)
+            let fixed = PostgresSchema.migrations + [.init(version: next, sql: "ALTER TABLE items ADD COLUMN extra TEXT;")]
+            #expect(try PostgresSchema.migrate(connection, migrations: fixed) == [next])
+            #expect(try PostgresSchema.appliedVersion(connection) == next)
         }
     }
 }
