@@ -138,16 +138,16 @@ extension WebDriverSession {
 
 extension BrowserTests {
     /// The landing page has no axe-core violation (WCAG 2.0/2.1/2.2 A and AA) in any outcome, on
-    /// desktop, iPhone and Android, in English and Portuguese, light and dark; its icon, button and
+    /// desktop, iPhone and Android, in English, Spanish and Portuguese, light and dark; its icon, button and
     /// focus ring keep 3:1 against the card, the button is reachable with Tab, shows its focus and
     /// is at least 44×44 px, and the outcome the page changes after the fragment relay is in a live region.
     @Test(
         .enabled(if: AxeCore.shouldRun, "axe-core is not installed (scripts/install-deps.sh test; on CI it must be)"),
-        arguments: ["desktop", "iPhone", "Android"], ["en", "pt-BR"])
+        arguments: ["desktop", "iPhone", "Android"], ["en", "es", "pt-BR"])
     func browser_Accessibility_EveryOutcome_NoAxeViolations(device: String, language: String) throws {
         _ = try AxeCore.source()
         var profile: BrowserProfile = device == "iPhone" ? .iPhone : device == "Android" ? .android : .desktop
-        profile.acceptLanguage = language == "pt-BR" ? "pt-BR,pt;q=0.9" : "en-US,en"
+        profile.acceptLanguage = language == "pt-BR" ? "pt-BR,pt;q=0.9" : language == "es" ? "es-MX,es;q=0.9" : "en-US,en"
         let (fixture, session) = try start(profile)
         defer { session.quit() }
         // why: once for the session rather than sent with every page (axe.min.js is 550 kB).
