@@ -224,4 +224,17 @@ extension BrowserTests {
             #expect(icon == "\"\(item.icon)\"", "\(item.query): \(icon ?? "nil")")
         }
     }
+
+    /// A fragment relay that fails (network down) puts the parameters back in the address, so the reload the page asks for submits them again.
+    @Test func browser_RelayFailure_KeepsParametersForReload() throws {
+        let (fixture, session) = try start()
+        defer { session.quit() }
+        try session.cdp("Page.addScriptToEvaluateOnNewDocument", ["source": "window.fetch = function () { return Promise.reject(new TypeError('offline')); };"])
+        let itemId = BrowserFixture.itemId("relay-fail")
+        try session.navigate(Self.callback(fixture, "#itemId=\(itemId)&code=abc"))
+        let restored = try session.waitUntil(timeout: 5) { try session.execute("return location.hash") as? String == "#itemId=\(itemId)&code=abc" }
+        #expect(restored, "hash: \(String(describing: try? session.execute("return location.hash")))")
+        #expect(try session.isDisplayed(css: "#fallback"))
+        #expect(try fixture.readItem(itemId).status == 404)
+    }
 }
