@@ -58,6 +58,14 @@ case .checkConfig(let config):
                 ("oauth-landing: warning: no --return-url and no --allowed-return-url (so no session can carry a returnUrl):"
                     + " mobile users get no return button, only a hint to switch back to the app\n").utf8))
         }
+        // A universal link / App Link on the landing page's own host opens in the browser, not the app.
+        let landingHost = config.publicURL.flatMap { URLComponents(string: $0)?.host?.lowercased() }
+        for candidate in [config.returnURL].compactMap({ $0 }) + config.allowedReturnURLs {
+            guard let host = URLComponents(string: candidate)?.host?.lowercased(), host == landingHost else { continue }
+            FileHandle.standardError.write(Data(
+                ("oauth-landing: warning: return link \(candidate) is on the landing page's own host (\(host)):"
+                    + " iOS and Android open it in the browser, not the app; use another host for universal links / App Links\n").utf8))
+        }
     } catch {
         print(config.effectiveDescription, terminator: "")
         fail("\(error)")

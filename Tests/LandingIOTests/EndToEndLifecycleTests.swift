@@ -154,6 +154,9 @@ import Testing
         let configured = try Self.run(base + ["--return-url", "https://app.example.com/done"])
         #expect(configured.status == 0, "\(configured)")
         #expect(!configured.stderrText.contains("warning"), "\(configured)")
+        let sameHost = try Self.run(base + ["--public-url", "https://landing.example.com", "--return-url", "https://landing.example.com/app/done"])
+        #expect(sameHost.status == 0, "\(sameHost)")
+        #expect(sameHost.stderrText.contains("is on the landing page's own host"), "\(sameHost)")
     }
 
     /// A usage error is one line and a pointer to the help, not the whole option list.
