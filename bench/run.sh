@@ -82,8 +82,8 @@ ATTACK_PATH=/oauth/callback
 PROBE_PATH=/healthz
 PROBE_INTERVAL_MS=10
 # zombie: connections, the close modes to run (one run each), and how many descriptors above the
-# baseline still count as "released" (the /metrics scrape's own connection, stragglers of earlier
-# requests).
+# baseline still count as "released" (the /metrics scrape's own connection, on the metrics
+# listener, stragglers of earlier requests).
 ZOMBIES=3000
 ZOMBIE_CLOSE="close shutdown fin"
 ZOMBIE_FD_SLACK=10
@@ -511,18 +511,31 @@ start_ours() {
     fi
 }
 
+# Where metric_value scrapes the instance on HTTPS port P: METRICS_URL[P], its --metrics-listen
+# listener (builds that have the option serve /metrics only there, never on HTTPS).
+declare -A METRICS_URL=()
+
 # Starts an oauth-landing NAME on core 0 with the store $3 (a --store value; empty: the build's
 # default) and the bench's flags, in the temp dir; sets INST_PORT, INST_PID, INST_LOG (its stdout,
-# the access log) and INST_ERR. Dies if it does not listen or answer GET / with 200. A postgres://
-# store also gets --store-pool when run.sh was given one.
+# the access log) and INST_ERR, and METRICS_URL[INST_PORT]. Dies if it does not listen or answer
+# GET / with 200. A postgres:// store also gets --store-pool when run.sh was given one.
 start_instance() {
-    local name=$1 cert=$2 store=$3 help
+    local name=$1 cert=$2 store=$3 help metrics_port
     INST_PORT=$(pick_port)
     INST_LOG="$TMP/$name.stdout"
     INST_ERR="$TMP/$name.stderr"
     local extra=()
     ours_help
     help=$OURS_HELP
+    # /metrics is on the plain --metrics-listen listener only (older builds: on HTTPS).
+    if [[ $help == *"--metrics-listen "* ]]; then
+        metrics_port=$(pick_port)
+        while [ "$metrics_port" = "$INST_PORT" ]; do metrics_port=$(pick_port); done
+        extra+=(--metrics-listen "127.0.0.1:$metrics_port")
+        METRICS_URL["$INST_PORT"]="http://127.0.0.1:$metrics_port/metrics"
+    else
+        METRICS_URL["$INST_PORT"]="https://127.0.0.1:$INST_PORT/metrics"
+    fi
     [ -z "$store" ] || extra+=(--store "$store")
     if [[ $store == postgres://* ]] && [ -n "$STORE_POOL" ]; then
         extra+=(--store-pool "$STORE_POOL")
@@ -578,6 +591,7 @@ nginx_headers() {
 start_nginx() {
     local cert=$1 dir headers
     PORT=$(pick_port)
+    unset 'METRICS_URL[$PORT]'  # nginx has no metrics: metric_value answers empty for it
     dir="$TMP/nginx-$cert"
     mkdir -p "$dir/root"
     cp "$TMP/index.html" "$dir/root/index.html"
@@ -854,12 +868,14 @@ scenario_idle_memory() {
     log "idle_memory $srv $cert: VmRSS ${before} KiB -> ${after} KiB with $established held -> ${released} KiB after they closed"
 }
 
-# A sample's value from the server's /metrics (on the HTTPS listener), e.g. landing_longpolls_waiting.
+# A sample's value from the /metrics of the instance on HTTPS port $1 (scraped on its metrics
+# listener, METRICS_URL), e.g. landing_longpolls_waiting; empty for a server without one (nginx).
 # (The body is read whole: an awk that exits at the match would make curl fail with a write error,
 # which pipefail turns into the script's exit.)
 metric_value() {
-    local body
-    body=$(curl -sk --max-time 5 "https://127.0.0.1:$1/metrics" 2>/dev/null || true)
+    local body url=${METRICS_URL[$1]:-}
+    [ -n "$url" ] || { echo; return 0; }
+    body=$(curl -sk --max-time 5 "$url" 2>/dev/null || true)
     printf '%s\n' "$body" | awk -v m="$2" '$1 == m && v == "" { v = $2 } END { print v }'
 }
 

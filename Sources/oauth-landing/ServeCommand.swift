@@ -161,13 +161,11 @@ struct ServeCommand {
         CoreRoutes.install(into: &router) { readiness.notReadyReason }
         landing.install(into: &router)
         WebhookService.install(into: &router, service: landing, secret: config.webhookSecret)
-        // /metrics has no authentication: on the HTTPS listener unless --metrics-listen moves it to
-        // its own plain listener (meant for 127.0.0.1 or a private network).
-        var metricsApplication: Application?
-        if config.metricsListen != nil {
-            metricsApplication = MetricsRoutes.application(registry: metricsRegistry, offload: MetricsEndpoint.offload)
-        } else {
-            MetricsRoutes.install(into: &router, registry: metricsRegistry, offload: MetricsEndpoint.offload)
+        // /metrics has no authentication, so it is never on the public HTTPS listener (there it is an
+        // unknown path, 404): only on the plain --metrics-listen listener (meant for 127.0.0.1 or a
+        // private network), and without --metrics-listen there is no metrics endpoint at all.
+        let metricsApplication = config.metricsListen.map { _ in
+            MetricsRoutes.application(registry: metricsRegistry, offload: MetricsEndpoint.offload)
         }
         let application = Application(router: router)
         let redirect = config.httpListen != nil ? HTTPSRedirect.application(publicURL: config.publicURL ?? "") : nil

@@ -622,7 +622,8 @@ enum LongPollScenario {
     static func run(
         sourceLocation: SourceLocation = #_sourceLocation, _ startLoop: (ServerProcess, TemporaryDirectory, String) throws -> Subprocess
     ) throws {
-        let server = try ServerProcess(["--public-url", PluggyGuide.publicURL, "--webhook-secret", secret, "--max-waiters", "1"])
+        let server = try ServerProcess(
+            ["--public-url", PluggyGuide.publicURL, "--webhook-secret", secret, "--max-waiters", "1"] + ServerProcess.metricsListen)
         let work = try TemporaryDirectory("docs-pluggy")
         let followed = try #require(try LandingE2E.createSession(server)["id"] as? String)
         let blocker = try #require(try LandingE2E.createSession(server)["id"] as? String)
@@ -635,7 +636,8 @@ enum LongPollScenario {
         ])
         holder.closeStdin()
         defer { holder.kill() }
-        let held = try waitFor(timeout: 10) { try LandingE2E.get(server, "/metrics").bodyText.contains("\nlanding_longpolls_waiting 1\n") }
+        let metricsURL = try server.metricsURL
+        let held = try waitFor(timeout: 10) { try Curl.fetch(metricsURL).response.bodyText.contains("\nlanding_longpolls_waiting 1\n") }
         #expect(held, "the holder's long-poll is not waiting", sourceLocation: sourceLocation)
 
         let loop = try startLoop(server, work, followed)

@@ -10,8 +10,9 @@ import Testing
         try Curl.run(["https://127.0.0.1:\(server.port)\(path)"]).stdoutText
     }
 
+    /// A sample's value from the server's metrics listener (started with `ServerProcess.metricsListen`).
     static func metric(_ server: ServerProcess, _ name: String) throws -> Double? {
-        let response = try curlGet(server, "/metrics")
+        let response = try Curl.run([try server.metricsURL]).stdoutText
         for line in response.split(separator: "\n") where line.hasPrefix(name + " ") {
             return Double(line.split(separator: " ").last ?? "")
         }
@@ -74,7 +75,7 @@ import Testing
     /// 300 long-polls whose clients send and close at once hold no waiter and no descriptor: the
     /// server notices each disconnect while the response is owed.
     @Test func zombie_SendAndCloseLongPollsReleasedAtOnce() throws {
-        let server = try ServerProcess()
+        let server = try ServerProcess(ServerProcess.metricsListen)
         defer { server.stop() }
         for i in 0..<300 {
             let client = try RawTLSClient(port: server.port)
@@ -96,7 +97,7 @@ import Testing
     /// Beyond --max-connections-per-address, new connections from that address are refused at
     /// accept, and counted; the ones already open still work.
     @Test func limits_ConnectionsPerAddress() throws {
-        let server = try ServerProcess(["--max-connections-per-address", "5"])
+        let server = try ServerProcess(["--max-connections-per-address", "5"] + ServerProcess.metricsListen)
         defer { server.stop() }
         var held: [RawTLSClient] = []
         for _ in 0..<5 { held.append(try RawTLSClient(port: server.port)) }
@@ -106,7 +107,7 @@ import Testing
         #expect(try held[0].readResponse().status == 200)
         held.removeAll()
         usleep(200_000)
-        let refused = try Self.curlGet(server, "/metrics")
+        let refused = try Curl.run([try server.metricsURL]).stdoutText
         #expect(refused.contains("landing_connections_refused_total{limit=\"max_connections_per_address\"} 1"))
     }
 }

@@ -2,8 +2,8 @@ import Foundation
 import Glibc
 import Testing
 
-/// `/metrics` scraped from the real server: counters move with traffic, handshakes and connections
-/// are counted, and `--metrics-listen` moves the endpoint to its own plain listener.
+/// `/metrics` scraped from the real server's metrics listener: counters move with traffic, handshakes
+/// and connections are counted, and `/metrics` is served only on `--metrics-listen`, never on HTTPS.
 @Suite struct EndToEndMetricsTests {
     /// One scrape: its response, and every sample by its series (`name{labels}` as written).
     struct Scrape {
@@ -54,9 +54,9 @@ import Testing
     /// Requests are counted by route pattern (never the raw path), method and status, with durations;
     /// callbacks by outcome; store commits timed; the process basics are present.
     @Test func endToEnd_Metrics_CountRequestsByRoute_AndCallbacksByOutcome() throws {
-        let server = try ServerProcess()
+        let server = try ServerProcess(ServerProcess.metricsListen)
         defer { server.stop() }
-        let url = server.baseURL + "/metrics"
+        let url = try server.metricsURL
         let before = try Self.scrape(url)
         #expect(before.response.header("Content-Type") == "text/plain; version=0.0.4; charset=utf-8")
         #expect(before.response.header("Cache-Control") == "no-store")
@@ -84,7 +84,8 @@ import Testing
         #expect(!after.response.bodyText.contains("item-m"), "a query value became a label")
         #expect(delta("landing_http_request_duration_seconds_count{route=\"/healthz\"}") == 2)
         #expect(after["landing_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"+Inf\"}"] == after["landing_http_request_duration_seconds_count{route=\"/healthz\"}"])
-        #expect(delta("landing_tls_handshakes_total{result=\"ok\"}") >= 3)
+        // The batch (one curl, one connection) and the HEAD; the scrapes are plain HTTP.
+        #expect(delta("landing_tls_handshakes_total{result=\"ok\"}") >= 2)
 
         #expect(delta(Self.callbacks("completed")) == 1)
         #expect(delta(Self.callbacks("failed")) == 1)
@@ -103,9 +104,9 @@ import Testing
     /// A failed TLS handshake (plain HTTP on the TLS port) and a protocol error (route "-") are counted;
     /// open connections follow connections opened and closed.
     @Test func endToEnd_Metrics_CountFailedHandshakes_AndOpenConnections() throws {
-        let server = try ServerProcess()
+        let server = try ServerProcess(ServerProcess.metricsListen)
         defer { server.stop() }
-        let url = server.baseURL + "/metrics"
+        let url = try server.metricsURL
         let before = try Self.scrape(url, until: { $0["landing_open_connections"] == 1 })
         #expect(before["landing_open_connections"] == 1, "only the scrape's own connection")
 
@@ -125,21 +126,43 @@ import Testing
         #expect(closed["landing_open_connections"] == 1)
     }
 
+    /// Without --metrics-listen there is no metrics endpoint: /metrics on the HTTPS listener is 404
+    /// like any unknown path (HEAD too), and the listening line names no metrics listener.
+    @Test func endToEnd_Metrics_NotServedOnHTTPS_WithoutMetricsListen() throws {
+        let server = try ServerProcess()
+        defer { server.stop() }
+        #expect(server.listeningLine["metrics_listen"] == nil, "\(server.listeningLine)")
+        #expect(server.metricsPort == nil)
+        #expect(throws: E2EError.self) { _ = try server.metricsURL }
+        let unknown = try Curl.fetch(server.baseURL + "/no/such/path-9c1e").response
+        let metrics = try Curl.fetch(server.baseURL + "/metrics").response
+        #expect(metrics.status == 404, "\(metrics)")
+        #expect(metrics.bodyText == unknown.bodyText, "/metrics must answer like any unknown path")
+        #expect(!metrics.bodyText.contains("landing_"), "\(metrics.bodyText)")
+        #expect(metrics.header("Content-Type") != "text/plain; version=0.0.4; charset=utf-8")
+        #expect(try Curl.fetch(server.baseURL + "/metrics", ["-I"]).response.status == 404)
+        #expect(try Curl.fetch(server.baseURL + "/healthz").response.status == 200)
+    }
+
     /// With --metrics-listen, /metrics and /healthz are served on that plain port (nothing else), and
-    /// /metrics on the HTTPS listener is 404.
-    @Test func endToEnd_Metrics_MoveToMetricsListen() throws {
-        let server = try ServerProcess(["--metrics-listen", "127.0.0.1:0"])
+    /// /metrics on the HTTPS listener is still 404 (an unmatched path there).
+    @Test func endToEnd_Metrics_OnlyOnMetricsListen() throws {
+        let server = try ServerProcess(ServerProcess.metricsListen)
         defer { server.stop() }
         let address = try #require(server.listeningLine["metrics_listen"] as? String, "\(server.listeningLine)")
         let port = try #require(ServerProcess.port(of: address))
         #expect(port != server.port)
+        #expect(server.metricsPort == port)
         let plain = "http://127.0.0.1:\(port)"
+        #expect(try server.metricsURL == plain + "/metrics")
 
         #expect(try Curl.fetch(server.baseURL + "/metrics").response.status == 404)
+        #expect(try Curl.fetch(server.baseURL + "/metrics", ["-I"]).response.status == 404)
         let scrape = try Self.scrape(plain + "/metrics")
         #expect(scrape.response.header("Content-Type") == "text/plain; version=0.0.4; charset=utf-8")
         #expect(scrape.response.header("Strict-Transport-Security") == nil)
         #expect(scrape[Self.requests("unmatched", "GET", 404)] == 1, "the HTTPS /metrics is an unmatched path there")
+        #expect(scrape[Self.requests("unmatched", "HEAD", 404)] == 1, "the HTTPS HEAD /metrics is an unmatched path there")
         #expect(try Curl.fetch(plain + "/healthz").response.status == 200)
         #expect(try Curl.fetch(plain + "/").response.status == 404)
         #expect(try Curl.fetch(plain + "/oauth/callback?itemId=x").response.status == 404)

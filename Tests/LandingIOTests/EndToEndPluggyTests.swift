@@ -18,7 +18,7 @@ import Testing
             [
                 "--pluggy-client-id", pluggy.clientId, "--pluggy-client-secret-file", secretFile,
                 "--pluggy-api-url", "https://127.0.0.1:\(pluggy.port)",
-            ],
+            ] + ServerProcess.metricsListen,
             environment: ["SSL_CERT_FILE": trustedCA.certificatePath])
     }
 
@@ -64,7 +64,7 @@ import Testing
         #expect(document["executionStatus"] as? String == "SUCCESS", "\(document)")
         #expect(document["status"] as? String == "completed", "\(document)")
 
-        let scrape = try EndToEndMetricsTests.scrape(server.baseURL + "/metrics", until: { $0[Self.checks("completed")] == 1 })
+        let scrape = try EndToEndMetricsTests.scrape(try server.metricsURL, until: { $0[Self.checks("completed")] == 1 })
         #expect(scrape[Self.checks("completed")] == 1, "\(scrape.response.bodyText)")
         #expect(scrape[Self.checks("unavailable")] == 0)
         #expect(scrape["landing_pluggy_tracked_items"] == 0)
@@ -111,7 +111,7 @@ import Testing
         pluggy.setItem(id, json: Self.updatedItem(id))
 
         #expect(try LandingE2E.get(server, "/oauth/callback?itemId=\(id)").status == 200)
-        let scrape = try EndToEndMetricsTests.scrape(server.baseURL + "/metrics", until: { $0.value(Self.checks("unavailable")) >= 1 })
+        let scrape = try EndToEndMetricsTests.scrape(try server.metricsURL, until: { $0.value(Self.checks("unavailable")) >= 1 })
         #expect(scrape.value(Self.checks("unavailable")) >= 1, "\(scrape.response.bodyText)")
         #expect(scrape[Self.checks("completed")] == 0)
         #expect(scrape["landing_pluggy_tracked_items"] == 1, "still followed, to be retried")

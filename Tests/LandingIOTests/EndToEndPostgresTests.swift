@@ -73,9 +73,10 @@ struct EndToEndPostgresTests {
         return nil
     }
 
-    /// One sample of `server`'s `/metrics` (the series as written, e.g. `landing_store_available`).
+    /// One sample of `server`'s `/metrics` (the series as written, e.g. `landing_store_available`),
+    /// from its metrics listener (started with `ServerProcess.metricsListen`).
     static func metric(_ server: ServerProcess, _ series: String) throws -> Double? {
-        try EndToEndMetricsTests.scrape(server.baseURL + "/metrics")[series]
+        try EndToEndMetricsTests.scrape(try server.metricsURL)[series]
     }
 
     /// Sends each request on its own connection to its port, all connected first and then released
@@ -118,7 +119,7 @@ struct EndToEndPostgresTests {
 
     /// A long-poll on B is answered with the new record within moments of a callback on A (NOTIFY), and the other way round.
     @Test func endToEndPostgres_LongPollOnB_WakesOnCallbackOnA() throws {
-        let pair = try PostgresServerPair()
+        let pair = try PostgresServerPair(arguments: ServerProcess.metricsListen)
         defer { pair.stop() }
         let id = LandingE2E.uniqueItemId("pg-lp")
         let notificationsBefore = try Self.metric(pair.b, "landing_store_notifications_received_total") ?? 0
@@ -191,7 +192,7 @@ struct EndToEndPostgresTests {
 
     /// One webhook eventId sent to A and B at the same moment (with different events) is applied exactly once: one `applied`, one `duplicate`, the record shows the applied event.
     @Test func endToEndPostgres_SameEventIdOnBothInstances_AppliesOnce() throws {
-        let pair = try PostgresServerPair()
+        let pair = try PostgresServerPair(arguments: ServerProcess.metricsListen)
         defer { pair.stop() }
         var appliedOn: [String] = []
         for round in 0..<6 {
@@ -340,7 +341,7 @@ struct EndToEndPostgresTests {
         _ = try PGTestEnvironment.requireURL()
         let database = try ThrowawayPostgres()
         defer { database.stop() }
-        let pair = try PostgresServerPair(store: try PostgresE2EStore(url: database.url, schema: nil))
+        let pair = try PostgresServerPair(store: try PostgresE2EStore(url: database.url, schema: nil), arguments: ServerProcess.metricsListen)
         defer { pair.stop() }
 
         // Acknowledged before the restart, on both instances.

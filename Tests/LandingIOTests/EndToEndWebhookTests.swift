@@ -119,7 +119,7 @@ import Testing
 
     /// A long-poll waiting on an item the server has never seen answers as soon as a webhook creates it.
     @Test func endToEndWebhook_WakesLongPoll_WhenWebhookApplies() throws {
-        let server = try Self.server()
+        let server = try Self.server(ServerProcess.metricsListen)
         defer { server.stop() }
         let poll = try Subprocess(
             Curl.executable,
@@ -128,7 +128,7 @@ import Testing
         // Wait until the long-poll is registered (the waiter gauge says so), not for a fixed time.
         var registered = false
         for _ in 0..<200 where !registered {
-            let metrics = try Curl.run([server.baseURL + "/metrics"]).stdoutText
+            let metrics = try Curl.run([try server.metricsURL]).stdoutText
             registered = metrics.contains("landing_longpolls_waiting 1")
             if !registered { usleep(20_000) }
         }

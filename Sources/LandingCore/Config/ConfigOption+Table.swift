@@ -328,7 +328,7 @@ extension ConfigOption {
             }, read: { $0.pluggyAPIURL }),
         setting(
             "metrics-listen", .text, "HOST:PORT",
-            "Serve /metrics on this separate plain-HTTP listener (keep it local) instead of the HTTPS one.",
+            "Serve /metrics on this separate plain-HTTP listener (keep it local); /metrics is never on the HTTPS one, and without this there is none.",
             apply: { (config, text) throws(ConfigValueError) in
                 config.metricsListen = try ConfigValueParser.listenAddress(text)
             }, read: { $0.metricsListen?.description }),

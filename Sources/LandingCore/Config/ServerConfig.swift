@@ -98,7 +98,8 @@ public struct ServerConfig: Sendable, Equatable {
     public var pluggyClientSecretFile: String? = nil
     /// Pluggy's API (`--pluggy-api-url`).
     public var pluggyAPIURL: String = "https://api.pluggy.ai"
-    /// Serve `/metrics` on this separate plain local listener instead of the HTTPS one.
+    /// The only listener that serves `/metrics` (plain HTTP, meant for 127.0.0.1 or a private network);
+    /// nil: no metrics endpoint. Never on the HTTPS listener.
     public var metricsListen: ListenAddress? = nil
     /// The QA page and QA-only overrides (`--qa`; on with `--dev`).
     public var qa = false

@@ -1,5 +1,6 @@
-/// `GET /metrics` (Prometheus text format, no authentication: restrict it at the network, or
-/// serve it on a local listener with `--metrics-listen`).
+/// `GET /metrics` (Prometheus text format, no authentication). Served only by `application`, on
+/// the separate plain `--metrics-listen` listener (meant for 127.0.0.1 or a private network), never
+/// on the public HTTPS listener; without `--metrics-listen` there is no metrics endpoint.
 public enum MetricsRoutes {
     public static let path = "/metrics"
 
@@ -7,8 +8,8 @@ public enum MetricsRoutes {
     /// calls back; the shell passes a serial queue, tests run it inline.
     public typealias Offload = @Sendable (_ work: @escaping @Sendable () -> Void) -> Void
 
-    /// Adds `GET /metrics` (and so HEAD) to `router`.
-    public static func install(into router: inout Router<RouteHandler>, registry: MetricsRegistry, offload: @escaping Offload) {
+    /// Adds `GET /metrics` (and so HEAD) to `router`: the metrics listener's router only (`application`).
+    static func install(into router: inout Router<RouteHandler>, registry: MetricsRegistry, offload: @escaping Offload) {
         router.add(.get, path) { _, _, _ in
             .deferred { complete in
                 offload {

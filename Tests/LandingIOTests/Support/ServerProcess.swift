@@ -13,8 +13,14 @@ final class ServerProcess: @unchecked Sendable {  // why: immutable after init; 
     let port: UInt16
     /// The plain-HTTP port (`--http-listen`), if any.
     let httpPort: UInt16?
+    /// The metrics listener's port (`--metrics-listen`, the line's `metrics_listen`), if any.
+    let metricsPort: UInt16?
     /// The "listening" line's fields.
     let listeningLine: [String: Any]
+
+    /// Arguments that open the metrics listener on an ephemeral loopback port: `/metrics` is served
+    /// only there (never on HTTPS), so a test that scrapes adds these and uses `metricsURL`.
+    static let metricsListen = ["--metrics-listen", "127.0.0.1:0"]
 
     /// The API key servers get unless a test passes its own.
     static let apiKey = "e2e-test-key-0123456789abcdef"
@@ -64,6 +70,7 @@ final class ServerProcess: @unchecked Sendable {  // why: immutable after init; 
         self.listeningLine = line
         self.port = port
         self.httpPort = (line["http_listen"] as? String).flatMap(Self.port(of:))
+        self.metricsPort = (line["metrics_listen"] as? String).flatMap(Self.port(of:))
     }
 
     deinit { stop() }
@@ -72,6 +79,17 @@ final class ServerProcess: @unchecked Sendable {  // why: immutable after init; 
     var stdoutText: String { child.stdout.text }
     var stderrText: String { child.stderr.text }
     var baseURL: String { "https://127.0.0.1:\(port)" }
+
+    /// `http://127.0.0.1:PORT/metrics` on the metrics listener; throws when the server was started
+    /// without `--metrics-listen` (pass `ServerProcess.metricsListen`), which has no metrics endpoint.
+    var metricsURL: String {
+        get throws {
+            guard let metricsPort else {
+                throw E2EError("no metrics listener: start the server with ServerProcess.metricsListen; listening line \(listeningLine)")
+            }
+            return "http://127.0.0.1:\(metricsPort)/metrics"
+        }
+    }
 
     func send(signal: Int32) { child.send(signal: signal) }
 
