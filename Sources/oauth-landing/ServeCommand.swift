@@ -154,7 +154,7 @@ struct ServeCommand {
             environment: LandingEnvironment(now: SystemRandom.nowMillis, randomBytes: SystemRandom.bytes),
             templates: { templateStore.templates }, waiters: waiters, metrics: flowMetrics,
             callbackLimiter: CallbackRateLimiter(limit: config.maxCallbacksPerAddressPerMinute),
-            itemSeen: itemSeen)
+            itemSeen: itemSeen, events: LoggingLandingEvents(logger: logger))
 
         let readiness = ServerReadiness(storeHealth: storeHealth)
         var router = Router<RouteHandler>()

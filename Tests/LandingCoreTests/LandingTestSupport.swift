@@ -15,6 +15,8 @@ final class LandingHarness: @unchecked Sendable {
     /// While true, the service's reads (`item`, `session`) fail with `.unavailable`, as when the
     /// database is unreachable; writes still go through.
     let readsFail = Cell<Bool>(false)
+    /// Every `LandingEvent` the service recorded, in order.
+    let events = CollectedLandingEvents()
     let counter = Cell<UInt8>(0)
     let service: LandingService
     static let apiKey = "test-key-0123456789abcdef"
@@ -59,7 +61,7 @@ final class LandingHarness: @unchecked Sendable {
             environment: LandingEnvironment(
                 now: { clock.value.withLock { $0 } },
                 randomBytes: { n in counter.value.withLock { c in c &+= 1; return [UInt8](repeating: c, count: n) } }),
-            templates: { Self.templates }, waiters: waiters)
+            templates: { Self.templates }, waiters: waiters, events: events)
     }
 
     var application: Application {
@@ -161,4 +163,11 @@ final class ReadFailingStore: LandingStore {
         return try base.item(id: id)
     }
     func purge(updatedBefore cutoff: Int64) throws(StoreError) -> Int { try base.purge(updatedBefore: cutoff) }
+}
+
+/// A `LandingEventSink` that keeps what it is told, for tests.
+final class CollectedLandingEvents: LandingEventSink {
+    private let store = Mutex<[LandingEvent]>([])
+    var all: [LandingEvent] { store.withLock { $0 } }
+    func record(_ event: LandingEvent) { store.withLock { $0.append(event) } }
 }

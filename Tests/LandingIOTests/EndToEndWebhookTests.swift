@@ -240,4 +240,28 @@ import Testing
         let replay = try Self.post(restarted, body)
         #expect(Self.json(replay)["status"] as? String == "duplicate", "\(replay)")
     }
+
+    /// Support can follow a user in the logs: one info line per callback outcome, webhook and authentication failure, with request id, ids, outcome, error code, test flag and instance — and never the OAuth code, state, API key or webhook secret.
+    @Test func endToEnd_LogsOneLinePerCallbackWebhookAndAuthFailure_WithoutSecrets() throws {
+        let server = try Self.server()
+        let item = "log-\(UUID().uuidString.prefix(8).lowercased())"
+        _ = try LandingE2E.get(server, "/oauth/callback?itemId=\(item)&code=C0DE-SECRET-1234&state=ST4TE-SECRET-5678")
+        _ = try Self.post(server, Self.payload("item/error", item: item, extra: #""error": {"code": "USER_AUTHORIZATION_NOT_GRANTED", "message": "x"}"#))
+        _ = try Self.post(server, Self.payload("item/updated", item: item), secret: "wrong-secret-wrong-secret")
+        _ = try Curl.fetch(server.baseURL + "/v1/items/" + item, ["-H", "Authorization: Bearer bad-key-0123456789abcdef"])
+        let output = server.stdoutText + server.stderrText
+        let lines = ServerProcess.jsonLines(output)
+        let callback = lines.first { $0["msg"] as? String == "callback" && $0["item_id"] as? String == item }
+        #expect(callback?["outcome"] as? String == "completed", "\(output)")
+        #expect(callback?["request_id"] is String && callback?["instance"] is String && callback?["test"] as? String == "false")
+        let webhook = lines.first { $0["msg"] as? String == "webhook" && $0["item_id"] as? String == item }
+        #expect(webhook?["outcome"] as? String == "applied", "\(output)")
+        #expect(webhook?["error_code"] as? String == "USER_AUTHORIZATION_NOT_GRANTED")
+        #expect(webhook?["event"] as? String == "item/error")
+        let failures = lines.filter { $0["msg"] as? String == "authentication failed" }
+        #expect(Set(failures.compactMap { $0["what"] as? String }) == ["webhook", "api"], "\(output)")
+        for secret in ["C0DE-SECRET-1234", "ST4TE-SECRET-5678", "bad-key-0123456789abcdef", "wrong-secret-wrong-secret", Self.secret, ServerProcess.apiKey] {
+            #expect(!output.contains(secret), "\(secret) leaked into the logs")
+        }
+    }
 }

@@ -8,13 +8,17 @@ struct SessionAPI: Sendable {
 
     func install(into router: inout Router<RouteHandler>) {
         let api = self
-        router.add(.post, "/v1/sessions") { request, _, _ in api.cors(request, api.authorized(request) { _ in api.createSession(request) }) }
-        router.add(.get, "/v1/sessions/{id}") { request, context, p in
-            api.cors(request, api.authorized(request) { owner in api.readSession(p["id"] ?? "", request, ReadContext(owner: owner, lifetime: context.lifetime)) })
+        router.add(.post, "/v1/sessions") { request, context, _ in
+            api.cors(request, api.authorized(request, context) { _ in api.createSession(request) })
         }
-        router.add(.delete, "/v1/sessions/{id}") { request, _, p in api.cors(request, api.authorized(request) { _ in api.deleteSession(p["id"] ?? "") }) }
+        router.add(.get, "/v1/sessions/{id}") { request, context, p in
+            api.cors(request, api.authorized(request, context) { owner in api.readSession(p["id"] ?? "", request, ReadContext(owner: owner, lifetime: context.lifetime)) })
+        }
+        router.add(.delete, "/v1/sessions/{id}") { request, context, p in
+            api.cors(request, api.authorized(request, context) { _ in api.deleteSession(p["id"] ?? "") })
+        }
         router.add(.get, "/v1/items/{itemId}") { request, context, p in
-            api.cors(request, api.authorized(request) { owner in api.readItem(p["itemId"] ?? "", request, ReadContext(owner: owner, lifetime: context.lifetime)) })
+            api.cors(request, api.authorized(request, context) { owner in api.readItem(p["itemId"] ?? "", request, ReadContext(owner: owner, lifetime: context.lifetime)) })
         }
         for pattern in ["/v1/sessions", "/v1/sessions/{id}", "/v1/items/{itemId}"] {
             router.add(.options, pattern) { request, _, _ in .response(api.preflight(request)) }
@@ -69,16 +73,22 @@ struct SessionAPI: Sendable {
 
     /// Runs `body` when the request carries one of the configured API keys (compared in constant time),
     /// with the key's owner label (`key-N`, its position in the list: never the key itself).
-    func authorized(_ request: HTTPRequest, _ body: (String) -> HandlerResult) -> HandlerResult {
+    func authorized(_ request: HTTPRequest, _ context: RequestContext? = nil, _ body: (String) -> HandlerResult) -> HandlerResult {
         guard let header = request.headers["Authorization"], header.count > 7,
             header.prefix(7).lowercased() == "bearer "
-        else { return .response(APIResponse.unauthorized("Send Authorization: Bearer <api key>.")) }
+        else {
+            service.events.record(LandingEvent(kind: .authenticationFailure, requestID: context?.requestID, outcome: "missing", detail: "api"))
+            return .response(APIResponse.unauthorized("Send Authorization: Bearer <api key>."))
+        }
         let presented = Array(header.dropFirst(7).utf8)
         var match: Int?
         for (index, key) in service.settings.apiKeys.enumerated() where Self.constantTimeEquals(Array(key.utf8), presented) {
             match = index
         }
-        guard let match else { return .response(APIResponse.unauthorized("The API key is not valid.")) }
+        guard let match else {
+            service.events.record(LandingEvent(kind: .authenticationFailure, requestID: context?.requestID, outcome: "invalid", detail: "api"))
+            return .response(APIResponse.unauthorized("The API key is not valid."))
+        }
         return body("key-\(match)")
     }
 

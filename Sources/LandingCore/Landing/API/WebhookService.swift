@@ -49,15 +49,17 @@ public struct WebhookService: Sendable {
 
     public func install(into router: inout Router<RouteHandler>) {
         let handler = self
-        router.add(.post, Self.path) { request, _, _ in handler.handle(request) }
+        router.add(.post, Self.path) { request, context, _ in handler.handle(request, requestID: context.requestID) }
     }
 
     // MARK: - Handling
 
     /// Answers one webhook request.
-    public func handle(_ request: HTTPRequest) -> HandlerResult {
+    public func handle(_ request: HTTPRequest, requestID: String? = nil) -> HandlerResult {
         let presented = request.headers.values(Self.secretHeader)
         guard presented.count == 1, Self.secretMatches(Array(presented[0].utf8), secret) else {
+            service.events.record(
+                LandingEvent(kind: .authenticationFailure, requestID: requestID, outcome: presented.isEmpty ? "missing" : "invalid", detail: "webhook"))
             let message = presented.isEmpty ? "Send the webhook secret in \(Self.secretHeader)." : "The webhook secret is not valid."
             return .response(APIResponse.error(.unauthorized, "unauthorized", message))
         }
@@ -70,25 +72,40 @@ public struct WebhookService: Sendable {
         let parsed: Parsed
         switch Self.parse(request.body, receivedAt: service.environment.now()) {
         case .success(let p): parsed = p
-        case .failure(let rejection): return .response(APIResponse.error(.badRequest, rejection.code, rejection.message))
+        case .failure(let rejection):
+            service.events.record(LandingEvent(kind: .webhook, requestID: requestID, outcome: "rejected", errorCode: rejection.code))
+            return .response(APIResponse.error(.badRequest, rejection.code, rejection.message))
         }
         switch parsed {
         case .ignored(let event):
             service.metrics.webhook(event: event)
+            service.events.record(LandingEvent(kind: .webhook, requestID: requestID, outcome: "ignored", detail: event))
             return .response(Self.status(.accepted, "ignored"))
         case .mapped(let event):
             service.metrics.webhook(event: event.event)
-            return apply(event)
+            return apply(event, requestID: requestID)
         }
     }
 
     /// Hands `event` to the store and answers once it is durable.
-    private func apply(_ event: WebhookEvent) -> HandlerResult {
+    private func apply(_ event: WebhookEvent, requestID: String?) -> HandlerResult {
         let store = service.store
         let itemSeen = service.itemSeen
+        let events = service.events
         return .deferred { complete in
             // Group-committed with whatever else is queued; the store access wakes the long-polls.
             store.applyWebhook(event) { result in
+                let outcome: String
+                switch result {
+                case .success(.applied): outcome = "applied"
+                case .success(.duplicate): outcome = "duplicate"
+                case .success(.ignored): outcome = "ignored"
+                case .failure: outcome = "unavailable"
+                }
+                events.record(
+                    LandingEvent(
+                        kind: .webhook, requestID: requestID, itemId: event.itemId, outcome: outcome, errorCode: event.error?.code,
+                        detail: event.event))
                 switch result {
                 case .success(.applied):
                     complete { Self.status(.ok, "applied") }

@@ -18,6 +18,8 @@ public struct LandingService: Sendable {
     /// Told the item id of every recorded callback and applied webhook (after it is durable), so
     /// the server can confirm the outcome against Pluggy's API (`PluggyConfirmer`); nil: nobody asks.
     public let itemSeen: (@Sendable (String) -> Void)?
+    /// Told each callback outcome, webhook result and authentication failure (one log line each).
+    public let events: any LandingEventSink
     let page: LandingPage
 
     /// `callbackLimiter` defaults to no limit: the server passes one built from
@@ -27,9 +29,10 @@ public struct LandingService: Sendable {
         templates: @escaping @Sendable () -> TemplateSet, waiters: RecordWaiters = RecordWaiters(),
         metrics: any LandingMetricsSink = NoLandingMetrics(),
         callbackLimiter: CallbackRateLimiter = CallbackRateLimiter(limit: 0),
-        itemSeen: (@Sendable (String) -> Void)? = nil
+        itemSeen: (@Sendable (String) -> Void)? = nil, events: any LandingEventSink = NoLandingEvents()
     ) {
         self.itemSeen = itemSeen
+        self.events = events
         self.settings = settings
         self.waiters = waiters
         self.metrics = metrics
@@ -57,10 +60,10 @@ public struct LandingService: Sendable {
         let path = settings.callbackPath
         for method in [HTTPMethod.get, .post] {
             router.add(method, path) { request, context, _ in
-                service.callback(request, sessionId: nil, remoteAddress: context.remoteAddress)
+                service.callback(request, sessionId: nil, remoteAddress: context.remoteAddress, requestID: context.requestID)
             }
             router.add(method, path + "/{sessionId}") { request, context, parameters in
-                service.callback(request, sessionId: parameters["sessionId"], remoteAddress: context.remoteAddress)
+                service.callback(request, sessionId: parameters["sessionId"], remoteAddress: context.remoteAddress, requestID: context.requestID)
             }
         }
         SessionAPI(service: self).install(into: &router)
@@ -72,7 +75,7 @@ public struct LandingService: Sendable {
     /// Handles one callback request. GET/HEAD read the query, POST the form body. With a
     /// `remoteAddress`, the callback first counts against `callbackLimiter`.
     public func callback(
-        _ request: HTTPRequest, sessionId rawSessionId: String?, remoteAddress: String? = nil
+        _ request: HTTPRequest, sessionId rawSessionId: String?, remoteAddress: String? = nil, requestID: String? = nil
     ) -> HandlerResult {
         let set = templates()
         // QA mode only (--qa): qa_device/qa_lang choose the audience; they and qa=1 mark a test record.
@@ -84,13 +87,19 @@ public struct LandingService: Sendable {
         let page = self.page
         let headOnly = request.method == .head
         let metrics = self.metrics
+        let events = self.events
         /// Renders the page for `outcome` and counts it in `landing_callbacks_total`.
         /// `language`: the session's chosen language, which wins over the browser's (not over QA's qa_lang).
         @Sendable func render(
             _ outcome: LandingOutcome, returnURL: String?, isTest: Bool = false, preview: Bool = false, language: String? = nil,
             bankName: String? = nil
         ) -> HTTPResponse {
-            metrics.callback(outcome: preview ? .preview : CallbackMetricOutcome(outcome), isTest: isTest || qa.isTest)
+            let counted: CallbackMetricOutcome = preview ? .preview : CallbackMetricOutcome(outcome)
+            metrics.callback(outcome: counted, isTest: isTest || qa.isTest)
+            events.record(
+                LandingEvent(
+                    kind: .callback, requestID: requestID, itemId: outcome.itemId, sessionId: outcome.sessionId ?? rawSessionId.flatMap { Base64URL.isSessionID($0) ? $0 : nil },
+                    outcome: counted.rawValue, errorCode: outcome.error?.code, isTest: isTest || qa.isTest))
             var audience = audience
             if let language, set.languages.contains(language), qa.language == nil { audience.language = language }
             var response =

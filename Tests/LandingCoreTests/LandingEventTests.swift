@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+
+@testable import LandingCore
+
+/// One event per callback outcome, webhook result and authentication failure — the log lines a support engineer reads.
+@Suite struct LandingEventTests {
+    static let auth = ("Authorization", "Bearer \(LandingHarness.apiKey)")
+
+    /// A completed and a failed callback each record one event with the request id, item, session, outcome and error code.
+    @Test func callback_RecordsOneEventPerOutcome() throws {
+        let h = LandingHarness()
+        let sessionId = try #require(h.createSession().id)
+        _ = h.send(.get, "/oauth/callback/\(sessionId)?itemId=ev-1&code=c0de&state=st4te")
+        _ = h.send(.get, "/oauth/callback?itemId=ev-2&error=access_denied&error_description=no")
+        _ = h.send(.get, "/oauth/callback/not-a-session-id?itemId=ev-3")
+        let callbacks = h.events.all.filter { $0.kind == .callback }
+        #expect(callbacks.count == 3)
+        #expect(callbacks[0] == LandingEvent(kind: .callback, requestID: "t", itemId: "ev-1", sessionId: sessionId, outcome: "completed"))
+        #expect(callbacks[1] == LandingEvent(kind: .callback, requestID: "t", itemId: "ev-2", outcome: "failed", errorCode: "access_denied"))
+        // An id that cannot be a session is not echoed into the log.
+        #expect(callbacks[2].outcome == "expired" && callbacks[2].sessionId == nil)
+    }
+
+    /// Webhooks record applied, duplicate, ignored and rejected; a wrong or missing secret records an authentication failure.
+    @Test func webhook_RecordsResultAndAuthenticationFailures() throws {
+        let h = LandingHarness(webhookSecret: "whsec-0123456789abcdef")
+        func post(_ body: String, secret: String? = "whsec-0123456789abcdef") {
+            var headers = [("Content-Type", "application/json")]
+            if let secret { headers.append(("X-Webhook-Secret", secret)) }
+            _ = h.send(.post, "/webhooks/pluggy", headers: headers, body: body)
+        }
+        let body = #"{"event": "item/error", "eventId": "e-1", "itemId": "wh-1", "error": {"code": "USER_AUTHORIZATION_NOT_GRANTED", "message": "x"}}"#
+        post(body)
+        post(body)
+        post(#"{"event": "transactions/created", "eventId": "e-2"}"#)
+        post("not json")
+        post(body, secret: "wrong-secret-0000000000")
+        post(body, secret: nil)
+        let webhooks = h.events.all.filter { $0.kind == .webhook }.map(\.outcome)
+        #expect(webhooks == ["applied", "duplicate", "ignored", "rejected"])
+        #expect(h.events.all.first { $0.kind == .webhook }?.errorCode == "USER_AUTHORIZATION_NOT_GRANTED")
+        #expect(h.events.all.first { $0.kind == .webhook }?.detail == "item/error")
+        let failures = h.events.all.filter { $0.kind == .authenticationFailure }
+        #expect(failures.map(\.outcome) == ["invalid", "missing"])
+        #expect(failures.allSatisfy { $0.detail == "webhook" })
+    }
+
+    /// The app API records an authentication failure for a missing or wrong key (never the key itself).
+    @Test func api_RecordsAuthenticationFailures() {
+        let h = LandingHarness()
+        _ = h.send(.get, "/v1/items/x")
+        _ = h.send(.get, "/v1/items/x", headers: [("Authorization", "Bearer not-the-key-0123456789")])
+        _ = h.send(.get, "/v1/items/x", headers: [Self.auth])
+        let failures = h.events.all.filter { $0.kind == .authenticationFailure }
+        #expect(failures == [
+            LandingEvent(kind: .authenticationFailure, requestID: "t", outcome: "missing", detail: "api"),
+            LandingEvent(kind: .authenticationFailure, requestID: "t", outcome: "invalid", detail: "api"),
+        ])
+    }
+}
