@@ -295,7 +295,7 @@ enum LandingE2E {
         var defaults: [String] = []
         if !arguments.contains("--templates") { defaults += ["--templates", ServerProcess.repositoryRoot + "/templates"] }
         if !arguments.contains("--store") { defaults += ["--store", "memory:"] }
-        if !arguments.contains("--public-url") && !arguments.contains("--dev") { defaults += ["--public-url", "https://landing.e2e.test"] }
+        defaults += ServerProcess.defaultPublicURL(unlessIn: arguments)
         return ["serve", "--listen", "127.0.0.1:0", "--tls-cert", certificate.certificatePath, "--tls-key", certificate.keyPath] + defaults + arguments
     }
 }

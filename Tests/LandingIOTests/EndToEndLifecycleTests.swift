@@ -121,10 +121,8 @@ import Testing
     /// Runs the binary; `serve`/`check-config` get a `--public-url` unless the test gives one or `--dev`.
     static func run(_ arguments: [String], workingDirectory: String? = nil) throws -> SubprocessResult {
         var arguments = arguments
-        if ["serve", "check-config"].contains(arguments.first ?? ""), !arguments.contains("--public-url"), !arguments.contains("--dev"),
-            !arguments.contains("--no-default-public-url")
-        {
-            arguments += ["--public-url", "https://landing.e2e.test"]
+        if ["serve", "check-config"].contains(arguments.first ?? ""), !arguments.contains("--no-default-public-url") {
+            arguments += ServerProcess.defaultPublicURL(unlessIn: arguments)
         }
         arguments.removeAll { $0 == "--no-default-public-url" }
         return try Subprocess.run(try ServerProcess.binaryPath(), arguments, timeout: 20, workingDirectory: workingDirectory)

@@ -34,6 +34,12 @@ final class ServerProcess: @unchecked Sendable {  // why: immutable after init; 
 
     /// Starts `oauth-landing serve --listen 127.0.0.1:0 --tls-cert C --tls-key K --threads 2` plus
     /// `arguments`, and waits (up to `startTimeout` seconds) for the "listening" line on stderr.
+    /// `--public-url https://landing.e2e.test`, unless `arguments` give one or `--dev` (serve and
+    /// check-config refuse to start without one otherwise).
+    static func defaultPublicURL(unlessIn arguments: [String]) -> [String] {
+        arguments.contains("--public-url") || arguments.contains("--dev") ? [] : ["--public-url", "https://landing.e2e.test"]
+    }
+
     /// `environment` is added to the child's (e.g. `SSL_CERT_FILE`).
     init(
         _ arguments: [String] = [], certificate: E2ECertificate? = nil, threads: Int = 2, startTimeout: Double = 10,
@@ -49,7 +55,7 @@ final class ServerProcess: @unchecked Sendable {  // why: immutable after init; 
             defaults += ["--api-key", Self.apiKey]
         }
         // why: serve refuses to start without --public-url outside --dev; tests that care give their own.
-        if !arguments.contains("--public-url") && !arguments.contains("--dev") { defaults += ["--public-url", "https://landing.e2e.test"] }
+        defaults += Self.defaultPublicURL(unlessIn: arguments)
         let fullArguments = [
             "serve", "--listen", "127.0.0.1:0", "--tls-cert", certificate.certificatePath, "--tls-key", certificate.keyPath,
             "--threads", "\(threads)",
