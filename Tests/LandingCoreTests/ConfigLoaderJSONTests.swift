@@ -63,6 +63,14 @@ import Testing
         #expect(try serveConfig(["--config", "c.json"], files: ["c.json": " {}\n"]) == ServerConfig())
     }
 
+    /// Keys starting with `#` are comments: a note, or a setting commented out, changes nothing.
+    @Test func configLoader_IgnoresHashKeys_AsComments() throws {
+        let file = ##"{"#": "installed by the package", "#listen": "0.0.0.0:443", "#": "twice is fine", "threads": 3}"##
+        let config = try serveConfig(["--config", "c.json"], files: ["c.json": file])
+        #expect(config.listen == ServerConfig().listen)
+        #expect(config.threads == 3)
+    }
+
     /// An unknown key is named, with a suggestion when it looks like a typo.
     @Test func configLoader_NamesKey_WhenFileHasUnknownKey() {
         let message = parseErrorMessage(["--config", "c.json"], files: ["c.json": #"{"lisen": "x"}"#])

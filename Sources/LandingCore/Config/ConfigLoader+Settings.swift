@@ -90,6 +90,8 @@ extension ConfigLoader {
     }
 
     /// Applies a `--config` file: a JSON object whose keys are option names; returns the keys it set.
+    /// A key starting with `#` is a comment (`"#": "text"`, or `"#listen": "…"` for a setting
+    /// commented out): JSON has no comments, and an installed config file needs them.
     @discardableResult
     private static func applyConfigFile(
         _ bytes: [UInt8], path: String, to config: inout ServerConfig, options: [ConfigOption],
@@ -106,6 +108,7 @@ extension ConfigLoader {
         }
         var seen: Set<String> = []
         for member in members {
+            if member.key.hasPrefix("#") { continue }
             guard seen.insert(member.key).inserted else {
                 throw .duplicateConfigKey(path: path, key: member.key)
             }

@@ -68,8 +68,9 @@ extension ConfigOption {
             }, read: { $0.publicURL }),
         ConfigOption(
             name: "config", kind: .text, valueName: "FILE",
-            summary: "JSON object of settings, keyed by option name without dashes, e.g. {\"listen\":"
+            summary: "JSON object of settings, keyed by option name without the leading --, e.g. {\"listen\":"
                 + " \"127.0.0.1:9443\", \"tls-cert\": \"x.pem\", \"dev\": true, \"header-timeout\": 5}."
+                + " Keys starting with # are comments (\"#listen\" comments a setting out)."
                 + " Relative paths in it are relative to the working directory.",
             target: .configFile),
         setting(
