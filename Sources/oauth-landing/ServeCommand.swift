@@ -22,22 +22,7 @@ struct ServeCommand {
         _ = handled.withUnsafeBufferPointer { landing_block_signals($0.baseAddress, Int32($0.count)) }
         let fileLimit = raiseFileLimit()
 
-        if config.dev {
-            prepareDevCertificate()
-            config.qa = true
-        }
-        if let file = config.apiKeysFile {
-            do {
-                let text = try String(contentsOfFile: file, encoding: .utf8)
-                for key in try APIKeysFile.parse(text, file: file) where !config.apiKeys.contains(key) {
-                    config.apiKeys.append(key)
-                }
-            } catch let error as ConfigError {
-                fail("\(error)")
-            } catch {
-                fail("--api-keys-file: cannot read \(file): \(error.localizedDescription)")
-            }
-        }
+        if config.dev { config.qa = true }
         // why: with --listen HOST:0 the port is known only once bound; bind now so a public URL
         // derived in --dev names the real port.
         var preboundHTTPS: ListeningSocket?
@@ -45,55 +30,30 @@ struct ServeCommand {
             do {
                 preboundHTTPS = try ListeningSocket(address: SocketAddress.resolve(host: config.listen.host, port: 0))
             } catch {
-                fail("\(error)", code: 1)
+                fail(Self.listenFailure(error, option: "listen", address: config.listen), code: 1)
             }
         }
-        if config.publicURL == nil {
-            if !config.dev {
-                fail(ServeCommand.publicURLMissing)
-            }
-            if config.dev {
-                let host = config.listen.host == "0.0.0.0" || config.listen.host == "::" ? "localhost" : config.listen.host
-                let port = preboundHTTPS?.address.port ?? config.listen.port
-                let authority = host.contains(":") ? "[\(host)]" : host
-                config.publicURL = port == 443 ? "https://\(authority)" : "https://\(authority):\(port)"
-            } else if config.httpListen != nil {
-                fail("--http-listen needs --public-url (the redirect target is never built from the Host header)")
-            }
+        // The same checks as check-config; the first error stops the start with its exit status.
+        let preflight = Preflight(
+            config: config, mode: .serve, environment: ProcessInfo.processInfo.environment,
+            boundPort: preboundHTTPS?.address.port)
+        for warning in preflight.report.warnings {
+            logger.warning(warning.message, ["check": warning.check])
         }
-
-        let tlsStore: TLSContextStore
-        do {
-            tlsStore = try TLSContextStore(certificatePath: config.tlsCertificatePath, keyPath: config.tlsKeyPath)
-        } catch {
-            fail("\(error)\nPut a certificate chain and key at --tls-cert/--tls-key (see certs/README.md), or run with --dev to create a self-signed one.")
+        if let error = preflight.report.errors.first {
+            fail(error.message, code: error.exitCode)
         }
-
-        if config.apiKeys.isEmpty {
-            guard config.dev else {
-                fail("serve needs at least one API key for /v1/ (--api-key KEY or --api-keys-file FILE); --dev generates one")
-            }
-            let key = "dev-" + Base64URL.encode(SystemRandom.bytes(24))
-            config.apiKeys = [key]
+        config = preflight.config
+        guard let tlsStore = preflight.tlsStore, let templateStore = preflight.templateStore else {
+            fail("internal error: the start-up checks passed without a certificate or templates", code: 1)
+        }
+        if let key = preflight.generatedAPIKey {
             // why: shown once so a developer can copy it; a generated dev key is the one secret we
             // print on purpose, and only in --dev.
             logger.info("generated a development API key for this run", ["api_key": key])
         }
-        let templateStore: TemplateStore
-        do {
-            templateStore = try TemplateStore(directory: config.templatesDirectory)
-        } catch {
-            fail("templates: \(error)")
-        }
-        if let file = config.storePasswordFile, case .postgres(let location) = config.store {
-            do {
-                let contents = try String(contentsOfFile: file, encoding: .utf8)
-                config.store = .postgres(try location.withPassword(fileContents: contents))
-            } catch let error as PostgresLocationError {
-                fail("--store-password-file \(file): \(error.message)")
-            } catch {
-                fail("--store-password-file: cannot read \(file): \(error.localizedDescription)")
-            }
+        for (name, value) in preflight.report.derived where name == "tls" || value.contains("credential") {
+            logger.info(value, ["setting": name])
         }
         let storeHealth = StoreHealth()
         let storeLog: @Sendable (String) -> Void = { line in logger.warning(line) }
@@ -128,17 +88,10 @@ struct ServeCommand {
         } else {
             listener = nil
         }
-        let confirmer = makePluggyConfirmer(store: storeWorker, logger: logger)
+        let confirmer = makePluggyConfirmer(store: storeWorker, secret: preflight.pluggySecret, logger: logger)
         var itemSeen: (@Sendable (String) -> Void)?
         if let confirmer { itemSeen = { id in confirmer.itemSeen(id) } }
-        var returnPolicy: ReturnURLPolicy?
-        if !config.allowedReturnURLs.isEmpty {
-            do {
-                returnPolicy = try ReturnURLPolicy(allowedPrefixes: config.allowedReturnURLs)
-            } catch {
-                fail("--allowed-return-url: \(error)")
-            }
-        }
+        let returnPolicy = preflight.returnPolicy
         var settings = LandingSettings(
             publicURL: config.publicURL ?? "", callbackPath: config.callbackPath, returnURL: config.returnURL,
             openerOrigins: config.openerOrigins, androidPackage: config.androidPackage, sessionTTL: config.sessionTTL,
@@ -147,14 +100,15 @@ struct ServeCommand {
         settings.qa = config.qa
         settings.appName = config.appName
         settings.brandColor = config.brandColor.flatMap { try? BrandColor(parsing: $0) }
-        settings.logoPNG = loadLogo(directory: config.templatesDirectory)
+        settings.logoPNG = preflight.logo
+        let apiKeys = APIKeyRing(config.apiKeys)
         let flowMetrics = LandingFlowMetrics()
         let landing = LandingService(
             settings: settings, store: storeWorker,
             environment: LandingEnvironment(now: SystemRandom.nowMillis, randomBytes: SystemRandom.bytes),
             templates: { templateStore.templates }, waiters: waiters, metrics: flowMetrics,
             callbackLimiter: CallbackRateLimiter(limit: config.maxCallbacksPerAddressPerMinute),
-            itemSeen: itemSeen, events: LoggingLandingEvents(logger: logger))
+            itemSeen: itemSeen, events: LoggingLandingEvents(logger: logger), apiKeys: apiKeys)
 
         let readiness = ServerReadiness(storeHealth: storeHealth)
         var router = Router<RouteHandler>()
@@ -198,7 +152,7 @@ struct ServeCommand {
         do {
             try server.start()
         } catch {
-            fail("\(error)", code: 1)
+            fail(Self.startFailure(error, config: config), code: 1)
         }
         readiness.server = server
         var metadata = [
@@ -225,6 +179,16 @@ struct ServeCommand {
                     logger.info("templates reloaded", ["directory": config.templatesDirectory])
                 case .failure(let error):
                     logger.error("template reload failed; keeping the previous templates", ["error": error.description])
+                }
+                if !preflight.apiKeySources.files.isEmpty {
+                    do {
+                        let keys = try preflight.apiKeySources.load()
+                        if keys.isEmpty { throw ConfigError.conflict("no API key left in \(preflight.apiKeySources.files.joined(separator: ", "))") }
+                        apiKeys.replace(with: keys)
+                        logger.info("API keys reloaded", ["keys": "\(keys.count)"])
+                    } catch {
+                        logger.error("API key reload failed; keeping the previous keys", ["error": "\(error)"])
+                    }
                 }
             case SIGTERM, SIGINT:
                 if config.drainDelay > 0 {
@@ -262,18 +226,8 @@ struct ServeCommand {
 
     /// `--pluggy-client-id` with its secret: a client for Pluggy's API (verifying its certificate
     /// against the system trust store) and the confirmer that follows items with it; nil without.
-    private func makePluggyConfirmer(store: StoreWorker, logger: Logger) -> PluggyConfirmer? {
-        guard let clientId = config.pluggyClientId else { return nil }
-        var secret = config.pluggyClientSecret
-        if let file = config.pluggyClientSecretFile {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8),
-                let line = text.split(whereSeparator: \.isNewline).first, !line.isEmpty
-            else {
-                fail("--pluggy-client-secret-file: cannot read a secret from the first line of \(file)")
-            }
-            secret = String(line)
-        }
-        guard let secret else { fail("--pluggy-client-id needs the Pluggy client secret") }
+    private func makePluggyConfirmer(store: StoreWorker, secret: String?, logger: Logger) -> PluggyConfirmer? {
+        guard let clientId = config.pluggyClientId, let secret else { return nil }
         let endpoint: HTTPSEndpoint
         let context: TLSClientContext
         do {
@@ -288,17 +242,6 @@ struct ServeCommand {
             http: HTTPSClient(context: context))
         return PluggyConfirmer(
             client: client, store: store, horizon: config.sessionTTL, log: { line in logger.warning(line) })
-    }
-
-    /// `logo.png` in the templates directory, if there is one: a PNG of at most 256 KiB, served by
-    /// the server itself (`LandingPage.logoPath`); anything else there stops the start.
-    private func loadLogo(directory: String) -> [UInt8]? {
-        let path = (directory as NSString).appendingPathComponent("logo.png")
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        guard let data = FileManager.default.contents(atPath: path) else { fail("templates: cannot read \(path)") }
-        let bytes = [UInt8](data)
-        guard let problem = LandingLogo.problem(with: bytes) else { return bytes }
-        fail("templates: \(path): \(problem)")
     }
 
     /// Why `serve` (and `check-config`) refuse a production configuration without `--public-url`.
@@ -317,25 +260,20 @@ struct ServeCommand {
         return UInt(limit.rlim_cur)
     }
 
-    /// `--dev`: create a self-signed pair when neither file exists.
-    private func prepareDevCertificate() {
-        let fm = FileManager.default
-        let certExists = fm.fileExists(atPath: config.tlsCertificatePath)
-        let keyExists = fm.fileExists(atPath: config.tlsKeyPath)
-        guard !certExists && !keyExists else { return }
-        let directory = (config.tlsCertificatePath as NSString).deletingLastPathComponent
-        let expectedKey = ((directory.isEmpty ? "." : directory) as NSString).appendingPathComponent("server-key.pem")
-        guard (config.tlsCertificatePath as NSString).lastPathComponent == "server.pem",
-            (config.tlsKeyPath as NSString).standardizingPath == (expectedKey as NSString).standardizingPath
-        else {
-            fail("--dev creates DIR/server.pem and DIR/server-key.pem; with other --tls-cert/--tls-key names, run 'oauth-landing dev-cert --out DIR' and rename")
+    /// A listener that could not be bound, in words with a hint (`ListenFailureHint`).
+    static func listenFailure(_ error: SystemError, option: String, address: ServerConfig.ListenAddress) -> String {
+        if let reason = error.reason { return "--\(option) \(address): \(reason)" }
+        return ListenFailureHint.message(option: "--" + option, address: address.description, port: address.port, errno: error.errno)
+    }
+
+    /// Why `server.start()` failed: which listener, with a hint for the common causes.
+    static func startFailure(_ error: SystemError, config: ServerConfig) -> String {
+        let listeners = [("listen", config.listen), ("http-listen", config.httpListen), ("metrics-listen", config.metricsListen)]
+        for case let (option, address?) in listeners as [(String, ServerConfig.ListenAddress?)]
+        where error.call.contains(":\(address.port))") || error.call.contains("(\(address.host))") {
+            return listenFailure(error, option: option, address: address)
         }
-        do {
-            try DevCertificate.write(to: directory.isEmpty ? "." : directory)
-            Logger(level: config.logLevel).info("created a self-signed development certificate", ["path": config.tlsCertificatePath])
-        } catch {
-            fail("cannot create a development certificate: \(error)", code: 1)
-        }
+        return "\(error)"
     }
 }
 

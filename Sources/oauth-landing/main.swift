@@ -43,33 +43,17 @@ case .qaLinks(let base):
     for line in QAScenarios.links(base: base, newItemId: { QAScenarios.itemId(random: SystemRandom.bytes(9)) }) {
         print(line)
     }
-case .checkConfig(let config):
-    if config.publicURL == nil && !config.dev {
-        print(config.effectiveDescription, terminator: "")
-        fail(ServeCommand.publicURLMissing)
+case .checkConfig(let config, let format):
+    // Every check serve runs, none of its side effects; exit 0 only if serve would start.
+    let preflight = Preflight(config: config, mode: .check, environment: ProcessInfo.processInfo.environment)
+    switch format {
+    case .json:
+        print(preflight.report.json(), terminator: "")
+    case .text:
+        print(preflight.report.settingsText(), terminator: "")
+        FileHandle.standardError.write(Data(preflight.report.findingsText().utf8))
     }
-    do {
-        let context = try TLSContext(certificateChainPath: config.tlsCertificatePath, privateKeyPath: config.tlsKeyPath)
-        print(config.effectiveDescription, terminator: "")
-        print("# certificate sha256 \(context.leafFingerprint)")
-        // Mobile users can only get back to the app through a return link.
-        if config.returnURL == nil && config.allowedReturnURLs.isEmpty {
-            FileHandle.standardError.write(Data(
-                ("oauth-landing: warning: no --return-url and no --allowed-return-url (so no session can carry a returnUrl):"
-                    + " mobile users get no return button, only a hint to switch back to the app\n").utf8))
-        }
-        // A universal link / App Link on the landing page's own host opens in the browser, not the app.
-        let landingHost = config.publicURL.flatMap { URLComponents(string: $0)?.host?.lowercased() }
-        for candidate in [config.returnURL].compactMap({ $0 }) + config.allowedReturnURLs {
-            guard let host = URLComponents(string: candidate)?.host?.lowercased(), host == landingHost else { continue }
-            FileHandle.standardError.write(Data(
-                ("oauth-landing: warning: return link \(candidate) is on the landing page's own host (\(host)):"
-                    + " iOS and Android open it in the browser, not the app; use another host for universal links / App Links\n").utf8))
-        }
-    } catch {
-        print(config.effectiveDescription, terminator: "")
-        fail("\(error)")
-    }
+    exit(preflight.report.exitCode)
 case .serve(let config):
     ServeCommand(config: config, version: version).run()
 }

@@ -49,6 +49,7 @@ import Testing
             api-keys-file = (none)
             cors-origin = (none)
             webhook-secret = (none)
+            webhook-secret-file = (none)
             app-name = (none)
             brand-color = (none)
             pluggy-client-id = (none)

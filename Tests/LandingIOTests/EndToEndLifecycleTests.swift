@@ -124,6 +124,11 @@ import Testing
         if ["serve", "check-config"].contains(arguments.first ?? ""), !arguments.contains("--no-default-public-url") {
             arguments += ServerProcess.defaultPublicURL(unlessIn: arguments)
         }
+        if ["serve", "check-config"].contains(arguments.first ?? ""),
+            !arguments.contains("--api-key") && !arguments.contains("--api-keys-file") && !arguments.contains("--dev")
+        {
+            arguments += ["--api-key", ServerProcess.apiKey, "--store", "memory:"]
+        }
         arguments.removeAll { $0 == "--no-default-public-url" }
         return try Subprocess.run(try ServerProcess.binaryPath(), arguments, timeout: 20, workingDirectory: workingDirectory)
     }
@@ -148,10 +153,10 @@ import Testing
         let base = ["check-config", "--tls-cert", certificate.certificatePath, "--tls-key", certificate.keyPath]
         let bare = try Self.run(base)
         #expect(bare.status == 0, "\(bare)")
-        #expect(bare.stderrText.contains("warning: no --return-url and no --allowed-return-url"), "\(bare)")
+        #expect(bare.stderrText.contains("warning: return-url: no --return-url and no --allowed-return-url"), "\(bare)")
         let configured = try Self.run(base + ["--return-url", "https://app.example.com/done"])
         #expect(configured.status == 0, "\(configured)")
-        #expect(!configured.stderrText.contains("warning"), "\(configured)")
+        #expect(!configured.stderrText.contains("warning: return-url"), "\(configured)")
         let sameHost = try Self.run(base + ["--public-url", "https://landing.example.com", "--return-url", "https://landing.example.com/app/done"])
         #expect(sameHost.status == 0, "\(sameHost)")
         #expect(sameHost.stderrText.contains("is on the landing page's own host"), "\(sameHost)")

@@ -7,8 +7,9 @@ public enum Command: Equatable, Sendable {
     case devCert(outDirectory: String)
     /// Print the QA scenario URLs on `base`, one `label<TAB>url` line each (`qa-links --base URL`).
     case qaLinks(base: String)
-    /// Validate the configuration and print `ServerConfig.effectiveDescription` (`check-config`).
-    case checkConfig(ServerConfig)
+    /// Run every check `serve` runs before it listens and report them with the effective settings
+    /// (`check-config [--format text|json]`).
+    case checkConfig(ServerConfig, format: CheckConfigFormat = .text)
     /// Print the version (`--version`).
     case version
     /// Print `UsageText.text(for: topic)`: nil for the whole text, else a subcommand's name

@@ -108,7 +108,7 @@ public struct ConfigError: Error, Equatable, CustomStringConvertible {
         ConfigError(.unknownEnvironmentVariable(name, suggestion: suggestion))
     }
     /// Settings that are valid one by one but not together.
-    static func conflict(_ message: String) -> ConfigError {
+    public static func conflict(_ message: String) -> ConfigError {
         ConfigError(.conflict(message))
     }
 

@@ -69,13 +69,29 @@ public enum ConfigLoader {
         }
         let rest = arguments.dropFirst()
         switch subcommand {
-        case .serve, .checkConfig:
+        case .serve:
             switch try scanFlags(rest, subcommand: subcommand, specs: options.map(FlagSpec.init)) {
             case .help: return .help(topic: subcommand.rawValue)
             case .version: return .version
+            case .flags(let flags): return .serve(try load(flags))
+            }
+        case .checkConfig:
+            let specs = options.map(FlagSpec.init) + [FlagSpec.checkConfigFormat]
+            switch try scanFlags(rest, subcommand: subcommand, specs: specs) {
+            case .help: return .help(topic: subcommand.rawValue)
+            case .version: return .version
             case .flags(let flags):
-                let config = try load(flags)
-                return subcommand == .serve ? .serve(config) : .checkConfig(config)
+                var format = CheckConfigFormat.text
+                for flag in flags where flag.name == FlagSpec.checkConfigFormat.name {
+                    guard let chosen = CheckConfigFormat(rawValue: flag.value) else {
+                        throw .invalidValue(
+                            source: .flag(flag.name), value: flag.value,
+                            reason: "expected " + ConfigText.list(CheckConfigFormat.allCases.map(\.rawValue)))
+                    }
+                    format = chosen
+                }
+                let config = try load(flags.filter { $0.name != FlagSpec.checkConfigFormat.name })
+                return .checkConfig(config, format: format)
             }
         case .devCert:
             switch try scanFlags(rest, subcommand: .devCert, specs: [FlagSpec.devCertOut]) {
@@ -139,6 +155,9 @@ public enum ConfigLoader {
 
         /// `dev-cert --out DIR`.
         static let devCertOut = FlagSpec(name: "out", takesValue: true, valueName: "DIR")
+
+        /// `check-config --format text|json`.
+        static let checkConfigFormat = FlagSpec(name: "format", takesValue: true, valueName: "text|json")
 
         /// `qa-links --base URL`.
         static let qaLinksBase = FlagSpec(name: "base", takesValue: true, valueName: "URL")

@@ -258,7 +258,8 @@ extension ConfigOption {
         setting(
             "api-keys-file", .text, "FILE",
             "File of API keys for /v1/, one per line (blank lines and lines starting with # ignored);"
-                + " read at start and added to --api-key.",
+                + " read at start and again on SIGHUP (key rotation without a restart), added to --api-key."
+                + " Also read from the systemd credential api-keys.",
             apply: { (config, text) throws(ConfigValueError) in
                 config.apiKeysFile = try ConfigValueParser.path(text)
             }, read: { $0.apiKeysFile }),
@@ -274,6 +275,13 @@ extension ConfigOption {
             apply: { (config, text) throws(ConfigValueError) in
                 config.webhookSecret = try ConfigValueParser.apiKey(text)
             }, read: { $0.webhookSecret }),
+        setting(
+            "webhook-secret-file", .text, "FILE",
+            "File whose first line is the webhook secret (read at start), so it is not on the command line."
+                + " Also read from the systemd credential webhook-secret.",
+            apply: { (config, text) throws(ConfigValueError) in
+                config.webhookSecretFile = try ConfigValueParser.path(text)
+            }, read: { $0.webhookSecretFile }),
         setting(
             "app-name", .text, "NAME",
             "The app's name, 1 to 60 characters: in the landing page's title and header, and on its return"

@@ -40,4 +40,30 @@ extension ServerConfig {
         }
         return text
     }
+
+    /// One setting's effective value, for `check-config --format json`.
+    public enum EffectiveValue: Equatable, Sendable {
+        /// Unset (or an empty list).
+        case none
+        case single(String)
+        /// A repeatable option's items.
+        case list([String])
+    }
+
+    /// Every setting in option order with its value, secrets masked (`****` per item); the
+    /// structured twin of `effectiveDescription`.
+    public var effectiveValues: [(name: String, value: EffectiveValue)] {
+        var values: [(name: String, value: EffectiveValue)] = []
+        for option in ConfigOption.all {
+            let masked: (String) -> String = { Self.secretKeys.contains(option.name) ? Self.secretMask : $0 }
+            switch option.target {
+            case .configFile: continue
+            case .setting(_, let read): values.append((option.name, read(self).map { .single(masked($0)) } ?? .none))
+            case .list(_, let read, _):
+                let items = read(self)
+                values.append((option.name, items.isEmpty ? .none : .list(items.map(masked))))
+            }
+        }
+        return values
+    }
 }

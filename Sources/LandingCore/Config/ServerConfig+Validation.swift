@@ -29,6 +29,9 @@ extension ServerConfig {
         try checkReturnURLIsAllowed()
         try checkStorePasswordFile()
         try checkPluggyCredentials()
+        if webhookSecret != nil && webhookSecretFile != nil {
+            throw .conflict("--webhook-secret and --webhook-secret-file both give the webhook secret; keep one (the file)")
+        }
     }
 
     /// Pluggy's client id and secret come together; the secret from one place.
@@ -37,9 +40,8 @@ extension ServerConfig {
         if pluggyClientSecret != nil && pluggyClientSecretFile != nil {
             throw .conflict("--pluggy-client-secret and --pluggy-client-secret-file both give the Pluggy secret; keep one (the file)")
         }
-        if pluggyClientId != nil && !hasSecret {
-            throw .conflict("--pluggy-client-id needs the secret too: --pluggy-client-secret-file FILE or OAUTH_LANDING_PLUGGY_CLIENT_SECRET")
-        }
+        // A client id without a secret here may still find it in the systemd credential
+        // pluggy-client-secret: the start-up checks (`Preflight`) decide.
         if pluggyClientId == nil && hasSecret {
             throw .conflict("a Pluggy client secret is given without --pluggy-client-id")
         }

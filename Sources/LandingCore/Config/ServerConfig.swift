@@ -80,12 +80,14 @@ public struct ServerConfig: Sendable, Equatable {
 
     // MARK: App-facing API, operations and QA
 
-    /// A file of API keys, one per line (`--api-keys-file`); read at start, added to `apiKeys`.
+    /// A file of API keys, one per line (`--api-keys-file`); read at start and on SIGHUP, added to `apiKeys`.
     public var apiKeysFile: String? = nil
     /// Exact origins allowed to call `/v1` from a browser (`--cors-origin`, repeatable).
     public var corsOrigins: [String] = []
     /// Enables `POST /webhooks/pluggy`; requests must carry it in `X-Webhook-Secret`. Secret.
     public var webhookSecret: String? = nil
+    /// A file whose first line is the webhook secret (`--webhook-secret-file`).
+    public var webhookSecretFile: String? = nil
     /// The app's name on the landing page (`--app-name`).
     public var appName: String? = nil
     /// The landing page's accent colour (`--brand-color #RRGGBB`), contrast-checked.

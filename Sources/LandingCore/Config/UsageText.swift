@@ -18,10 +18,15 @@ public enum UsageText {
             lines += paragraph("Runs the HTTPS server for OAuth redirects until SIGTERM or SIGINT.")
             lines += [""] + optionsSection(options) + [""] + sourcesSection()
         case .checkConfig?:
-            lines = ["Usage: oauth-landing check-config [OPTION...]", ""]
+            lines = ["Usage: oauth-landing check-config [--format text|json] [OPTION...]", ""]
             lines += paragraph(
-                "Loads the configuration as serve would, reports the first problem, or prints every"
-                    + " effective setting (secrets as ****) and exits 0. Takes the options of serve.")
+                "Runs every check serve runs before it listens (settings, certificate and key, templates,"
+                    + " store, API keys, public URL, return links) without listening or writing anything,"
+                    + " and prints the effective settings (secrets as ****, derived values included),"
+                    + " then each problem. Exits 0 only if serve would start; otherwise with serve's"
+                    + " exit status (2: configuration, 1: the environment, such as an unreachable store)."
+                    + " It does not bind the listen addresses (a running server holds them)."
+                    + " --format json prints one JSON object instead. Takes the options of serve.")
             lines += [""] + optionsSection(options) + [""] + sourcesSection()
         case .devCert?:
             lines = ["Usage: oauth-landing dev-cert [--out DIR]", ""]

@@ -52,7 +52,12 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
         var result: UnsafeMutablePointer<addrinfo>?
         let rc = getaddrinfo(host, String(port), &hints, &result)
         guard rc == 0, let first = result else {
-            throw SystemError(call: "getaddrinfo(\(host))", errno: rc == EAI_SYSTEM ? Glibc.errno : EINVAL)
+            // why: getaddrinfo reports through its own codes (EAI_*), not errno; only EAI_SYSTEM
+            // means "look at errno".
+            if rc == EAI_SYSTEM { throw SystemError(call: "getaddrinfo(\(host))", errno: Glibc.errno) }
+            throw SystemError(
+                call: "getaddrinfo(\(host))", errno: EINVAL,
+                reason: "cannot resolve \(host): \(String(cString: gai_strerror(rc)))")
         }
         defer { freeaddrinfo(result) }
         var node: UnsafeMutablePointer<addrinfo>? = first

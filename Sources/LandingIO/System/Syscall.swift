@@ -5,13 +5,20 @@ import Glibc
 public struct SystemError: Error, CustomStringConvertible, Sendable, Equatable {
     public var call: String
     public var errno: Int32
+    /// A better explanation than `strerror` when there is one (the resolver's `gai_strerror`, a
+    /// hint for a port that needs privilege); replaces it in `description`.
+    public var reason: String?
 
-    public init(call: String, errno: Int32) {
+    public init(call: String, errno: Int32, reason: String? = nil) {
         self.call = call
         self.errno = errno
+        self.reason = reason
     }
 
-    public var description: String { "\(call) failed: \(String(cString: strerror(errno))) (errno \(errno))" }
+    public var description: String {
+        if let reason { return "\(call) failed: \(reason)" }
+        return "\(call) failed: \(String(cString: strerror(errno))) (errno \(errno))"
+    }
 }
 
 /// The result of a non-blocking call: a value, or "try again when ready" (EAGAIN/EWOULDBLOCK).

@@ -1,5 +1,6 @@
 import COpenSSL
 import Glibc
+import LandingCore
 
 /// Owns one `SSL_CTX`: the server's certificate chain, key and protocol settings. Immutable once
 /// built; a certificate reload builds a new context and swaps it in (`TLSContextStore`), so open
@@ -65,14 +66,27 @@ public final class TLSContext: @unchecked Sendable {
             }
             return SSL_TLSEXT_ERR_ALERT_FATAL
         }, nil)
+        // why: OpenSSL's reasons ("no start line", "key values mismatch") name no file and no fix;
+        // the file's contents usually tell the mistake (swapped files, DER, an encrypted key).
         guard SSL_CTX_use_certificate_chain_file(ctx, certificateChainPath) == 1 else {
-            throw TLSError.drain("loading certificate chain \(certificateChainPath)")
+            let drained = TLSError.drain("loading certificate chain \(certificateChainPath)")
+            let problem = PEMFileDiagnosis.certificateProblem(contents: Self.contents(of: certificateChainPath), path: certificateChainPath)
+            throw TLSError(operation: problem ?? drained.operation, openSSLErrors: drained.openSSLErrors)
         }
         guard SSL_CTX_use_PrivateKey_file(ctx, privateKeyPath, SSL_FILETYPE_PEM) == 1 else {
-            throw TLSError.drain("loading private key \(privateKeyPath)")
+            let drained = TLSError.drain("loading private key \(privateKeyPath)")
+            var problem = PEMFileDiagnosis.keyProblem(contents: Self.contents(of: privateKeyPath), path: privateKeyPath)
+            // why: OpenSSL compares the key with the certificate already loaded when it loads the key.
+            if problem == nil, drained.openSSLErrors.contains(where: { $0.contains("key values mismatch") }) {
+                problem = PEMFileDiagnosis.mismatch(certificatePath: certificateChainPath, keyPath: privateKeyPath)
+            }
+            throw TLSError(operation: problem ?? drained.operation, openSSLErrors: drained.openSSLErrors)
         }
         guard SSL_CTX_check_private_key(ctx) == 1 else {
-            throw TLSError.drain("private key \(privateKeyPath) does not match certificate \(certificateChainPath)")
+            let drained = TLSError.drain("SSL_CTX_check_private_key")
+            throw TLSError(
+                operation: PEMFileDiagnosis.mismatch(certificatePath: certificateChainPath, keyPath: privateKeyPath),
+                openSSLErrors: drained.openSSLErrors)
         }
     }
 
@@ -94,6 +108,31 @@ public final class TLSContext: @unchecked Sendable {
     }
 
     deinit { SSL_CTX_free(ctx) }
+
+    /// At most 1 MiB of `path`, for explaining a failed load (empty when unreadable).
+    private static func contents(of path: String) -> [UInt8] {
+        guard let file = fopen(path, "rb") else { return [] }
+        defer { fclose(file) }
+        var bytes = [UInt8](repeating: 0, count: 1 << 20)
+        let count = fread(&bytes, 1, bytes.count, file)
+        return Array(bytes.prefix(count))
+    }
+
+    /// The leaf certificate's validity period (epoch seconds), or nil if OpenSSL cannot say.
+    public var leafValidity: (notBefore: Int64, notAfter: Int64)? {
+        guard let cert = SSL_CTX_get0_certificate(ctx),
+            let notBefore = Self.epochSeconds(X509_get0_notBefore(cert)),
+            let notAfter = Self.epochSeconds(X509_get0_notAfter(cert))
+        else { return nil }
+        return (notBefore, notAfter)
+    }
+
+    private static func epochSeconds(_ time: UnsafePointer<ASN1_TIME>?) -> Int64? {
+        guard let time else { return nil }
+        var parts = tm()
+        guard ASN1_TIME_to_tm(time, &parts) == 1 else { return nil }
+        return Int64(timegm(&parts))
+    }
 
     /// The leaf certificate's SHA-256 fingerprint (hex), for logs after a reload.
     public var leafFingerprint: String {

@@ -217,8 +217,11 @@ final class Subprocess: @unchecked Sendable {  // why: mutable state behind `con
 
     /// Runs `executable` to completion, feeding it `input` on stdin, and returns its status and output.
     /// The child is killed after `timeout` seconds.
-    static func run(_ executable: String, _ arguments: [String], input: [UInt8] = [], timeout: Double = 30, workingDirectory: String? = nil) throws -> SubprocessResult {
-        let child = try Subprocess(executable, arguments, workingDirectory: workingDirectory)
+    static func run(
+        _ executable: String, _ arguments: [String], input: [UInt8] = [], timeout: Double = 30, workingDirectory: String? = nil,
+        environment: [String: String] = [:]
+    ) throws -> SubprocessResult {
+        let child = try Subprocess(executable, arguments, workingDirectory: workingDirectory, environment: environment)
         if !input.isEmpty { child.write(input) }
         child.closeStdin()
         var timedOut = false

@@ -82,7 +82,7 @@ struct SessionAPI: Sendable {
         }
         let presented = Array(header.dropFirst(7).utf8)
         var match: Int?
-        for (index, key) in service.settings.apiKeys.enumerated() where Self.constantTimeEquals(Array(key.utf8), presented) {
+        for (index, key) in service.apiKeys.current.enumerated() where Self.constantTimeEquals(Array(key.utf8), presented) {
             match = index
         }
         guard let match else {

@@ -20,6 +20,8 @@ public struct LandingService: Sendable {
     public let itemSeen: (@Sendable (String) -> Void)?
     /// Told each callback outcome, webhook result and authentication failure (one log line each).
     public let events: any LandingEventSink
+    /// The keys `/v1/` accepts; starts as `settings.apiKeys`, replaced on reload.
+    public let apiKeys: APIKeyRing
     let page: LandingPage
 
     /// `callbackLimiter` defaults to no limit: the server passes one built from
@@ -29,8 +31,10 @@ public struct LandingService: Sendable {
         templates: @escaping @Sendable () -> TemplateSet, waiters: RecordWaiters = RecordWaiters(),
         metrics: any LandingMetricsSink = NoLandingMetrics(),
         callbackLimiter: CallbackRateLimiter = CallbackRateLimiter(limit: 0),
-        itemSeen: (@Sendable (String) -> Void)? = nil, events: any LandingEventSink = NoLandingEvents()
+        itemSeen: (@Sendable (String) -> Void)? = nil, events: any LandingEventSink = NoLandingEvents(),
+        apiKeys: APIKeyRing? = nil
     ) {
+        self.apiKeys = apiKeys ?? APIKeyRing(settings.apiKeys)
         self.itemSeen = itemSeen
         self.events = events
         self.settings = settings
