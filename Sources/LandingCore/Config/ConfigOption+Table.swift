@@ -206,7 +206,8 @@ extension ConfigOption {
             "api-key", "KEY",
             "Bearer key accepted by the /v1/ session API: \(ConfigValueParser.apiKeyLength.lowerBound) to"
                 + " \(ConfigValueParser.apiKeyLength.upperBound) visible ASCII characters, no spaces or commas."
-                + " Secret: printed as **** and never repeated in messages. None: the API refuses every request.",
+                + " Secret: printed as **** and never repeated in messages. serve needs at least one key (from here,"
+                + " --api-keys-file or the systemd credential api-keys); --dev generates one for the run.",
             parse: ConfigValueParser.apiKey, field: \.apiKeys),
         setting(
             "session-ttl", .decimal, "SECONDS",
