@@ -120,6 +120,7 @@ import Testing
         config.openerOrigins = ["https://app.example:8443"]
         config.androidPackage = "com.example.app"
         config.corsOrigins = ["https://app.example"]
+        config.proxyProtocolFrom = ["10.0.0.0/8", "2001:db8::/32", "192.0.2.7/32"]
         for option in ConfigOption.all {
             switch option.target {
             case .configFile:
@@ -138,9 +139,10 @@ import Testing
         }
     }
 
-    /// Exactly api-key, allowed-return-url, opener-origin and cors-origin are repeatable.
+    /// Exactly api-key, allowed-return-url, opener-origin, cors-origin and proxy-protocol-from are repeatable.
     @Test func configOptionTable_MarksRepeatableOptions() {
         #expect(
-            ConfigOption.all.filter(\.isRepeatable).map(\.name) == ["api-key", "allowed-return-url", "opener-origin", "cors-origin"])
+            ConfigOption.all.filter(\.isRepeatable).map(\.name)
+                == ["api-key", "allowed-return-url", "opener-origin", "cors-origin", "proxy-protocol-from"])
     }
 }

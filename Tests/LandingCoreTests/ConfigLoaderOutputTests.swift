@@ -57,6 +57,7 @@ import Testing
             pluggy-client-secret-file = (none)
             pluggy-api-url = https://api.pluggy.ai
             metrics-listen = (none)
+            proxy-protocol-from = (none)
             qa = false
             max-connections = 50000
             max-connections-per-address = 512

@@ -24,6 +24,51 @@ import Testing
         #expect(m.deadline == 63)
     }
 
+    /// A balancer's connection reads its PROXY header first, within the header timeout from the
+    /// accept, then handshakes with the same deadline (TLS) or opens with the idle clock (plain).
+    @Test func proxyHeader_ReadsThenHandshakesOrOpens() {
+        var tls = Machine(timeouts: Self.timeouts, limits: Self.limits, usesTLS: true, expectsProxyHeader: true, now: 0)
+        #expect(tls.state == .awaitingProxyHeader)
+        #expect(tls.mayRead)
+        #expect(tls.inputArrived() == .read)
+        #expect(tls.mayTakeRequest(batchBytes: 0) == .stop)
+        #expect(tls.deadline == 10)
+        tls.proxyHeaderReceived(now: 4)
+        #expect(tls.state == .handshaking)
+        #expect(tls.deadline == 10)
+        tls.handshakeCompleted(now: 6)
+        #expect(tls.state == .open)
+
+        var plain = Machine(timeouts: Self.timeouts, limits: Self.limits, usesTLS: false, expectsProxyHeader: true, now: 0)
+        #expect(plain.state == .awaitingProxyHeader)
+        plain.proxyHeaderReceived(now: 4)
+        #expect(plain.state == .open)
+        #expect(plain.deadline == 64)
+        #expect(plain.mayTakeRequest(batchBytes: 0) == .take)
+    }
+
+    /// A balancer that sends no header in time, hangs up or meets a drain is closed without a response.
+    @Test func proxyHeader_ClosesOnTimeoutEndOfInputAndDrain() {
+        func waiting() -> Machine {
+            Machine(timeouts: Self.timeouts, limits: Self.limits, usesTLS: true, expectsProxyHeader: true, now: 0)
+        }
+        var late = waiting()
+        #expect(late.timerFired(now: 9.9) == .none)
+        #expect(late.timerFired(now: 10) == .close)
+        var gone = waiting()
+        #expect(gone.peerHungUp(fatal: false) == .read)
+        #expect(gone.readStopped(.endOfInput) == .close)
+        var drained = waiting()
+        #expect(drained.drain() == .close)
+        var broken = waiting()
+        #expect(broken.peerHungUp(fatal: true) == .close)
+        // A header received twice (or after the handshake began) changes nothing.
+        var twice = waiting()
+        twice.proxyHeaderReceived(now: 1)
+        twice.proxyHeaderReceived(now: 2)
+        #expect(twice.state == .handshaking)
+    }
+
     /// The header clock runs from the first byte and is not extended by more bytes of the same request (slowloris).
     @Test func headClock_NotExtendedByTrickle() {
         var m = machine()

@@ -64,6 +64,42 @@ import Testing
         #expect(admission.admit("::ffff:192.0.2.7") == .tooManyFromAddress)
     }
 
+    /// A balancer's connection admitted with no address counts toward the total only, until
+    /// attributed to its client, whose per-address limit then applies; it is released under the
+    /// address it was last counted under.
+    @Test func attribute_CountsRelayedClient_AfterUnattributedAdmit() {
+        let admission = ConnectionAdmission(maxTotal: 3, maxPerAddress: 1)
+        #expect(admission.admit(nil) == .admitted)
+        #expect(admission.admit(nil) == .admitted)
+        #expect(admission.trackedAddressCount == 0)
+        #expect(admission.attribute("203.0.113.7") == .admitted)
+        #expect(admission.openCount(from: "203.0.113.7") == 1)
+        // The second relayed connection names the same client: over its limit, it stays unattributed.
+        #expect(admission.attribute("203.0.113.7") == .tooManyFromAddress)
+        #expect(admission.openCount == 2)
+        // The total still counts unattributed connections.
+        #expect(admission.admit(nil) == .admitted)
+        #expect(admission.admit(nil) == .tooManyTotal)
+        admission.release(nil)
+        admission.release(nil)
+        #expect(admission.openCount == 1)
+        #expect(admission.openCount(from: "203.0.113.7") == 1)
+        admission.release("203.0.113.7")
+        #expect(admission.openCount == 0)
+        #expect(admission.trackedAddressCount == 0)
+        #expect(admission.admit("203.0.113.7") == .admitted)
+    }
+
+    /// Without a per-address limit, attributing always admits and tracks nothing.
+    @Test func attribute_AdmitsAndTracksNothing_WithoutPerAddressLimit() {
+        let admission = ConnectionAdmission(maxTotal: 0, maxPerAddress: 0)
+        #expect(admission.admit(nil) == .admitted)
+        for _ in 0..<10 { #expect(admission.attribute("203.0.113.7") == .admitted) }
+        #expect(admission.trackedAddressCount == 0)
+        admission.release("203.0.113.7")
+        #expect(admission.openCount == 0)
+    }
+
     /// Concurrent admits and releases from many threads leave exact counts.
     @Test func admission_KeepsExactCounts_UnderConcurrency() async {
         let admission = ConnectionAdmission(maxTotal: 0, maxPerAddress: 100_000)

@@ -342,6 +342,13 @@ extension ConfigOption {
             apply: { (config, text) throws(ConfigValueError) in
                 config.metricsListen = try ConfigValueParser.listenAddress(text)
             }, read: { $0.metricsListen?.description }),
+        list(
+            "proxy-protocol-from", "CIDR",
+            "A TCP load balancer (address or block: 10.0.0.0/8, 192.0.2.7, fd00::/8) that relays clients with"
+                + " the PROXY protocol (v1 or v2). When set, the HTTPS and --http-listen listeners take connections"
+                + " from these only, each starting with a PROXY header whose client address is used for logs and"
+                + " limits; others are closed at once. None: no PROXY protocol.",
+            parse: ConfigValueParser.cidrBlock, field: \.proxyProtocolFrom),
         setting(
             "qa", .boolean, "",
             "QA mode: the /qa page of test callbacks and the qa_device/qa_lang overrides (on with --dev).",
@@ -361,8 +368,8 @@ extension ConfigOption {
         setting(
             "max-connections-per-address", .integer, "N",
             "Most connections open at once from one client address; 0 to \(connectionCountRange.upperBound),"
-                + " 0 means no limit. Behind a TCP load balancer without PROXY protocol every client shares"
-                + " the balancer's address: raise it or set 0 there.",
+                + " 0 means no limit. Behind a TCP load balancer without PROXY protocol (--proxy-protocol-from)"
+                + " every client shares the balancer's address: raise it or set 0 there.",
             apply: { (config, text) throws(ConfigValueError) in
                 config.maxConnectionsPerAddress = try ConfigValueParser.integer(
                     text, in: connectionCountRange, unit: "connections")

@@ -154,6 +154,16 @@ enum ConfigValueParser {
         return text
     }
 
+    /// An address block (`10.0.0.0/8`, `fd00::/8`, `192.0.2.7`), written back in its canonical
+    /// form (`192.0.2.7/32`); host bits after the prefix are refused (`CIDRBlock(parsing:)`).
+    static func cidrBlock(_ text: String) throws(ConfigValueError) -> String {
+        do {
+            return try CIDRBlock(parsing: text).description
+        } catch {
+            throw ConfigValueError(reason: error.description)
+        }
+    }
+
     /// `1*DIGIT [ "." 1*DIGIT ]`: what `Double(_:)` would accept minus signs, exponents, hex,
     /// `nan` and `inf`.
     static func isPlainDecimal(_ text: String) -> Bool {

@@ -103,6 +103,11 @@ public struct ServerConfig: Sendable, Equatable {
     /// The only listener that serves `/metrics` (plain HTTP, meant for 127.0.0.1 or a private network);
     /// nil: no metrics endpoint. Never on the HTTPS listener.
     public var metricsListen: ListenAddress? = nil
+    /// Load balancers that relay clients with the PROXY protocol (`--proxy-protocol-from`,
+    /// repeatable; canonical CIDR text such as `10.0.0.0/8`). When set, the public listeners take
+    /// connections from these only, each starting with a PROXY header naming the client; empty:
+    /// no PROXY protocol at all.
+    public var proxyProtocolFrom: [String] = []
     /// The QA page and QA-only overrides (`--qa`; on with `--dev`).
     public var qa = false
 

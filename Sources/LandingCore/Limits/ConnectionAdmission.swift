@@ -7,6 +7,11 @@ import Synchronization
 ///
 /// Call `admit` once per accepted connection and, when it says `.admitted`, `release` exactly once
 /// when that connection closes. A refused connection is not counted and must not be released.
+///
+/// A connection whose client is not known at accept (one a trusted load balancer relays: the
+/// PROXY protocol header names the client later) is admitted with no address, counting toward the
+/// total only, then `attribute`d to its client once known; it is released under the address it
+/// was last counted under (nil while unattributed).
 public final class ConnectionAdmission: Sendable {
     /// What `admit` decided.
     public enum Verdict: Sendable, Equatable {
@@ -37,12 +42,13 @@ public final class ConnectionAdmission: Sendable {
         self.maxPerAddress = max(0, maxPerAddress)
     }
 
-    /// Counts a new connection from `address` when both limits allow it.
-    public func admit(_ address: String) -> Verdict {
-        let key = maxPerAddress > 0 ? ClientAddressKey.key(for: address) : ""
+    /// Counts a new connection from `address` when both limits allow it; a nil `address` counts
+    /// toward the total only (see `attribute`).
+    public func admit(_ address: String?) -> Verdict {
+        let key = address.flatMap(perAddressKey)
         return state.withLock { state in
             if maxTotal > 0, state.total >= maxTotal { return .tooManyTotal }
-            if maxPerAddress > 0 {
+            if let key {
                 let open = state.perAddress[key, default: 0]
                 guard open < maxPerAddress else { return .tooManyFromAddress }
                 state.perAddress[key] = open + 1
@@ -52,19 +58,38 @@ public final class ConnectionAdmission: Sendable {
         }
     }
 
-    /// Uncounts a connection `admit` admitted, when it closes.
-    public func release(_ address: String) {
-        let key = maxPerAddress > 0 ? ClientAddressKey.key(for: address) : ""
+    /// Counts a connection admitted with no address under `address` too, when the per-address limit
+    /// allows it (`.admitted`); otherwise (`.tooManyFromAddress`) it stays unattributed: close it and
+    /// release it with no address. Never answers `.tooManyTotal`: it is already in the total.
+    public func attribute(_ address: String) -> Verdict {
+        guard let key = perAddressKey(address) else { return .admitted }
+        return state.withLock { state in
+            let open = state.perAddress[key, default: 0]
+            guard open < maxPerAddress else { return .tooManyFromAddress }
+            state.perAddress[key] = open + 1
+            return .admitted
+        }
+    }
+
+    /// Uncounts a connection `admit` admitted, when it closes: `address` is the one it was last
+    /// counted under (`admit`'s, or `attribute`'s when that admitted it; nil when neither did).
+    public func release(_ address: String?) {
+        let key = address.flatMap(perAddressKey)
         state.withLock { state in
             assert(state.total > 0, "ConnectionAdmission.release without a matching admit")
             state.total = max(0, state.total - 1)
-            guard maxPerAddress > 0, let open = state.perAddress[key] else { return }
+            guard let key, let open = state.perAddress[key] else { return }
             if open <= 1 {
                 state.perAddress[key] = nil
             } else {
                 state.perAddress[key] = open - 1
             }
         }
+    }
+
+    /// The per-address table's key for `address`; nil when there is no per-address limit.
+    private func perAddressKey(_ address: String) -> String? {
+        maxPerAddress > 0 ? ClientAddressKey.key(for: address) : nil
     }
 
     /// Connections admitted and not yet released.

@@ -32,6 +32,10 @@ public struct ConnectionStateMachine: Sendable, Equatable {
 
     /// Where the connection is.
     public enum State: Sendable, Equatable {
+        /// A trusted load balancer's PROXY protocol header is being read; nothing else is processed
+        /// before it is complete ("The receiver MUST NOT start processing the connection before it
+        /// receives a complete and valid PROXY protocol header", HAProxy's PROXY protocol §2).
+        case awaitingProxyHeader
         /// The TLS handshake is in progress.
         case handshaking
         /// Reading and answering requests.
@@ -86,6 +90,8 @@ public struct ConnectionStateMachine: Sendable, Equatable {
 
     public let timeouts: ConnectionTimeouts
     public let limits: Limits
+    /// Whether a TLS handshake follows the PROXY header (or opens the connection, without one).
+    public let usesTLS: Bool
     public private(set) var state: State
     /// The peer will send nothing more.
     public private(set) var peerInputClosed = false
@@ -102,10 +108,13 @@ public struct ConnectionStateMachine: Sendable, Equatable {
     private var requestTimerAt: Double?
     private var handlerDeadline = Double.infinity
 
-    public init(timeouts: ConnectionTimeouts, limits: Limits = Limits(), usesTLS: Bool, now: Double) {
+    /// `expectsProxyHeader`: the connection starts with a PROXY protocol header (its peer is a
+    /// trusted load balancer), read within the header timeout before anything else.
+    public init(timeouts: ConnectionTimeouts, limits: Limits = Limits(), usesTLS: Bool, expectsProxyHeader: Bool = false, now: Double) {
         self.timeouts = timeouts
         self.limits = limits
-        self.state = usesTLS ? .handshaking : .open
+        self.usesTLS = usesTLS
+        self.state = expectsProxyHeader ? .awaitingProxyHeader : usesTLS ? .handshaking : .open
         self.phaseSince = now
         self.lastWriteProgress = now
     }
@@ -117,7 +126,7 @@ public struct ConnectionStateMachine: Sendable, Equatable {
     public var mayRead: Bool {
         guard !peerInputClosed else { return false }
         switch state {
-        case .handshaking, .lingering: return true
+        case .awaitingProxyHeader, .handshaking, .lingering: return true
         case .open: return unsentOutput < limits.maxUnsentOutput
         case .awaitingResponse, .closing, .closed: return false
         }
@@ -151,7 +160,7 @@ public struct ConnectionStateMachine: Sendable, Equatable {
             peerInputClosed = true
             inputPending = false
             switch state {
-            case .handshaking, .lingering:
+            case .awaitingProxyHeader, .handshaking, .lingering:
                 return .close
             case .awaitingResponse:
                 // The client left (or half-closed) while its response is owed: nobody will read it.
@@ -185,7 +194,7 @@ public struct ConnectionStateMachine: Sendable, Equatable {
             return .close
         case .closed:
             return .none
-        case .handshaking, .open, .closing:
+        case .awaitingProxyHeader, .handshaking, .open, .closing:
             // Bytes sent before the FIN are still to be read (and answered); the read ends at EOF.
             return mayRead ? .read : .none
         }
@@ -198,6 +207,20 @@ public struct ConnectionStateMachine: Sendable, Equatable {
         if now >= limits.lingerMaxBytes { return close() }
         state = .lingering(until: until, discarded: now)
         return .none
+    }
+
+    /// The PROXY protocol header is complete: the TLS handshake (or, without TLS, the first request)
+    /// comes next. The header timeout keeps running from the accept for the handshake, so a
+    /// balancer's connection gets no more time than a direct client's.
+    public mutating func proxyHeaderReceived(now: Double) {
+        guard case .awaitingProxyHeader = state else { return }
+        if usesTLS {
+            state = .handshaking
+        } else {
+            state = .open
+            parserPhase = .idle
+            phaseSince = now
+        }
     }
 
     /// The TLS handshake finished.
@@ -326,7 +349,7 @@ public struct ConnectionStateMachine: Sendable, Equatable {
     /// When `timerFired` must next be called, if ever.
     public var deadline: Double? {
         switch state {
-        case .handshaking:
+        case .awaitingProxyHeader, .handshaking:
             return phaseSince + timeouts.header
         case .open:
             if unsentOutput > 0 { return lastWriteProgress + timeouts.idle }
@@ -350,7 +373,7 @@ public struct ConnectionStateMachine: Sendable, Equatable {
     public mutating func timerFired(now: Double) -> Action {
         guard let deadline, now >= deadline else { return .none }
         switch state {
-        case .handshaking:
+        case .awaitingProxyHeader, .handshaking:
             return close()
         case .open:
             if unsentOutput > 0 { return abort() }  // the peer stopped reading
@@ -381,6 +404,7 @@ public struct ConnectionStateMachine: Sendable, Equatable {
         isDraining = true
         guard case .open = state, parserPhase == .idle, unsentOutput == 0 else {
             if case .handshaking = state { return close() }
+            if case .awaitingProxyHeader = state { return close() }
             return .none
         }
         state = .closing(linger: false)

@@ -9,15 +9,19 @@ final class Acceptor: EventHandler, @unchecked Sendable {  // why: confined to i
     let loop: ServerLoop
     /// Wrap accepted sockets in TLS (the HTTPS listener) or not (the plain redirect listener).
     let usesTLS: Bool
+    /// Whether `--proxy-protocol-from` governs this listener (the public ones, not metrics): when it
+    /// is set, only the balancers it names may connect, and each connection starts with a PROXY header.
+    let expectsProxyProtocol: Bool
     let application: Application
     private var registered = false
     private var pausedUntil: Double?
 
-    init(listener: ListeningSocket, loop: ServerLoop, usesTLS: Bool, application: Application) {
+    init(listener: ListeningSocket, loop: ServerLoop, usesTLS: Bool, proxyProtocol: Bool = false, application: Application) {
         self.listener = listener
         self.application = application
         self.loop = loop
         self.usesTLS = usesTLS
+        self.expectsProxyProtocol = proxyProtocol && !loop.shared.proxyProtocolFrom.isEmpty
     }
 
     func start() throws(SystemError) {
@@ -81,7 +85,20 @@ final class Acceptor: EventHandler, @unchecked Sendable {  // why: confined to i
             guard case .done(let accepted) = result else { return }
             let peer = accepted.peer?.host ?? "-"
             let shared = loop.shared
-            switch shared.admission.admit(peer) {
+            // HAProxy's PROXY protocol §2: the receiver "MUST not try to guess whether the protocol
+            // header is present or not" and "SHOULD ensure proper access filtering so that only
+            // trusted proxies are allowed to use this protocol": every connection here must start
+            // with a header, so only the trusted balancers may connect at all.
+            if expectsProxyProtocol {
+                guard let address = accepted.peer?.ipAddress, shared.proxyProtocolFrom.contains(where: { $0.contains(address) }) else {
+                    refuse(accepted.fd, reason: "proxy_protocol_untrusted")
+                    continue
+                }
+            }
+            // A balancer's connection counts toward the total now and toward its client's address
+            // once the PROXY header names it (`Connection`); the balancer's own address is no limit.
+            let countedAs: String? = expectsProxyProtocol ? nil : peer
+            switch shared.admission.admit(countedAs) {
             case .admitted:
                 break
             case .tooManyTotal:
@@ -91,9 +108,8 @@ final class Acceptor: EventHandler, @unchecked Sendable {  // why: confined to i
                 refuse(accepted.fd, reason: "max_connections_per_address")
                 continue
             }
-            let release: () -> Void = { shared.admission.release(peer) }
             if usesTLS && !shared.handshakeRate.take(now: loop.now) {
-                release()
+                shared.admission.release(countedAs)
                 refuse(accepted.fd, reason: "max_handshakes_per_second")
                 continue
             }
@@ -106,11 +122,13 @@ final class Acceptor: EventHandler, @unchecked Sendable {  // why: confined to i
                 } catch {
                     shared.log(.error, "cannot create TLS session", ["error": error.description])
                     Glibc.close(accepted.fd)
-                    release()
+                    shared.admission.release(countedAs)
                     continue
                 }
             }
-            loop.adopt(fd: accepted.fd, peer: peer, tls: engine, application: application, onClose: release)
+            loop.adopt(
+                fd: accepted.fd, peer: peer, tls: engine, application: application, admission: shared.admission, countedAs: countedAs,
+                expectsProxyHeader: expectsProxyProtocol)
         }
     }
 

@@ -18,8 +18,16 @@ final class Connection: EventHandler, @unchecked Sendable {
     private let application: Application
     private var parser: HTTPRequestParser
     private(set) var machine: ConnectionStateMachine
-    private let peer: String
-    private let onClose: (() -> Void)?
+    /// The client's address: the socket's peer, or the one a trusted balancer's PROXY header named.
+    private(set) var peer: String
+    /// Reads the PROXY protocol header while one is expected (a trusted balancer's connection).
+    private var proxyParser: ProxyHeaderParser?
+    /// The open-connection counts this connection is in (nil: none, as in some tests), released
+    /// once when it closes.
+    private let admission: ConnectionAdmission?
+    /// The address `admission` counts this connection under; nil: the total only (a balancer's
+    /// connection until its PROXY header names the client).
+    private var countedAs: String?
     /// Ciphertext (or plaintext, without TLS) that the socket has not taken yet: this connection's own.
     private var pending: [UInt8] = []
     private var pendingOffset = 0
@@ -36,9 +44,12 @@ final class Connection: EventHandler, @unchecked Sendable {
     var bufferedInputBytes: Int { parser.bufferedByteCount }
     private var fdOpen = true
 
+    /// - Parameters:
+    ///   - admission: the counts `countedAs` was admitted into (released when the connection closes).
+    ///   - expectsProxyHeader: the peer is a trusted balancer; its PROXY header comes first.
     init(
         fd: Int32, id: UInt64, peer: String, tls: TLSEngine?, application: Application, loop: ServerLoop, now: Double,
-        onClose: (() -> Void)? = nil
+        admission: ConnectionAdmission? = nil, countedAs: String? = nil, expectsProxyHeader: Bool = false
     ) {
         self.fd = fd
         self.id = id
@@ -46,10 +57,13 @@ final class Connection: EventHandler, @unchecked Sendable {
         self.peer = peer
         self.tls = tls
         self.loop = loop
-        self.onClose = onClose
+        self.admission = admission
+        self.countedAs = countedAs
+        self.proxyParser = expectsProxyHeader ? ProxyHeaderParser() : nil
         self.parser = HTTPRequestParser(limits: loop.shared.config.limits)
         self.machine = ConnectionStateMachine(
-            timeouts: loop.shared.timeouts, limits: loop.shared.connectionLimits, usesTLS: tls != nil, now: now)
+            timeouts: loop.shared.timeouts, limits: loop.shared.connectionLimits, usesTLS: tls != nil,
+            expectsProxyHeader: expectsProxyHeader, now: now)
     }
 
     deinit {
@@ -231,9 +245,16 @@ final class Connection: EventHandler, @unchecked Sendable {
         }
     }
 
-    /// Decrypts (when TLS) and feeds the parser; true when the peer sent close_notify (the requests
-    /// before it are answered first).
-    private func ingest(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    /// Reads the PROXY header first while one is expected, then decrypts (when TLS) and feeds the
+    /// parser; true when the peer sent close_notify (the requests before it are answered first).
+    private func ingest(_ input: UnsafeRawBufferPointer) -> Bool {
+        var bytes = input
+        if proxyParser != nil {
+            guard let rest = takeProxyHeader(bytes), !rest.isEmpty else { return false }
+            // why: what followed the header in the same read (a ClientHello, a request) is the
+            // protocol's first bytes; it is processed now, as if just read.
+            bytes = rest
+        }
         guard let tls else {
             parser.feed(bytes)
             return false
@@ -260,6 +281,36 @@ final class Connection: EventHandler, @unchecked Sendable {
             perform(machine.tlsFailed())
             flush()
             return false
+        }
+    }
+
+    /// Feeds the PROXY header parser; the bytes after the header once it is complete (possibly
+    /// none), nil while it is not or when the connection was closed.
+    private func takeProxyHeader(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+        guard var proxy = proxyParser else { return bytes }
+        let outcome = proxy.feed(bytes)
+        proxyParser = proxy
+        switch outcome {
+        case .needMore:
+            return nil
+        case .error(let error):
+            loop.shared.log(.debug, "proxy protocol header refused", ["peer": peer, "error": error.description])
+            reset(reason: "proxy_protocol_invalid")
+            return nil
+        case .header(let header, let consumed):
+            proxyParser = nil
+            // §2.1 UNKNOWN, §2.2 LOCAL: the balancer's own connection (a health check) keeps its address.
+            let client = header.source?.address.description ?? peer
+            if let admission {
+                guard admission.attribute(client) == .admitted else {
+                    reset(reason: "max_connections_per_address")
+                    return nil
+                }
+                countedAs = client
+            }
+            peer = client
+            machine.proxyHeaderReceived(now: loop.now)
+            return UnsafeRawBufferPointer(rebasing: bytes[consumed...])
         }
     }
 
@@ -380,7 +431,7 @@ final class Connection: EventHandler, @unchecked Sendable {
         loop.requestMetrics.record(
             route: meta.route, method: RequestMetrics.methodLabel(meta.method), status: response.status.code,
             seconds: loop.now - meta.start)
-        loop.accessLog(meta: meta, status: response.status.code, bytes: meta.headOnly ? 0 : response.body.count)
+        loop.accessLog(meta: meta, client: peer, status: response.status.code, bytes: meta.headOnly ? 0 : response.body.count)
         owed = nil
         perform(machine.responseQueued(keepAlive: keepAlive))
     }
@@ -479,6 +530,18 @@ final class Connection: EventHandler, @unchecked Sendable {
         fdOpen = false
         machine.closed()
         Glibc.close(fd)
+        admission?.release(countedAs)
+    }
+
+    /// Closes at once with a reset (nothing is owed: no request was read), counting the refusal
+    /// under `reason` like the acceptor's refusals.
+    private func reset(reason: String) {
+        // why: SO_LINGER 0 sends a reset and frees the socket now, as `Acceptor.refuse` does; the
+        // sender notices the anomaly at once (§2.1: "abort the connection as soon as possible").
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        loop.shared.metrics.connectionRefused(reason: reason)
+        closeNow()
     }
 
     /// Closes the descriptor now; unsent output and parser input are dropped with it.
@@ -495,6 +558,6 @@ final class Connection: EventHandler, @unchecked Sendable {
         loop.plaintextOut.removeAll(keepingCapacity: true)
         loop.cipherOut.removeAll(keepingCapacity: true)
         loop.connectionClosed(self)
-        onClose?()
+        admission?.release(countedAs)
     }
 }

@@ -81,12 +81,14 @@ public final class Server: @unchecked Sendable {
             let eventLoop = try EventLoop(index: index)
             let loop = ServerLoop(eventLoop: eventLoop, shared: shared)
             loops.append(loop)
-            let acceptor = Acceptor(listener: httpsListener, loop: loop, usesTLS: shared.tlsStore != nil, application: application)
+            let acceptor = Acceptor(
+                listener: httpsListener, loop: loop, usesTLS: shared.tlsStore != nil, proxyProtocol: true, application: application)
             try acceptor.start()
             acceptors.append(acceptor)
             var loopAcceptors = [acceptor]
             if let httpListener {
-                let plain = Acceptor(listener: httpListener, loop: loop, usesTLS: false, application: redirectApplication ?? application)
+                let plain = Acceptor(
+                    listener: httpListener, loop: loop, usesTLS: false, proxyProtocol: true, application: redirectApplication ?? application)
                 try plain.start()
                 acceptors.append(plain)
                 loopAcceptors.append(plain)

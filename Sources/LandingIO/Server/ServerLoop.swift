@@ -60,13 +60,18 @@ final class ServerLoop: @unchecked Sendable {  // why: confined to its loop thre
     var connectionCount: Int { connections.count }
     var now: Double { eventLoop.clock() }
 
-    /// Takes a freshly accepted socket; nil when it could not be registered (the socket is closed).
+    /// Takes a freshly accepted socket; nil when it could not be registered (the socket is closed
+    /// and its admission released). `admission`, `countedAs`, `expectsProxyHeader`: see `Connection.init`.
     @discardableResult
-    func adopt(fd: Int32, peer: String, tls: TLSEngine?, application: Application, onClose: (() -> Void)? = nil) -> Connection? {
+    func adopt(
+        fd: Int32, peer: String, tls: TLSEngine?, application: Application, admission: ConnectionAdmission? = nil,
+        countedAs: String? = nil, expectsProxyHeader: Bool = false
+    ) -> Connection? {
         eventLoop.assertOnLoop()
         nextConnectionID &+= 1
         let connection = Connection(
-            fd: fd, id: nextConnectionID, peer: peer, tls: tls, application: application, loop: self, now: now, onClose: onClose)
+            fd: fd, id: nextConnectionID, peer: peer, tls: tls, application: application, loop: self, now: now,
+            admission: admission, countedAs: countedAs, expectsProxyHeader: expectsProxyHeader)
         do {
             // why: edge-triggered with both directions registered once, so no epoll_ctl per request.
             try eventLoop.register(fd: fd, events: EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue, handler: connection)
@@ -75,7 +80,6 @@ final class ServerLoop: @unchecked Sendable {  // why: confined to its loop thre
             // why: the connection owns the descriptor now; closing it here and again in its
             // deinit could close a descriptor another thread has just been given.
             connection.abandon()
-            onClose?()
             return nil
         }
         connections[fd] = connection
@@ -169,13 +173,15 @@ final class ServerLoop: @unchecked Sendable {  // why: confined to its loop thre
     }
 
     /// Appends one access-log line; written at the end of the loop iteration.
-    func accessLog(meta: Connection.RequestMeta, status: Int, bytes: Int) {
+    /// `client`: the connection's client address (a trusted balancer's PROXY header's, if any).
+    func accessLog(meta: Connection.RequestMeta, client: String, status: Int, bytes: Int) {
         guard shared.config.accessLog else { return }
         let wall = wallClockNow()
         var line = JSONLine()
         line.add("time", Timestamp.rfc3339(seconds: wall.seconds, nanoseconds: wall.nanoseconds))
         line.add("type", "access")
         line.add("request_id", meta.id)
+        line.add("client", client)
         line.add("method", meta.method)
         line.add("path", meta.path)
         line.add("status", status)

@@ -19,6 +19,9 @@ final class ServerShared: Sendable {
     let admission: ConnectionAdmission
     /// New TLS handshakes per second, whole process.
     let handshakeRate: SharedTokenBucket
+    /// `--proxy-protocol-from`: the balancers whose connections start with a PROXY protocol header;
+    /// empty: no PROXY protocol. When set, the public listeners take connections from these only.
+    let proxyProtocolFrom: [CIDRBlock]
     private let draining = Atomic<Bool>(false)
 
     init(config: ServerConfig, tlsStore: TLSContextStore?, logger: Logger) {
@@ -30,6 +33,9 @@ final class ServerShared: Sendable {
         self.admission = ConnectionAdmission(maxTotal: config.maxConnections, maxPerAddress: config.maxConnectionsPerAddress)
         let rate = Double(max(0, config.maxHandshakesPerSecond))
         self.handshakeRate = SharedTokenBucket(ratePerSecond: rate, burst: rate, now: monotonicNow())
+        // why: the items were checked when the configuration was loaded (`ServerConfig.validate`);
+        // one that somehow does not parse trusts nobody rather than everybody.
+        self.proxyProtocolFrom = config.proxyProtocolFrom.compactMap { try? CIDRBlock(parsing: $0) }
         self.tlsStore = tlsStore
         self.logger = logger
         var random: UInt32 = 0
@@ -62,6 +68,8 @@ final class ServerMetrics: Sendable {
     let refusedTotal = Atomic<Int>(0)
     let refusedPerAddress = Atomic<Int>(0)
     let refusedHandshakeRate = Atomic<Int>(0)
+    let refusedProxyUntrusted = Atomic<Int>(0)
+    let refusedProxyInvalid = Atomic<Int>(0)
 
     func connectionOpened() { openConnections.add(1, ordering: .relaxed) }
     func connectionClosed() { openConnections.subtract(1, ordering: .relaxed) }
@@ -71,6 +79,8 @@ final class ServerMetrics: Sendable {
         switch reason {
         case "max_connections": refusedTotal.add(1, ordering: .relaxed)
         case "max_connections_per_address": refusedPerAddress.add(1, ordering: .relaxed)
+        case "proxy_protocol_untrusted": refusedProxyUntrusted.add(1, ordering: .relaxed)
+        case "proxy_protocol_invalid": refusedProxyInvalid.add(1, ordering: .relaxed)
         default: refusedHandshakeRate.add(1, ordering: .relaxed)
         }
     }
@@ -88,13 +98,18 @@ final class ServerMetrics: Sendable {
                     MetricSample(labels: [MetricLabel("result", "failed")], value: Double(handshakesFailed.load(ordering: .relaxed))),
                 ]),
             MetricFamily(
-                name: "landing_connections_refused_total", help: "Connections closed at accept by a limit, by limit.", kind: .counter,
+                name: "landing_connections_refused_total",
+                help: "Connections closed by a limit or the PROXY protocol rules before any request, by limit.", kind: .counter,
                 samples: [
                     MetricSample(labels: [MetricLabel("limit", "max_connections")], value: Double(refusedTotal.load(ordering: .relaxed))),
                     MetricSample(
                         labels: [MetricLabel("limit", "max_connections_per_address")], value: Double(refusedPerAddress.load(ordering: .relaxed))),
                     MetricSample(
                         labels: [MetricLabel("limit", "max_handshakes_per_second")], value: Double(refusedHandshakeRate.load(ordering: .relaxed))),
+                    MetricSample(
+                        labels: [MetricLabel("limit", "proxy_protocol_untrusted")], value: Double(refusedProxyUntrusted.load(ordering: .relaxed))),
+                    MetricSample(
+                        labels: [MetricLabel("limit", "proxy_protocol_invalid")], value: Double(refusedProxyInvalid.load(ordering: .relaxed))),
                 ]),
             .single(
                 "landing_log_lines_dropped_total", help: "Log lines dropped because the log reader was too slow.", kind: .counter,

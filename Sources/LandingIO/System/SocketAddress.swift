@@ -1,5 +1,6 @@
 import CLinux
 import Glibc
+import LandingCore
 
 /// An IPv4 or IPv6 socket address, resolved from a `HOST:PORT` listen setting.
 public struct SocketAddress: Sendable, CustomStringConvertible {
@@ -41,6 +42,16 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
         let d = description
         if case .v6 = storage, let end = d.lastIndex(of: "]") { return String(d[d.index(after: d.startIndex)..<end]) }
         return String(d[..<(d.lastIndex(of: ":") ?? d.endIndex)])
+    }
+
+    /// The address without the port.
+    public var ipAddress: IPAddress {
+        switch storage {
+        case .v4(let a):
+            return .v4(UInt32(bigEndian: a.sin_addr.s_addr))
+        case .v6(let a):
+            return withUnsafeBytes(of: a.sin6_addr) { IPAddress(networkBytes: $0) } ?? .v6(0)
+        }
     }
 
     /// Resolves a numeric address or a name (getaddrinfo, once at start).

@@ -19,10 +19,17 @@ final class RawTLSClient {
     private(set) var isClosed = false
 
     /// Connects to 127.0.0.1:`port` and completes a handshake offering `alpn`.
-    /// - Parameter scratch: borrowed TLS scratch (many clients on one thread can share one); it must
-    ///   stay allocated for as long as this client sends or reads (or call `releaseEngine()` before
-    ///   it is freed). nil allocates one owned by this client.
-    init(port: UInt16, alpn: [String] = ["http/1.1"], timeout: Double = 10, scratch: TLSEngine.Scratch? = nil) throws {
+    /// - Parameters:
+    ///   - scratch: borrowed TLS scratch (many clients on one thread can share one); it must stay
+    ///     allocated for as long as this client sends or reads (or call `releaseEngine()` before it
+    ///     is freed). nil allocates one owned by this client.
+    ///   - prelude: plaintext writes before TLS, as a load balancer sends a PROXY header: each but
+    ///     the last is one socket write followed by a short pause (so the server reads them
+    ///     separately); the last goes in the same write as the ClientHello.
+    init(
+        port: UInt16, alpn: [String] = ["http/1.1"], timeout: Double = 10, scratch: TLSEngine.Scratch? = nil,
+        prelude: [[UInt8]] = []
+    ) throws {
         socket = try TestSocket(port: port)
         if let scratch {
             self.scratch = scratch
@@ -38,7 +45,11 @@ final class RawTLSClient {
             throw E2EError("cannot create a client TLS engine: \(error)")
         }
         self.engine = engine
-        var outbound: [UInt8] = []
+        for chunk in prelude.dropLast() {
+            try socket.send(chunk)
+            usleep(50_000)
+        }
+        var outbound: [UInt8] = prelude.last ?? []
         var outcome = engine.startHandshake(scratch: self.scratch, outbound: &outbound)
         let deadline = Date(timeIntervalSinceNow: timeout)
         while true {
