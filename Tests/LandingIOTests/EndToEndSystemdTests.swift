@@ -173,6 +173,22 @@ import Testing
         #expect(launcher.waitForExit(timeout: 10) == 0, "\(launcher.stderr.text)")
     }
 
+    /// In --dev the derived public URL names the passed socket's port (not --listen's).
+    @Test(.enabled(if: SystemdTools.shouldRun, SystemdTools.skipReason))
+    func socketActivation_DevPublicURLNamesPassedPort() throws {
+        let certificate = try E2ECertificate()
+        let port = try Self.freePort()
+        let launcher = try SocketActivateLauncher(
+            ["-l", "127.0.0.1:\(port)", "--fdname=https", try ServerProcess.binaryPath()]
+                + Self.serveArguments(certificate, ["--dev", "--listen", "127.0.0.1:8443"]))
+        defer { launcher.kill() }
+        #expect(try Curl.fetch("https://127.0.0.1:\(port)/healthz").response.status == 200, "\(launcher.stderr.text)")
+        let listening = ServerProcess.jsonLines(launcher.stderr.text).first { $0["msg"] as? String == "listening" }
+        #expect(listening?["public_url"] as? String == "https://127.0.0.1:\(port)", "\(launcher.stderr.text)")
+        launcher.send(signal: SIGTERM)
+        #expect(launcher.waitForExit(timeout: 10) == 0, "\(launcher.stderr.text)")
+    }
+
     /// Sockets named http and metrics replace --http-listen and --metrics-listen (turning them on): the redirect and
     /// /metrics answer there.
     @Test(.enabled(if: SystemdTools.shouldRun, SystemdTools.skipReason))
