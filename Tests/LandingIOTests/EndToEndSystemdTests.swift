@@ -40,7 +40,7 @@ import Testing
         #expect(!notify.messages.contains("WATCHDOG=1"), "\(notify.messages)")
     }
 
-    /// An abstract socket name (`@name`) reaches the manager too.
+    /// An abstract socket name (`@name`) reaches the manager too, even one as long as sun_path allows.
     @Test func notify_ReachesAbstractSocket() throws {
         let notify = try NotifySocketListener(abstract: true)
         defer { notify.close() }

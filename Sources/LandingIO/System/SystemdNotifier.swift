@@ -26,9 +26,11 @@ public final class SystemdNotifier: Sendable {
     public func send(_ notification: SystemdNotification) -> Result<Void, SystemError> {
         var target = sockaddr_un()
         target.sun_family = sa_family_t(AF_UNIX)
+        // At most 107 bytes for a path (the zeroed structure holds its NUL), 108 for an abstract
+        // name with its leading NUL: `NotifySocketAddress` refuses longer ones.
         let path = address.sunPathBytes
         withUnsafeMutableBytes(of: &target.sun_path) { sunPath in
-            sunPath.copyBytes(from: path.prefix(sunPath.count - 1))
+            sunPath.copyBytes(from: path.prefix(sunPath.count))
         }
         let pathOffset = MemoryLayout<sockaddr_un>.offset(of: \.sun_path) ?? 2
         // why: a path's length counts its NUL terminator; an abstract name's length must not

@@ -14,14 +14,16 @@ final class NotifySocketListener: @unchecked Sendable {  // why: `messages` behi
     private var received: [(time: Double, text: String)] = []
     private var closed = false
 
-    /// Binds a socket file (`abstract` false) or an abstract name (`@landing-notify-PID-N`).
+    /// Binds a socket file (`abstract` false) or an abstract name (`@landing-notify-PID-N-xx…`, 107 bytes).
     init(abstract: Bool = false) throws {
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw E2EError("socket(AF_UNIX, SOCK_DGRAM): errno \(errno)") }
         var bytes: [UInt8]
         if abstract {
             directory = nil
-            address = "@landing-notify-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            // The longest name sun_path holds (107 bytes after the leading NUL), to catch truncation.
+            let name = "landing-notify-\(getpid())-\(UInt32.random(in: 0...UInt32.max))-"
+            address = "@" + name + String(repeating: "x", count: 107 - name.utf8.count)
             bytes = [0] + Array(address.utf8.dropFirst())
         } else {
             let directory = try TemporaryDirectory("landing-notify")
