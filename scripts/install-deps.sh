@@ -25,7 +25,10 @@ if [ "$task" = "test" ]; then
   # chromium + chromium-driver: the real-browser tests (Tests/LandingIOTests/Browser*.swift).
   # nodejs: its http parser is llhttp, the peer of the differential fuzzer (scripts/difffuzz.sh).
   # postgresql: the throw-away server the PostgreSQL tests run against (scripts/postgres-test-server.sh).
-  packages+=(openssl curl ca-certificates procps chromium chromium-driver nodejs postgresql)
+  # systemd: its offline tools check packaging/systemd/ (systemd-analyze verify and security,
+  # systemd-sysusers, systemd-tmpfiles) and play socket activation (systemd-socket-activate); none
+  # needs systemd running (Tests/LandingIOTests/SystemdUnitTests.swift, EndToEndSystemdTests.swift).
+  packages+=(openssl curl ca-certificates procps chromium chromium-driver nodejs postgresql systemd)
   # pip, to fetch axe-core (above), unless a python3 with pip is already there (pyenv, say).
   if [ ! -s "$axe_js" ] && ! python3 -m pip --version >/dev/null 2>&1; then
     packages+=(python3-pip)

@@ -20,13 +20,17 @@ struct ServeCommand {
         // the mask and only this thread's sigwait receives them.
         let handled: [Int32] = [SIGTERM, SIGINT, SIGHUP]
         _ = handled.withUnsafeBufferPointer { landing_block_signals($0.baseAddress, Int32($0.count)) }
+        // why: before any thread starts (it unsets systemd's variables; unsetenv is not thread-safe),
+        // and after the signal mask, so the log writer thread its warnings may start inherits it.
+        var systemd = SystemdIntegration.take(logger: logger)
+        systemd.adopt(into: &config)
         let fileLimit = raiseFileLimit()
 
         if config.dev { config.qa = true }
         // why: with --listen HOST:0 the port is known only once bound; bind now so a public URL
         // derived in --dev names the real port.
-        var preboundHTTPS: ListeningSocket?
-        if config.listen.port == 0 {
+        var preboundHTTPS = systemd.listener(.https)
+        if preboundHTTPS == nil && config.listen.port == 0 {
             do {
                 preboundHTTPS = try ListeningSocket(address: SocketAddress.resolve(host: config.listen.host, port: 0))
             } catch {
@@ -125,7 +129,8 @@ struct ServeCommand {
         let redirect = config.httpListen != nil ? HTTPSRedirect.application(publicURL: config.publicURL ?? "") : nil
         let server = Server(
             config: config, application: application, redirectApplication: redirect, metricsApplication: metricsApplication,
-            tlsStore: tlsStore, logger: logger, httpsListener: preboundHTTPS)
+            tlsStore: tlsStore, logger: logger, httpsListener: preboundHTTPS, httpListener: systemd.listener(.http),
+            metricsListener: systemd.listener(.metrics))
         registerMetrics(in: metricsRegistry, server: server, flow: flowMetrics, waiters: waiters)
         let sharedHealth: StoreHealth? = listener == nil ? nil : storeHealth
         metricsRegistry.register {
@@ -163,22 +168,27 @@ struct ServeCommand {
         if let metrics = server.metricsAddress { metadata["metrics_listen"] = metrics.description }
         if let url = config.publicURL { metadata["public_url"] = url }
         logger.info("listening", metadata)
+        systemd.ready(server: server)
+        systemd.startWatchdog(server: server)
 
         while true {
             let signal = handled.withUnsafeBufferPointer { landing_wait_signal($0.baseAddress, Int32($0.count)) }
             switch signal {
             case SIGHUP:
+                systemd.reloading()
                 switch server.reloadCertificate() {
                 case .success(let fingerprint):
                     logger.info("certificate reloaded", ["certificate_sha256": fingerprint])
                 case .failure(let error):
                     logger.error("certificate reload failed; keeping the previous certificate", ["error": error.description])
+                    systemd.reloadFailed("certificate")
                 }
                 switch templateStore.reload() {
                 case .success:
                     logger.info("templates reloaded", ["directory": config.templatesDirectory])
                 case .failure(let error):
                     logger.error("template reload failed; keeping the previous templates", ["error": error.description])
+                    systemd.reloadFailed("templates")
                 }
                 if !preflight.apiKeySources.files.isEmpty {
                     do {
@@ -188,9 +198,12 @@ struct ServeCommand {
                         logger.info("API keys reloaded", ["keys": "\(keys.count)"])
                     } catch {
                         logger.error("API key reload failed; keeping the previous keys", ["error": "\(error)"])
+                        systemd.reloadFailed("API keys")
                     }
                 }
+                systemd.reloaded(server: server)
             case SIGTERM, SIGINT:
+                systemd.stopping(signal: signal == SIGTERM ? "SIGTERM" : "SIGINT")
                 if config.drainDelay > 0 {
                     // Still accepting and answering; /readyz says 503 so the balancer moves away first.
                     readiness.drainRequested = true

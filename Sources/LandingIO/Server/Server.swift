@@ -22,8 +22,13 @@ public final class Server: @unchecked Sendable {
     let application: Application
     let redirectApplication: Application?
     let metricsApplication: Application?
-    /// A listener bound before the server was built (to learn an ephemeral port early).
+    /// A listener bound before the server was built (to learn an ephemeral port early), or handed
+    /// over by systemd.
     private var preboundHTTPS: ListeningSocket?
+    /// Plain listeners handed over by systemd, used instead of binding `config.httpListen` and
+    /// `config.metricsListen`.
+    private var preboundHTTP: ListeningSocket?
+    private var preboundMetrics: ListeningSocket?
 
     /// - Parameters:
     ///   - application: answers requests on the HTTPS listener (`config.listen`).
@@ -31,13 +36,18 @@ public final class Server: @unchecked Sendable {
     ///   - metricsApplication: answers requests on the plain metrics listener (`config.metricsListen`),
     ///     which is opened only when both are given.
     ///   - tlsStore: nil serves the main listener without TLS (tests only).
+    ///   - httpsListener, httpListener, metricsListener: sockets already listening (socket
+    ///     activation, or an ephemeral port bound early) used instead of binding the configured
+    ///     address; the plain ones only when `config.httpListen` / `config.metricsListen` are set.
     public init(
         config: ServerConfig, application: Application, redirectApplication: Application? = nil,
         metricsApplication: Application? = nil, tlsStore: TLSContextStore?, logger: Logger,
-        httpsListener: ListeningSocket? = nil
+        httpsListener: ListeningSocket? = nil, httpListener: ListeningSocket? = nil, metricsListener: ListeningSocket? = nil
     ) {
         self.config = config
         self.preboundHTTPS = httpsListener
+        self.preboundHTTP = httpListener
+        self.preboundMetrics = metricsListener
         self.application = application
         self.redirectApplication = redirectApplication
         self.metricsApplication = metricsApplication
@@ -65,14 +75,26 @@ public final class Server: @unchecked Sendable {
         httpsAddress = httpsListener.address
         var httpListener: ListeningSocket?
         if let http = config.httpListen {
-            let listener = try ListeningSocket(address: SocketAddress.resolve(host: http.host, port: http.port))
+            let listener: ListeningSocket
+            if let prebound = preboundHTTP {
+                listener = prebound
+                preboundHTTP = nil
+            } else {
+                listener = try ListeningSocket(address: SocketAddress.resolve(host: http.host, port: http.port))
+            }
             listeners.append(listener)
             httpListener = listener
             httpAddress = listener.address
         }
         var metricsListener: ListeningSocket?
         if let metrics = config.metricsListen, metricsApplication != nil {
-            let listener = try ListeningSocket(address: SocketAddress.resolve(host: metrics.host, port: metrics.port))
+            let listener: ListeningSocket
+            if let prebound = preboundMetrics {
+                listener = prebound
+                preboundMetrics = nil
+            } else {
+                listener = try ListeningSocket(address: SocketAddress.resolve(host: metrics.host, port: metrics.port))
+            }
             listeners.append(listener)
             metricsListener = listener
             metricsAddress = listener.address
@@ -114,6 +136,10 @@ public final class Server: @unchecked Sendable {
             thread.start()
         }
     }
+
+    /// Seconds since each event loop last started a turn, for the watchdog (`SystemdWatchdog`); empty
+    /// before `start`. Safe from any thread once `start` has returned.
+    public var loopIdleSeconds: [Double] { loops.map { $0.eventLoop.secondsSinceLastTurn } }
 
     /// Sets the drain flag: `/readyz` answers 503 and responses carry `Connection: close` from now on.
     /// `shutdown` does it too; calling it first lets the caller log "draining" truthfully.

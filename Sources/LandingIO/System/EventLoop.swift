@@ -31,6 +31,9 @@ final class EventLoop: @unchecked Sendable {  // why: loop-confined state, check
     private var running = true
     /// The thread running the loop, once it runs.
     private let owner = Atomic<UInt>(0)
+    /// When the latest turn started (the clock's seconds, as a `Double` bit pattern): the loop's
+    /// heartbeat, read by the watchdog from another thread (`secondsSinceLastTurn`).
+    private let lastTurnStart = Atomic<UInt64>(0)
     let clock: @Sendable () -> Double
     /// The earliest timer deadline (monotonic seconds), asked before each wait.
     var nextDeadline: (() -> Double?)?
@@ -56,6 +59,7 @@ final class EventLoop: @unchecked Sendable {  // why: loop-confined state, check
         wakeFD = try syscallBlocking("eventfd") { eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC)) }
         readBuffer = .allocate(byteCount: 64 * 1024, alignment: 16)
         events = .allocate(capacity: maxEvents)
+        lastTurnStart.store(clock().bitPattern, ordering: .relaxed)
         var event = epoll_event()
         event.events = EPOLLIN.rawValue
         event.data.u64 = UInt64.max
@@ -140,6 +144,7 @@ final class EventLoop: @unchecked Sendable {  // why: loop-confined state, check
     func runOnce(maxWait: Double? = nil) {
         if owner.load(ordering: .relaxed) == 0 { owner.store(currentThread(), ordering: .relaxed) }
         let now = clock()
+        lastTurnStart.store(now.bitPattern, ordering: .relaxed)
         // why: tasks the loop queued for itself (a connection yielding after its per-dispatch
         // budget) run in this turn, after this turn's events; those queued while this turn runs
         // wait for the next one, so every other ready connection is served between two slices of
@@ -205,6 +210,13 @@ final class EventLoop: @unchecked Sendable {  // why: loop-confined state, check
         let local = localTasks
         localTasks = []
         for task in local { task() }
+    }
+
+    /// Seconds since the latest turn started (since creation before the first). Safe from any
+    /// thread. A healthy loop starts one at least every `maxWait`, idle or not, since a turn's work is
+    /// bounded; a large value means the loop is stuck in a turn.
+    var secondsSinceLastTurn: Double {
+        clock() - Double(bitPattern: lastTurnStart.load(ordering: .relaxed))
     }
 
     /// Whether tasks are waiting (tests).

@@ -34,6 +34,12 @@ public final class ListeningSocket: @unchecked Sendable {
         self.address = SocketAddress(storage: storage) ?? address
     }
 
+    /// Takes ownership of `fd`, a socket already listening on `address` (`adopting(_:)`).
+    init(takingOwnershipOf fd: Int32, address: SocketAddress) {
+        self.fd = fd
+        self.address = address
+    }
+
     /// Accepts one pending connection as a non-blocking socket, or `.wouldBlock`.
     func accept() throws(SystemError) -> IOResult<(fd: Int32, peer: SocketAddress?)> {
         var storage = sockaddr_storage()

@@ -17,10 +17,14 @@ enum E2EProcessSetup {
     }()
 
     /// The environment for children: ours, minus `OAUTH_LANDING_*` settings that would change the
-    /// server's configuration behind the test's back.
+    /// server's configuration behind the test's back, and minus systemd's variables (a test runner
+    /// started by systemd must not have its servers notify its own service manager).
     static var childEnvironment: [String: String] {
-        ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OAUTH_LANDING_") }
+        ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OAUTH_LANDING_") && !systemdVariables.contains($0.key) }
     }
+
+    /// What `sd_notify(3)`, `sd_listen_fds(3)` and `sd_watchdog_enabled(3)` read.
+    static let systemdVariables: Set<String> = ["NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "WATCHDOG_USEC", "WATCHDOG_PID"]
 }
 
 /// Collects everything a child writes to one pipe, read continuously on a dedicated thread so the
