@@ -49,7 +49,7 @@ public enum UsageText {
     private static func overview() -> [String] {
         let commands: [(String, String)] = [
             ("oauth-landing [serve] [OPTION...]", "Run the server (the default subcommand)."),
-            ("oauth-landing check-config [OPTION...]", "Run serve's start-up checks; exit 0 if serve would start."),
+            ("oauth-landing check-config [OPTION...]", "Run serve's start-up checks (exit 0: serve would start)."),
             ("oauth-landing dev-cert [--out DIR]", "Write a self-signed certificate for development."),
             ("oauth-landing qa-links [--base URL]", "Print the QA scenario URLs (label<TAB>url)."),
             ("oauth-landing help [SUBCOMMAND]", "Show this text, or one subcommand's (also --help, -h)."),
