@@ -79,9 +79,16 @@ struct ServeCommand {
             // print on purpose, and only in --dev.
             logger.info("generated a development API key for this run", ["api_key": key])
         }
+        let templatesDirectory: String
+        do {
+            templatesDirectory = try TemplateDirectory.resolve(explicit: config.templatesDirectory)
+        } catch {
+            fail("\(error)")
+        }
+        config.templatesDirectory = templatesDirectory
         let templateStore: TemplateStore
         do {
-            templateStore = try TemplateStore(directory: config.templatesDirectory)
+            templateStore = try TemplateStore(directory: templatesDirectory)
         } catch {
             fail("templates: \(error)")
         }
@@ -147,7 +154,7 @@ struct ServeCommand {
         settings.qa = config.qa
         settings.appName = config.appName
         settings.brandColor = config.brandColor.flatMap { try? BrandColor(parsing: $0) }
-        settings.logoPNG = loadLogo(directory: config.templatesDirectory)
+        settings.logoPNG = loadLogo(directory: templatesDirectory)
         let flowMetrics = LandingFlowMetrics()
         let landing = LandingService(
             settings: settings, store: storeWorker,
@@ -204,6 +211,7 @@ struct ServeCommand {
         var metadata = [
             "version": version, "listen": server.httpsAddress?.description ?? "", "threads": "\(config.threads)",
             "certificate_sha256": tlsStore.context.leafFingerprint, "open_files_limit": "\(fileLimit)",
+            "templates": templatesDirectory,
         ]
         if let http = server.httpAddress { metadata["http_listen"] = http.description }
         if let metrics = server.metricsAddress { metadata["metrics_listen"] = metrics.description }
@@ -222,7 +230,7 @@ struct ServeCommand {
                 }
                 switch templateStore.reload() {
                 case .success:
-                    logger.info("templates reloaded", ["directory": config.templatesDirectory])
+                    logger.info("templates reloaded", ["directory": templatesDirectory])
                 case .failure(let error):
                     logger.error("template reload failed; keeping the previous templates", ["error": error.description])
                 }

@@ -43,7 +43,13 @@ case .qaLinks(let base):
     for line in QAScenarios.links(base: base, newItemId: { QAScenarios.itemId(random: SystemRandom.bytes(9)) }) {
         print(line)
     }
-case .checkConfig(let config):
+case .checkConfig(var config):
+    do {
+        config.templatesDirectory = try TemplateDirectory.resolve(explicit: config.templatesDirectory)
+    } catch {
+        print(config.effectiveDescription, terminator: "")
+        fail("\(error)")
+    }
     if config.publicURL == nil && !config.dev {
         print(config.effectiveDescription, terminator: "")
         fail(ServeCommand.publicURLMissing)
