@@ -205,17 +205,27 @@ struct Preflight {
     }
 
     private mutating func checkTemplates() {
+        let directory: String
         do {
-            let store = try TemplateStore(directory: config.templatesDirectory)
+            // --templates, else beside the installed executable, else ./templates.
+            directory = try TemplateDirectory.resolve(explicit: config.templatesDirectory)
+        } catch {
+            report.add(.error("templates", "\(error)"))
+            return
+        }
+        config.templatesDirectory = directory
+        report.derive("templates", directory)
+        do {
+            let store = try TemplateStore(directory: directory)
             templateStore = store
             for problem in store.templates.servingProblems(qa: config.qa || config.dev) {
-                report.add(.error("templates", "\(config.templatesDirectory): \(problem)"))
+                report.add(.error("templates", "\(directory): \(problem)"))
             }
         } catch {
             report.add(.error("templates", "\(error)"))
             return
         }
-        let path = (config.templatesDirectory as NSString).appendingPathComponent("logo.png")
+        let path = (directory as NSString).appendingPathComponent("logo.png")
         guard FileManager.default.fileExists(atPath: path) else { return }
         guard let data = FileManager.default.contents(atPath: path) else {
             report.add(.error("templates", "cannot read \(path)"))

@@ -163,6 +163,7 @@ struct ServeCommand {
         var metadata = [
             "version": version, "listen": server.httpsAddress?.description ?? "", "threads": "\(config.threads)",
             "certificate_sha256": tlsStore.context.leafFingerprint, "open_files_limit": "\(fileLimit)",
+            "templates": templateStore.directory,
         ]
         if let http = server.httpAddress { metadata["http_listen"] = http.description }
         if let metrics = server.metricsAddress { metadata["metrics_listen"] = metrics.description }
@@ -185,7 +186,7 @@ struct ServeCommand {
                 }
                 switch templateStore.reload() {
                 case .success:
-                    logger.info("templates reloaded", ["directory": config.templatesDirectory])
+                    logger.info("templates reloaded", ["directory": templateStore.directory])
                 case .failure(let error):
                     logger.error("template reload failed; keeping the previous templates", ["error": error.description])
                     systemd.reloadFailed("templates")

@@ -44,7 +44,7 @@ import Testing
             return-url = (none)
             opener-origin = (none)
             android-package = (none)
-            templates = templates
+            templates = (none)
             callback-path = /oauth/callback
             api-keys-file = (none)
             cors-origin = (none)
@@ -150,7 +150,7 @@ import Testing
             "--store sqlite:PATH|memory:", "Default: sqlite:data/landing.db.", "--retention SECONDS",
             "Default: 604800.", "--api-key KEY", "--session-ttl SECONDS", "Default: 1800.",
             "--allowed-return-url PREFIX", "--return-url URL", "--opener-origin ORIGIN", "--android-package NAME",
-            "--templates DIR", "Default: templates.", "--callback-path PATH", "Default: /oauth/callback.",
+            "--templates DIR", "None: ../share/oauth-landing/templates", "--callback-path PATH", "Default: /oauth/callback.",
         ] {
             #expect(text.contains(fact), "\(fact)")
         }

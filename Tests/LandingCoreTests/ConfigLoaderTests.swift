@@ -83,7 +83,7 @@ func parseErrorMessage(
         #expect(config.returnURL == nil)
         #expect(config.openerOrigins.isEmpty)
         #expect(config.androidPackage == nil)
-        #expect(config.templatesDirectory == "templates")
+        #expect(config.templatesDirectory == nil)
         #expect(config.callbackPath == "/oauth/callback")
     }
 

@@ -244,7 +244,10 @@ extension ConfigOption {
                 config.androidPackage = try ConfigValueParser.androidPackage(text)
             }, read: { $0.androidPackage }),
         setting(
-            "templates", .text, "DIR", "Directory of the page templates and string catalogs.",
+            "templates", .text, "DIR",
+            "Directory of the page templates and string catalogs. None: ../" + TemplateDirectoryResolver.installedPath
+                + " from the executable's directory (symlinks resolved) if it exists, else ./"
+                + TemplateDirectoryResolver.workingDirectoryPath + "; check-config shows the one used.",
             apply: { (config, text) throws(ConfigValueError) in
                 config.templatesDirectory = try ConfigValueParser.path(text)
             }, read: { $0.templatesDirectory }),

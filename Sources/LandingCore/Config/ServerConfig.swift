@@ -73,8 +73,9 @@ public struct ServerConfig: Sendable, Equatable {
     public var openerOrigins: [String] = []
     /// Android application id for the `intent://` return link (`--android-package`).
     public var androidPackage: String? = nil
-    /// Directory of the page templates and string catalogs (`--templates`).
-    public var templatesDirectory = "templates"
+    /// Directory of the page templates and string catalogs (`--templates`); nil: found by
+    /// `TemplateDirectoryResolver` (beside the executable, else `./templates`).
+    public var templatesDirectory: String? = nil
     /// Path of the callback endpoint (`--callback-path`, default `/oauth/callback`).
     public var callbackPath = "/oauth/callback"
 

@@ -40,16 +40,19 @@ final class ServerProcess: @unchecked Sendable {  // why: immutable after init; 
         arguments.contains("--public-url") || arguments.contains("--dev") ? [] : ["--public-url", "https://landing.e2e.test"]
     }
 
-    /// `environment` is added to the child's (e.g. `SSL_CERT_FILE`).
+    /// `environment` is added to the child's (e.g. `SSL_CERT_FILE`). `executable` replaces the built
+    /// binary (a relocated copy) and `workingDirectory` the test runner's; with `findsTemplates` the
+    /// server gets no `--templates` and must find its own.
     init(
         _ arguments: [String] = [], certificate: E2ECertificate? = nil, threads: Int = 2, startTimeout: Double = 10,
-        environment: [String: String] = [:]
+        environment: [String: String] = [:], executable: String? = nil, workingDirectory: String? = nil,
+        findsTemplates: Bool = false
     ) throws {
         let certificate = try certificate ?? E2ECertificate()
         self.certificate = certificate
         var defaults: [String] = []
         // why: tests must not depend on the working directory or share one database file.
-        if !arguments.contains("--templates") { defaults += ["--templates", Self.repositoryRoot + "/templates"] }
+        if !arguments.contains("--templates") && !findsTemplates { defaults += ["--templates", Self.repositoryRoot + "/templates"] }
         if !arguments.contains("--store") { defaults += ["--store", "memory:"] }
         if !arguments.contains("--api-key") && !arguments.contains("--api-keys-file") && !arguments.contains("--dev") {
             defaults += ["--api-key", Self.apiKey]
@@ -60,7 +63,8 @@ final class ServerProcess: @unchecked Sendable {  // why: immutable after init; 
             "serve", "--listen", "127.0.0.1:0", "--tls-cert", certificate.certificatePath, "--tls-key", certificate.keyPath,
             "--threads", "\(threads)",
         ] + defaults + arguments
-        let child = try Subprocess(try Self.binaryPath(), fullArguments, environment: environment)
+        let child = try Subprocess(
+            try executable ?? Self.binaryPath(), fullArguments, workingDirectory: workingDirectory, environment: environment)
         self.child = child
         Self.register(child)
         var line: [String: Any]?
