@@ -59,10 +59,10 @@ private struct InstalledTree {
         let tree = try InstalledTree(withTemplates: true)
         let certificate = try E2ECertificate()
         let result = try Self.run(
-            tree.symlink, ["check-config", "--tls-cert", certificate.certificatePath, "--tls-key", certificate.keyPath],
+            tree.symlink, ["check-config", "--tls-cert", certificate.certificatePath, "--tls-key", certificate.keyPath, "--api-key", ServerProcess.apiKey, "--store", "memory:"],
             in: tree.emptyDirectory)
         #expect(result.status == 0, "\(result)")
-        #expect(result.stdoutText.contains("\ntemplates = \(tree.installedTemplates)\n"), "\(result)")
+        #expect(result.stdoutText.contains("\n# templates: \(tree.installedTemplates)\n"), "\(result)")
     }
 
     /// serve from the relocated tree loads the installed templates: its listening line names them and the landing page is served.
@@ -85,10 +85,10 @@ private struct InstalledTree {
         let certificate = try E2ECertificate()
         let checkout = try InstalledTree.realPath(ServerProcess.repositoryRoot)
         let result = try Self.run(
-            tree.symlink, ["check-config", "--tls-cert", certificate.certificatePath, "--tls-key", certificate.keyPath],
+            tree.symlink, ["check-config", "--tls-cert", certificate.certificatePath, "--tls-key", certificate.keyPath, "--api-key", ServerProcess.apiKey, "--store", "memory:"],
             in: checkout)
         #expect(result.status == 0, "\(result)")
-        #expect(result.stdoutText.contains("\ntemplates = \(checkout)/templates\n"), "\(result)")
+        #expect(result.stdoutText.contains("\n# templates: \(checkout)/templates\n"), "\(result)")
     }
 
     /// With no templates anywhere, serve and check-config exit 2 with one line naming every path tried, in order.
@@ -104,7 +104,7 @@ private struct InstalledTree {
             #expect(result.status == 2, "\(command): \(result)")
             #expect(
                 result.stderrText.contains(
-                    "oauth-landing: no templates directory: tried \(tree.installedTemplates) (beside the executable),"
+                    (command == "serve" ? "oauth-landing: " : "error: templates: ") + "no templates directory: tried \(tree.installedTemplates) (beside the executable),"
                         + " \(tree.emptyDirectory)/templates (in the working directory); give the directory that holds"
                         + " landing.html and strings/ with --templates DIR\n"),
                 "\(command): \(result)")
