@@ -201,9 +201,9 @@ struct ServeCommand {
             fail("\(error)", code: 1)
         }
         readiness.server = server
-        var metadata = [
-            "version": version, "listen": server.httpsAddress?.description ?? "", "threads": "\(config.threads)",
-            "certificate_sha256": tlsStore.context.leafFingerprint, "open_files_limit": "\(fileLimit)",
+        var metadata: LogMetadata = [
+            "version": version, "listen": server.httpsAddress?.description ?? "", "threads": config.threads,
+            "certificate_sha256": tlsStore.context.leafFingerprint, "open_files_limit": fileLimit,
         ]
         if let http = server.httpAddress { metadata["http_listen"] = http.description }
         if let metrics = server.metricsAddress { metadata["metrics_listen"] = metrics.description }
@@ -230,17 +230,17 @@ struct ServeCommand {
                 if config.drainDelay > 0 {
                     // Still accepting and answering; /readyz says 503 so the balancer moves away first.
                     readiness.drainRequested = true
-                    logger.info("drain delay", ["seconds": "\(config.drainDelay)", "readyz": "503"])
+                    logger.info("drain delay", ["seconds": config.drainDelay, "readyz": 503])
                     Thread.sleep(forTimeInterval: config.drainDelay)
                 }
                 server.beginDraining()
                 // Long-polls are answered now with the current state; the drain then sends them.
                 waiters.shutdownAll()
-                logger.info("draining", ["signal": signal == SIGTERM ? "SIGTERM" : "SIGINT", "grace_seconds": "\(config.shutdownGrace)", "open_connections": "\(server.openConnections)"])
+                logger.info("draining", ["signal": signal == SIGTERM ? "SIGTERM" : "SIGINT", "grace_seconds": config.shutdownGrace, "open_connections": server.openConnections])
                 let left = server.shutdown(grace: config.shutdownGrace)
                 listener?.stop()
                 storeWorker.shutdown()
-                logger.info("stopped", ["connections_cut": "\(left)"])
+                logger.info("stopped", ["connections_cut": left])
                 LogWriter.standardOutput.flush()
                 LogWriter.standardError.flush()
                 exit(0)
