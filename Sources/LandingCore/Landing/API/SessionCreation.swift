@@ -2,9 +2,9 @@
 /// (`QAService`): one id scheme, one expiry rule, one answer shape.
 extension LandingService {
     /// Creates a session with a fresh random id expiring `ttl` seconds from now, and answers 201
-    /// `{id, redirectUri, statusUrl, expiresAt}` (plus `"test": true` for a test session) once it
-    /// is durable, or the store's failure. `statusPath` gives the path (under `--public-url`) where the
-    /// session's status is read, given its id.
+    /// `{id, redirectUri, statusUrl, expiresAt}` (plus `clientUserId` when given, as stored, and
+    /// `"test": true` for a test session) once it is durable, or the store's failure. `statusPath`
+    /// gives the path (under `--public-url`) where the session's status is read, given its id.
     func createSession(
         clientUserId: String?, returnURL: String?, ttl: Double, isTest: Bool, language: String? = nil,
         statusPath: @escaping @Sendable (String) -> String
@@ -26,6 +26,7 @@ extension LandingService {
                         "statusUrl": settings.publicURL + statusPath(id),
                         "expiresAt": StatusDocument.rfc3339(record.expiresAt ?? session.expiresAt),
                     ]
+                    if let clientUserId = record.clientUserId { fields["clientUserId"] = clientUserId }
                     if isTest { fields["test"] = true }
                     let response = APIResponse.json(.created, fields)
                     complete { response }
