@@ -250,9 +250,11 @@ struct ServeCommand {
         }
     }
 
-    /// What `/metrics` exports first: requests, connections and handshakes; callbacks and
-    /// webhooks; long-polls waiting (the store and the process basics follow).
+    /// What `/metrics` exports first: the build; requests, connections and handshakes; callbacks,
+    /// webhooks and sessions; long-polls waiting (the store and the process basics follow).
     private func registerMetrics(in registry: MetricsRegistry, server: Server, flow: LandingFlowMetrics, waiters: RecordWaiters) {
+        let buildInfo = MetricFamily.buildInfo(version: version)
+        registry.register { [buildInfo] }
         registry.register { server.metricFamilies() }
         registry.register { flow.families() }
         registry.register {
