@@ -48,7 +48,7 @@ public final class SessionExpiryWatch: Sendable {
                     self.finished()
                 } else if let expiresAt = record.expiresAt {
                     // This clock is not past the expiry yet (the timer fired early, or the clock moved back).
-                    let delay = Double(expiresAt - now) / 1000 + Self.margin
+                    let delay = max(Double(expiresAt - now) / 1000, 0) + Self.margin
                     service.environment.schedule(delay) { self.check(id, service: service, attempt: attempt) }
                 } else {
                     self.finished()
