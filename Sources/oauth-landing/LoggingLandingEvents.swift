@@ -16,13 +16,6 @@ struct LoggingLandingEvents: LandingEventSink {
     }
 
     func record(_ event: LandingEvent) {
-        var fields = ["outcome": event.outcome, "instance": instance]
-        if let id = event.requestID { fields["request_id"] = id }
-        if let id = event.itemId { fields["item_id"] = id }
-        if let id = event.sessionId { fields["session_id"] = id }
-        if let code = event.errorCode { fields["error_code"] = code }
-        if let detail = event.detail { fields[event.kind == .webhook ? "event" : "what"] = detail }
-        if event.kind != .authenticationFailure { fields["test"] = event.isTest ? "true" : "false" }
-        logger.info(event.kind.rawValue, fields)
+        logger.info(event.kind.rawValue, event.logFields(instance: instance))
     }
 }

@@ -160,9 +160,9 @@ struct ServeCommand {
             fail(Self.startFailure(error, config: config), code: 1)
         }
         readiness.server = server
-        var metadata = [
-            "version": version, "listen": server.httpsAddress?.description ?? "", "threads": "\(config.threads)",
-            "certificate_sha256": tlsStore.context.leafFingerprint, "open_files_limit": "\(fileLimit)",
+        var metadata: LogMetadata = [
+            "version": version, "listen": server.httpsAddress?.description ?? "", "threads": config.threads,
+            "certificate_sha256": tlsStore.context.leafFingerprint, "open_files_limit": fileLimit,
             "templates": templateStore.directory,
         ]
         if let http = server.httpAddress { metadata["http_listen"] = http.description }
@@ -196,7 +196,7 @@ struct ServeCommand {
                         let keys = try preflight.apiKeySources.load()
                         if keys.isEmpty { throw ConfigError.conflict("no API key left in \(preflight.apiKeySources.files.joined(separator: ", "))") }
                         apiKeys.replace(with: keys)
-                        logger.info("API keys reloaded", ["keys": "\(keys.count)"])
+                        logger.info("API keys reloaded", ["keys": keys.count])
                     } catch {
                         logger.error("API key reload failed; keeping the previous keys", ["error": "\(error)"])
                         systemd.reloadFailed("API keys")
@@ -208,17 +208,17 @@ struct ServeCommand {
                 if config.drainDelay > 0 {
                     // Still accepting and answering; /readyz says 503 so the balancer moves away first.
                     readiness.drainRequested = true
-                    logger.info("drain delay", ["seconds": "\(config.drainDelay)", "readyz": "503"])
+                    logger.info("drain delay", ["seconds": config.drainDelay, "readyz": 503])
                     Thread.sleep(forTimeInterval: config.drainDelay)
                 }
                 server.beginDraining()
                 // Long-polls are answered now with the current state; the drain then sends them.
                 waiters.shutdownAll()
-                logger.info("draining", ["signal": signal == SIGTERM ? "SIGTERM" : "SIGINT", "grace_seconds": "\(config.shutdownGrace)", "open_connections": "\(server.openConnections)"])
+                logger.info("draining", ["signal": signal == SIGTERM ? "SIGTERM" : "SIGINT", "grace_seconds": config.shutdownGrace, "open_connections": server.openConnections])
                 let left = server.shutdown(grace: config.shutdownGrace)
                 listener?.stop()
                 storeWorker.shutdown()
-                logger.info("stopped", ["connections_cut": "\(left)"])
+                logger.info("stopped", ["connections_cut": left])
                 LogWriter.standardOutput.flush()
                 LogWriter.standardError.flush()
                 exit(0)
@@ -228,9 +228,11 @@ struct ServeCommand {
         }
     }
 
-    /// What `/metrics` exports first: requests, connections and handshakes; callbacks and
-    /// webhooks; long-polls waiting (the store and the process basics follow).
+    /// What `/metrics` exports first: the build; requests, connections and handshakes; callbacks,
+    /// webhooks and sessions; long-polls waiting (the store and the process basics follow).
     private func registerMetrics(in registry: MetricsRegistry, server: Server, flow: LandingFlowMetrics, waiters: RecordWaiters) {
+        let buildInfo = MetricFamily.buildInfo(version: version)
+        registry.register { [buildInfo] }
         registry.register { server.metricFamilies() }
         registry.register { flow.families() }
         registry.register {

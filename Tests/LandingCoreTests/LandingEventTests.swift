@@ -58,4 +58,19 @@ import Testing
             LandingEvent(kind: .authenticationFailure, requestID: "t", outcome: "invalid", detail: "api"),
         ])
     }
+
+    /// The log fields of an event: `test` is a JSON boolean, absent ids are left out, `event` or `what` carries the detail.
+    @Test func logFields_WriteTestAsABoolean_AndOnlyKnownIds() {
+        func text(_ event: LandingEvent) -> String {
+            var line = JSONLine()
+            for (key, value) in event.logFields(instance: "host:1").sorted(by: { $0.key < $1.key }) { line.add(key, value: value.logValue) }
+            return String(decoding: line.finished(), as: UTF8.self)
+        }
+        let callback = LandingEvent(kind: .callback, requestID: "req-1", itemId: "it-1", sessionId: "s-1", outcome: "completed", isTest: true)
+        #expect(text(callback) == #"{"instance":"host:1","item_id":"it-1","outcome":"completed","request_id":"req-1","session_id":"s-1","test":true}"# + "\n")
+        let webhook = LandingEvent(kind: .webhook, requestID: nil, itemId: "it-2", outcome: "applied", errorCode: "E", detail: "item/error")
+        #expect(text(webhook) == #"{"error_code":"E","event":"item/error","instance":"host:1","item_id":"it-2","outcome":"applied","test":false}"# + "\n")
+        let failure = LandingEvent(kind: .authenticationFailure, requestID: "req-3", outcome: "missing", detail: "api")
+        #expect(text(failure) == #"{"instance":"host:1","outcome":"missing","request_id":"req-3","what":"api"}"# + "\n")
+    }
 }

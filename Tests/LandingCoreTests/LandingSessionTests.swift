@@ -28,6 +28,23 @@ import Testing
         let stored = try #require(try h.store.session(id: sessionId))
         #expect(stored.clientUserId == "user-1")
         #expect(stored.returnURL == "https://app.example.com/done?x=1")
+        #expect(r.json["clientUserId"] as? String == "user-1")
+    }
+
+    /// clientUserId is echoed as given in the 201 and in the session's status document, and absent from both without one.
+    @Test func sessions_EchoClientUserId_InCreationAndStatus() throws {
+        let h = LandingHarness()
+        let auth = [("Authorization", "Bearer \(LandingHarness.apiKey)")]
+        let given = "user \"42\" \\ é 😀 </script>"
+        let body = String(decoding: try JSONSerialization.data(withJSONObject: ["clientUserId": given]), as: UTF8.self)
+        let (created, id) = h.createSession(body)
+        let sessionId = try #require(id)
+        #expect(created.json["clientUserId"] as? String == given)
+        #expect(h.send(.get, "/v1/sessions/\(sessionId)", headers: auth).json["clientUserId"] as? String == given)
+
+        let (plain, plainId) = h.createSession()
+        #expect(plain.json.keys.contains("clientUserId") == false)
+        #expect(h.send(.get, "/v1/sessions/\(try #require(plainId))", headers: auth).json.keys.contains("clientUserId") == false)
     }
 
     /// Session ids differ (they come from the random source, not a counter of the store).

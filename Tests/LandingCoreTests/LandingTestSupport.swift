@@ -18,6 +18,11 @@ final class LandingHarness: @unchecked Sendable {
     /// Every `LandingEvent` the service recorded, in order.
     let events = CollectedLandingEvents()
     let counter = Cell<UInt8>(0)
+    /// What the service counted.
+    let metrics = LandingFlowMetrics()
+    /// Work the service scheduled (`LandingEnvironment.schedule`), with when it is due on `clock`;
+    /// `runDueWork()` runs it.
+    let scheduled = Cell<[(due: Int64, work: @Sendable () -> Void)]>([])
     let service: LandingService
     static let apiKey = "test-key-0123456789abcdef"
     /// When set, `application` also has `POST /webhooks/pluggy` checking this secret.
@@ -53,6 +58,7 @@ final class LandingHarness: @unchecked Sendable {
         customize(&settings)
         let clock = self.clock
         let counter = self.counter
+        let scheduled = self.scheduled
         let waiters = RecordWaiters(limits: waiterLimits)
         service = LandingService(
             // Like the server: the store access wakes the waiters after each commit.
@@ -60,8 +66,12 @@ final class LandingHarness: @unchecked Sendable {
             store: InlineStoreAccess(store: ReadFailingStore(base: store, failing: readsFail), onCommit: { waiters.notify($0) }),
             environment: LandingEnvironment(
                 now: { clock.value.withLock { $0 } },
-                randomBytes: { n in counter.value.withLock { c in c &+= 1; return [UInt8](repeating: c, count: n) } }),
-            templates: { Self.templates }, waiters: waiters, events: events)
+                randomBytes: { n in counter.value.withLock { c in c &+= 1; return [UInt8](repeating: c, count: n) } },
+                schedule: { seconds, work in
+                    let due = clock.value.withLock { $0 } + Int64((seconds * 1000).rounded(.up))
+                    scheduled.value.withLock { $0.append((due, work)) }
+                }),
+            templates: { Self.templates }, waiters: waiters, metrics: metrics, events: events)
     }
 
     var application: Application {
@@ -72,6 +82,20 @@ final class LandingHarness: @unchecked Sendable {
     }
 
     func advance(seconds: Int64) { clock.value.withLock { $0 += seconds * 1000 } }
+
+    /// Runs the scheduled work that is due by `clock` (and any due work it schedules in turn).
+    func runDueWork() {
+        while true {
+            let now = clock.value.withLock { $0 }
+            let due = scheduled.value.withLock { items -> [@Sendable () -> Void] in
+                let ready = items.filter { $0.due <= now }.map(\.work)
+                items.removeAll { $0.due <= now }
+                return ready
+            }
+            if due.isEmpty { return }
+            for work in due { work() }
+        }
+    }
 
     /// Sends a request through the routed application and returns the response.
     func send(

@@ -102,22 +102,181 @@ import Testing
         #expect(Self.callbacks(metrics, "unavailable") == 1)
     }
 
-    /// Webhook events keep known Pluggy names and fold everything else into `other`; every series starts at zero.
+    /// The value of `landing_webhook_events_total{event,result}`.
+    static func webhooks(_ metrics: LandingFlowMetrics, _ event: String, _ result: String) -> Double? {
+        metrics.families().first { $0.name == "landing_webhook_events_total" }?.samples.first {
+            $0.labels == [MetricLabel("event", event), MetricLabel("result", result)]
+        }?.value
+    }
+
+    /// The value of the unlabelled counter `name` in the flow's families.
+    static func single(_ metrics: LandingFlowMetrics, _ name: String) -> Double? {
+        metrics.families().first { $0.name == name }?.samples.first?.value
+    }
+
+    /// Webhook events keep known Pluggy names and fold everything else (and no name) into `other`; every event × result series starts at zero.
     @Test func metrics_BoundsWebhookEvents_ToKnownNames() {
         let metrics = LandingFlowMetrics()
-        metrics.webhook(event: "item/updated")
-        metrics.webhook(event: "item/updated")
-        metrics.webhook(event: "item/error")
-        metrics.webhook(event: "made/up\"event")
-        metrics.webhook(event: "")
+        metrics.webhook(event: "item/updated", result: .applied)
+        metrics.webhook(event: "item/updated", result: .applied)
+        metrics.webhook(event: "item/updated", result: .duplicate)
+        metrics.webhook(event: "item/error", result: .unavailable)
+        metrics.webhook(event: "made/up\"event", result: .ignored)
+        metrics.webhook(event: "", result: .ignored)
+        metrics.webhook(event: nil, result: .rejected)
         let text = PrometheusText.render(metrics.families())
-        #expect(text.contains("landing_webhook_events_total{event=\"item/updated\"} 2\n"))
-        #expect(text.contains("landing_webhook_events_total{event=\"item/error\"} 1\n"))
-        #expect(text.contains("landing_webhook_events_total{event=\"item/deleted\"} 0\n"))
-        #expect(text.contains("landing_webhook_events_total{event=\"other\"} 2\n"))
+        #expect(text.contains("landing_webhook_events_total{event=\"item/updated\",result=\"applied\"} 2\n"))
+        #expect(text.contains("landing_webhook_events_total{event=\"item/updated\",result=\"duplicate\"} 1\n"))
+        #expect(text.contains("landing_webhook_events_total{event=\"item/error\",result=\"unavailable\"} 1\n"))
+        #expect(text.contains("landing_webhook_events_total{event=\"item/deleted\",result=\"applied\"} 0\n"))
+        #expect(text.contains("landing_webhook_events_total{event=\"other\",result=\"ignored\"} 2\n"))
+        #expect(text.contains("landing_webhook_events_total{event=\"other\",result=\"rejected\"} 1\n"))
         #expect(!text.contains("made/up"))
         #expect(text.contains("# TYPE landing_callbacks_total counter\nlanding_callbacks_total{outcome=\"completed\",test=\"false\"} 0\nlanding_callbacks_total{outcome=\"completed\",test=\"true\"} 0\n"))
-        #expect(metrics.families()[1].samples.count == LandingFlowMetrics.knownWebhookEvents.count + 1)
+        #expect(WebhookMetricResult.allCases.map(\.rawValue) == ["applied", "duplicate", "ignored", "rejected", "unavailable"])
+        #expect(metrics.families()[1].samples.count == (LandingFlowMetrics.knownWebhookEvents.count + 1) * WebhookMetricResult.allCases.count)
+    }
+
+    /// Every request to the webhook route counts once, by result: applied, duplicate, ignored, and rejected for a wrong or missing secret, a wrong content type, a bad payload or a body too large.
+    @Test func metrics_CountsWebhookRequests_ByResult() {
+        let h = LandingHarness(webhookSecret: "whsec-0123456789abcdef")
+        func post(_ body: String, secret: String? = "whsec-0123456789abcdef", contentType: String = "application/json") -> HTTPStatus {
+            var headers = [("Content-Type", contentType)]
+            if let secret { headers.append(("X-Webhook-Secret", secret)) }
+            return h.send(.post, "/webhooks/pluggy", headers: headers, body: body).status
+        }
+        let updated = #"{"event": "item/updated", "eventId": "e-1", "itemId": "wh-m1"}"#
+        #expect(post(updated) == .ok)
+        #expect(post(updated) == .ok)
+        #expect(post(#"{"event": "item/updated", "eventId": "e-2", "itemId": "wh-m1"}"#) == .ok)
+        #expect(post(#"{"event": "transactions/created", "eventId": "e-3"}"#) == .accepted)
+        #expect(post(#"{"event": "made/up", "eventId": "e-4"}"#) == .accepted)
+        #expect(post(updated, secret: "wrong-secret-0000000000") == .unauthorized)
+        #expect(post(updated, secret: nil) == .unauthorized)
+        #expect(post(updated, contentType: "text/plain") == .unsupportedMediaType)
+        #expect(post("not json") == .badRequest)
+        #expect(post(#"{"event": "item/updated", "eventId": "e-5", "itemId": "bad id"}"#) == .badRequest)
+        #expect(post(String(repeating: " ", count: WebhookService.maxBodyBytes + 1)) == .contentTooLarge)
+        #expect(Self.webhooks(h.metrics, "item/updated", "applied") == 2)
+        #expect(Self.webhooks(h.metrics, "item/updated", "duplicate") == 1)
+        #expect(Self.webhooks(h.metrics, "transactions/created", "ignored") == 1)
+        #expect(Self.webhooks(h.metrics, "other", "ignored") == 1)
+        #expect(Self.webhooks(h.metrics, "other", "rejected") == 6)
+        #expect(Self.webhooks(h.metrics, "item/updated", "rejected") == 0, "a refused request's event name is not trusted")
+        let total = h.metrics.families().first { $0.name == "landing_webhook_events_total" }!.samples.reduce(0) { $0 + $1.value }
+        #expect(total == 11, "each request counts exactly once")
+    }
+
+    /// A webhook the store could not make durable counts as `unavailable` under its event.
+    @Test func metrics_CountsWebhooks_AsUnavailable_WhenTheStoreFails() {
+        let metrics = LandingFlowMetrics()
+        let service = LandingService(
+            settings: LandingSettings(publicURL: "https://landing.example.com", apiKeys: ["k"]), store: FailingStoreAccess(),
+            environment: LandingEnvironment(now: { 1_800_000_000_000 }, randomBytes: { [UInt8](repeating: 7, count: $0) }),
+            templates: { LandingHarness.templates }, metrics: metrics)
+        let request = HTTPRequest(
+            method: .post, target: WebhookService.path, path: WebhookService.path, query: nil, version: .http1_1,
+            headers: HTTPHeaders([("Content-Type", "application/json"), ("X-Webhook-Secret", "s3cret")]),
+            body: Array(#"{"event": "item/error", "eventId": "e-1", "itemId": "wh-u1"}"#.utf8))
+        guard case .deferred(let work) = WebhookService(service: service, secret: "s3cret").handle(request) else {
+            Issue.record("a mapped webhook is answered once the store answered")
+            return
+        }
+        let status = Mutex<HTTPStatus?>(nil)
+        work { build in status.withLock { $0 = build().status } }
+        #expect(status.withLock { $0 } == .serviceUnavailable)
+        #expect(Self.webhooks(metrics, "item/error", "unavailable") == 1)
+        #expect(Self.webhooks(metrics, "item/error", "applied") == 0)
+    }
+
+    /// Each durable session counts as created (a refused one does not); both session counters start at zero.
+    @Test func metrics_CountsSessionsCreated() {
+        let h = LandingHarness()
+        #expect(Self.single(h.metrics, "landing_sessions_created_total") == 0)
+        #expect(Self.single(h.metrics, "landing_sessions_expired_total") == 0)
+        #expect(h.createSession().response.status == .created)
+        #expect(h.createSession(#"{"clientUserId": "u-1"}"#).response.status == .created)
+        #expect(h.createSession(#"{"ttlSeconds": 5}"#).response.status == .badRequest)
+        #expect(Self.single(h.metrics, "landing_sessions_created_total") == 2)
+        let text = PrometheusText.render(h.metrics.families())
+        #expect(text.contains("# TYPE landing_sessions_created_total counter\nlanding_sessions_created_total 2\n"))
+        #expect(text.contains("# TYPE landing_sessions_expired_total counter\nlanding_sessions_expired_total 0\n"))
+    }
+
+    /// A session still pending when its expiry passes counts as expired, once; a completed, failed or deleted one does not.
+    @Test func metrics_CountsSessionsExpired_OnlyWhenStillPendingAtExpiry() throws {
+        let h = LandingHarness()
+        let pending = try #require(h.createSession().id)
+        let completed = try #require(h.createSession().id)
+        let failed = try #require(h.createSession().id)
+        let deleted = try #require(h.createSession().id)
+        _ = pending
+        #expect(h.service.sessionExpiry.watchedCount == 4)
+        #expect(h.send(.get, "/oauth/callback/\(completed)?itemId=exp-1&code=c").status == .ok)
+        _ = h.send(.get, "/oauth/callback/\(failed)?error=access_denied")
+        #expect(h.send(.delete, "/v1/sessions/\(deleted)", headers: [("Authorization", "Bearer \(LandingHarness.apiKey)")]).status == .noContent)
+        h.advance(seconds: 1799)
+        h.runDueWork()
+        #expect(Self.single(h.metrics, "landing_sessions_expired_total") == 0, "nothing has expired yet")
+        h.advance(seconds: 2)
+        h.runDueWork()
+        #expect(Self.single(h.metrics, "landing_sessions_expired_total") == 1)
+        #expect(h.service.sessionExpiry.watchedCount == 0, "each session is looked at once")
+        h.advance(seconds: 3600)
+        h.runDueWork()
+        #expect(Self.single(h.metrics, "landing_sessions_expired_total") == 1)
+    }
+
+    /// A look at an expired session that the store cannot answer is retried later; it still counts once.
+    @Test func metrics_RetriesTheExpiryLook_WhenTheStoreIsDown() throws {
+        let h = LandingHarness()
+        _ = try #require(h.createSession(#"{"ttlSeconds": 60}"#).id)
+        h.readsFail.value.withLock { $0 = true }
+        h.advance(seconds: 61)
+        h.runDueWork()
+        #expect(Self.single(h.metrics, "landing_sessions_expired_total") == 0)
+        #expect(h.service.sessionExpiry.watchedCount == 1, "still followed after a failed read")
+        h.readsFail.value.withLock { $0 = false }
+        h.advance(seconds: Int64(SessionExpiryWatch.retryDelay))
+        h.runDueWork()
+        #expect(Self.single(h.metrics, "landing_sessions_expired_total") == 1)
+        #expect(h.service.sessionExpiry.watchedCount == 0)
+    }
+
+    /// After `maxAttempts` failed reads the session is given up, uncounted, and no longer followed.
+    @Test func metrics_GivesUpTheExpiryLook_AfterMaxAttempts() throws {
+        let h = LandingHarness()
+        _ = try #require(h.createSession(#"{"ttlSeconds": 60}"#).id)
+        h.readsFail.value.withLock { $0 = true }
+        h.advance(seconds: 61)
+        for _ in 0..<SessionExpiryWatch.maxAttempts {
+            h.runDueWork()
+            h.advance(seconds: Int64(SessionExpiryWatch.retryDelay))
+        }
+        h.runDueWork()
+        #expect(h.service.sessionExpiry.watchedCount == 0)
+        #expect(h.scheduled.value.withLock { $0.isEmpty })
+        #expect(Self.single(h.metrics, "landing_sessions_expired_total") == 0)
+    }
+
+    /// A look that comes before the session's expiry by this clock (a timer early, a clock stepped back) looks again later.
+    @Test func metrics_LooksAgain_WhenTheSessionIsNotExpiredYet() throws {
+        let h = LandingHarness()
+        _ = try #require(h.createSession(#"{"ttlSeconds": 60}"#).id)
+        let work = h.scheduled.value.withLock { items in defer { items.removeAll() }; return items.map(\.work) }
+        #expect(work.count == 1)
+        work.forEach { $0() }  // fired at once, 60 s early
+        #expect(Self.single(h.metrics, "landing_sessions_expired_total") == 0)
+        #expect(h.scheduled.value.withLock { $0.count } == 1)
+        h.advance(seconds: 61)
+        h.runDueWork()
+        #expect(Self.single(h.metrics, "landing_sessions_expired_total") == 1)
+    }
+
+    /// `landing_build_info` is a gauge of 1 labelled with the version.
+    @Test func metrics_BuildInfo_IsAGaugeLabelledWithTheVersion() {
+        let text = PrometheusText.render([.buildInfo(version: "0.1.0")])
+        #expect(text == "# HELP landing_build_info The running build: always 1, labelled with its version.\n# TYPE landing_build_info gauge\nlanding_build_info{version=\"0.1.0\"} 1\n")
     }
 
     /// The metrics listener's application serves /metrics (Prometheus content type, collected through the offload) and /healthz, nothing else.

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import LandingCore
 
@@ -58,6 +59,38 @@ import Testing
         line.add("status", 200)
         let text = String(decoding: line.finished(), as: UTF8.self)
         #expect(text == "{\"path\":\"/a\\\"b\\\\c\\n\\u0000\\u2028é\",\"status\":200}\n")
+    }
+
+    /// Metadata values keep their JSON type: strings quoted, integers, doubles and booleans bare, a non-finite double as null.
+    @Test func jsonLine_WritesLogValues_WithTheirJSONType() throws {
+        var line = JSONLine()
+        line.add("threads", value: 2.logValue)
+        line.add("open_files_limit", value: UInt(1_048_576).logValue)
+        line.add("grace_seconds", value: 10.0.logValue)
+        line.add("ratio", value: 0.25.logValue)
+        line.add("tiny", value: 0.00001.logValue)
+        line.add("test", value: false.logValue)
+        line.add("nan", value: Double.nan.logValue)
+        line.add("inf", value: Double.infinity.logValue)
+        line.add("count_as_text", value: "2".logValue)
+        line.add("k\"ey\n", value: .string("v"))
+        let bytes = line.finished()
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(
+            text
+                == #"{"threads":2,"open_files_limit":1048576,"grace_seconds":10.0,"ratio":0.25,"tiny":1e-05,"test":false,"nan":null,"inf":null,"count_as_text":"2","k\"ey\n":"v"}"#
+                + "\n")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+        #expect(object["threads"] as? Int == 2)
+        #expect((object["tiny"] as? NSNumber)?.doubleValue == 0.00001)
+        #expect(object["k\"ey\n"] as? String == "v")
+    }
+
+    /// C1 controls (NEL among them) are escaped like C0 ones, so no reader that splits on NEL can break a line.
+    @Test func jsonLine_EscapesC1Controls() {
+        var line = JSONLine()
+        line.add("ua", "a\u{80}\u{85}\u{9F}\u{A0}b")
+        #expect(String(decoding: line.finished(), as: UTF8.self) == "{\"ua\":\"a\\u0080\\u0085\\u009f\u{A0}b\"}\n")
     }
 
     /// Durations print with three decimals.

@@ -10,6 +10,9 @@ import Testing
             error: LandingError(code: "access_denied", description: "a \"quoted\" \\ <tag> é \u{2028}"), hits: 1,
             createdAt: 1_800_000_000_000, updatedAt: 1_800_000_000_000, expiresAt: 1_800_001_800_000, isTest: true),
         LandingRecord(key: .session("p"), sessionId: "p", status: .pending, createdAt: 0, updatedAt: 0, expiresAt: 1000),
+        LandingRecord(
+            key: .session("c"), sessionId: "c", status: .pending, createdAt: 0, updatedAt: 0, expiresAt: 1000,
+            clientUserId: "user \"42\" \\ <b> é 😀 \u{7F}\u{85}\u{2028}"),
     ]
 
     /// The hand-written encoding is valid JSON with exactly the fields and values of the status document.
@@ -22,7 +25,20 @@ import Testing
         #expect(parsed == expected)
         let keys = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]).keys.sorted()
         #expect(String(decoding: bytes, as: UTF8.self).hasPrefix("{\"callbacks\":"))
-        #expect(keys.count == 13)
+        #expect(keys.count == (record.clientUserId == nil ? 13 : 14))
+    }
+
+    /// A session's clientUserId is returned as given (escaped, in sorted key order), and only when there is one.
+    @Test func statusDocument_EchoesClientUserId_OnlyWhenPresent() throws {
+        var record = LandingRecord(key: .session("s"), sessionId: "s", status: .pending, createdAt: 0, updatedAt: 0, expiresAt: 1000)
+        #expect(!String(decoding: StatusDocument.encode(record, now: 0), as: UTF8.self).contains("clientUserId"))
+        record.clientUserId = "u-42"
+        let text = String(decoding: StatusDocument.encode(record, now: 0), as: UTF8.self)
+        #expect(text.hasPrefix(#"{"callbacks":0,"clientUserId":"u-42","confirmed":false,"#), "\(text)")
+        record.clientUserId = "a\"}, \"status\": \"completed"
+        let hostile = try #require(try JSONSerialization.jsonObject(with: Data(StatusDocument.encode(record, now: 0))) as? [String: Any])
+        #expect(hostile["clientUserId"] as? String == record.clientUserId)
+        #expect(hostile["status"] as? String == "pending")
     }
 
     /// The ETag changes exactly when the document does within a record's life (writes, expiry), and never repeats across lives.
@@ -68,7 +84,7 @@ import Testing
         if let e = record.error {
             error = ["code": e.code, "description": e.description.map { $0 as Any } ?? NSNull()]
         }
-        return [
+        var object: [String: Any] = [
             "itemId": record.itemId.map { $0 as Any } ?? NSNull(),
             "sessionId": record.sessionId.map { $0 as Any } ?? NSNull(),
             "status": record.effectiveStatus(now: now).rawValue,
@@ -83,6 +99,8 @@ import Testing
             "updatedAt": Self.iso(record.updatedAt),
             "expiresAt": record.expiresAt.map { Self.iso($0) as Any } ?? NSNull(),
         ]
+        if let clientUserId = record.clientUserId { object["clientUserId"] = clientUserId }
+        return object
     }
 
     static func iso(_ millis: Int64) -> String {

@@ -15,6 +15,10 @@ private func createSession(_ id: String) -> StoreWrite {
     .createSession(NewSession(id: id, clientUserId: nil, returnURL: nil, createdAt: 1_000, expiresAt: 2_000))
 }
 
+private func confirmation(_ id: String) -> StoreWrite {
+    .confirmation(PluggyConfirmation(itemId: id, state: .completed, connectorName: nil, executionStatus: "SUCCESS", receivedAt: 1_000))
+}
+
 private extension [MetricFamily] {
     func named(_ name: String) -> MetricFamily? { first { $0.name == name } }
 }
@@ -91,10 +95,10 @@ struct StoreMetricsTests {
         #expect(value(families.named("landing_store_queued_jobs"), "") == 0)
     }
 
-    /// The per-kind histogram has a series for each of callback, webhook and session, even before any commit, labelled `kind` then `le`.
+    /// The per-kind histogram has a series for each of callback, webhook, session and confirmation, even before any commit, labelled `kind` then `le`.
     @Test func commitSeconds_HasSeriesForEveryKind_WithKindLabelFirst() throws {
         let family = try #require(StoreMetrics().families(health: nil).named("landing_store_commit_seconds"))
-        for kind in ["callback", "webhook", "session"] {
+        for kind in ["callback", "webhook", "session", "confirmation"] {
             let buckets = family.samples.filter { $0.suffix == "_bucket" && $0.labels.first == MetricLabel("kind", kind) }
             #expect(buckets.count == MetricHistogram.storeWriteBuckets.count + 1, "\(kind)")
             #expect(buckets.allSatisfy { $0.labels.count == 2 && $0.labels[1].name == "le" })
@@ -102,7 +106,28 @@ struct StoreMetricsTests {
             #expect(value(family, "_count", [MetricLabel("kind", kind)]) == 0)
             #expect(value(family, "_sum", [MetricLabel("kind", kind)]) == 0)
         }
-        #expect(StoreMetrics.WriteKind.allCases.map(\.rawValue) == ["callback", "webhook", "session"])
+        #expect(StoreMetrics.WriteKind.allCases.map(\.rawValue) == ["callback", "webhook", "session", "confirmation"])
+    }
+
+    /// A confirmation from Pluggy's API has its own kind: it is not counted as a webhook.
+    @Test func observeBatch_CountsConfirmations_AsTheirOwnKind() {
+        let metrics = StoreMetrics()
+        metrics.observeBatch(seconds: 0.002, writes: [confirmation("i1"), confirmation("i2")])
+        #expect(kindCount(metrics, "confirmation") == 1)
+        #expect(kindCount(metrics, "webhook") == 0)
+        metrics.observeBatch(seconds: 0.002, writes: [webhook("w"), confirmation("i3"), callback("c")])
+        #expect(kindCount(metrics, "confirmation") == 2)
+        #expect(kindCount(metrics, "webhook") == 1)
+        #expect(kindCount(metrics, "callback") == 1)
+    }
+
+    /// Every kind of store write maps to a label of its own kind.
+    @Test func writeKind_MapsEveryStoreWrite() {
+        #expect(StoreMetrics.WriteKind(callback("a")) == .callback)
+        #expect(StoreMetrics.WriteKind(webhook("a")) == .webhook)
+        #expect(StoreMetrics.WriteKind(createSession("a")) == .session)
+        #expect(StoreMetrics.WriteKind(.deleteSession(id: "a")) == .session)
+        #expect(StoreMetrics.WriteKind(confirmation("a")) == .confirmation)
     }
 
     /// A batch counts once in the batch histogram and once per kind of write it held, however many writes of that kind.

@@ -47,6 +47,7 @@ import Testing
         #expect(id.utf8.allSatisfy { CharacterSet.alphanumerics.contains(Unicode.Scalar($0)) || $0 == 0x2D || $0 == 0x5F })
         #expect(object["redirectUri"] as? String == "\(LandingE2E.publicURL)/oauth/callback/\(id)")
         #expect(object["statusUrl"] as? String == "\(LandingE2E.publicURL)/v1/sessions/\(id)")
+        #expect(object["clientUserId"] as? String == "user-42", "the app's reference is returned as is")
         #expect(!response.bodyText.contains("evil"))
         // expiresAt is about ttlSeconds from now.
         let expiresAt = try #require((object["expiresAt"] as? String).flatMap { ISO8601DateFormatter().date(from: $0) })
@@ -59,6 +60,23 @@ import Testing
         #expect(status["status"] as? String == "pending", "\(status)")
         #expect(status["callbacks"] as? Int == 0)
         #expect(status["itemId"] is NSNull)
+        #expect(status["clientUserId"] as? String == "user-42", "\(status)")
+        // Without a clientUserId, neither the 201 nor the status document has one.
+        let plainId = try #require(other["id"] as? String)
+        #expect(other["clientUserId"] == nil, "\(other)")
+        #expect(try LandingE2E.json(try LandingE2E.session(server, plainId))["clientUserId"] == nil)
+    }
+
+    /// A clientUserId with quotes, backslashes, HTML and non-ASCII comes back byte for byte, in the 201 and in the status document.
+    @Test func endToEndLanding_EchoesClientUserId_AsGiven() throws {
+        let server = try LandingE2E.shared()
+        let given = "user \"42\" \\ <b>é</b> 😀"
+        let body = try String(decoding: JSONSerialization.data(withJSONObject: ["clientUserId": given]), as: UTF8.self)
+        let created = try LandingE2E.createSession(server, json: body)
+        #expect(created["clientUserId"] as? String == given, "\(created)")
+        let id = try #require(created["id"] as? String)
+        let status = try LandingE2E.json(try LandingE2E.session(server, id))
+        #expect(status["clientUserId"] as? String == given, "\(status)")
     }
 
     /// A `returnUrl` outside `--allowed-return-url` (host, suffix, userinfo, http, port, scheme tricks) is 400.

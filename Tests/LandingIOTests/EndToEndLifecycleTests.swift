@@ -113,7 +113,8 @@ import Testing
         #expect(server.waitForExit(timeout: 10) == 0, "stderr: \(server.stderrText)")
         #expect(client.waitForClose(timeout: 5))
         let stopped = ServerProcess.jsonLines(server.stderrText).first { $0["msg"] as? String == "stopped" }
-        #expect(stopped?["connections_cut"] as? String == "1", "\(String(describing: stopped))")
+        #expect(stopped?["connections_cut"] as? Int == 1, "\(String(describing: stopped))")
+        #expect(server.stderrText.contains(#""connections_cut":1"#), "a count is a JSON number")
     }
 
     // MARK: - Startup

@@ -93,12 +93,54 @@ import Testing
         #expect(delta(Self.callbacks("expired")) == 1)
         #expect(delta(Self.callbacks("preview")) == 1)
         #expect(delta("landing_store_write_seconds_count") >= 1)
-        #expect(after["landing_webhook_events_total{event=\"item/updated\"}"] == 0)
+        #expect(after["landing_webhook_events_total{event=\"item/updated\",result=\"applied\"}"] == 0)
 
         #expect(after.value("process_resident_memory_bytes") > 1_000_000)
         #expect(after.value("process_open_fds") >= 4)
         let start = after.value("process_start_time_seconds")
         #expect(abs(start - Date().timeIntervalSince1970) < 600, "start time \(start)")
+    }
+
+    /// The build is exported with its version; a created session and webhooks applied, duplicate, ignored and rejected are counted with the right counts; every store write kind has a commit-time series.
+    @Test func endToEnd_Metrics_CountBuildSessionsAndWebhookResults() throws {
+        let server = try EndToEndWebhookTests.server(ServerProcess.metricsListen)
+        defer { server.stop() }
+        let url = try server.metricsURL
+        let before = try Self.scrape(url)
+        let version = try #require(server.listeningLine["version"] as? String)
+        #expect(before["landing_build_info{version=\"\(version)\"}"] == 1, "\(before.response.bodyText.prefix(400))")
+        #expect(before.response.bodyText.contains("# TYPE landing_build_info gauge\n"))
+        #expect(before["landing_sessions_created_total"] == 0)
+        #expect(before["landing_sessions_expired_total"] == 0)
+        for kind in ["callback", "webhook", "session", "confirmation"] {
+            #expect(before["landing_store_commit_seconds_count{kind=\"\(kind)\"}"] == 0, "\(kind)")
+        }
+
+        _ = try LandingE2E.createSession(server, json: #"{"clientUserId": "metrics-1"}"#)
+        _ = try LandingE2E.createSession(server)
+        let item = LandingE2E.uniqueItemId("metrics")
+        let applied = EndToEndWebhookTests.payload("item/updated", id: "m-\(item)", item: item)
+        #expect(try EndToEndWebhookTests.post(server, applied).status == 200)
+        #expect(try EndToEndWebhookTests.post(server, applied).status == 200)
+        #expect(try EndToEndWebhookTests.post(server, applied).status == 200)
+        #expect(try EndToEndWebhookTests.post(server, EndToEndWebhookTests.payload("transactions/created", item: item)).status == 202)
+        #expect(try EndToEndWebhookTests.post(server, applied, secret: "wrong-secret-wrong-secret").status == 401)
+        #expect(try EndToEndWebhookTests.post(server, "not json").status == 400)
+        let after = try Self.scrape(url)
+        func delta(_ series: String) -> Double { after.value(series) - before.value(series) }
+        func webhooks(_ event: String, _ result: String) -> Double {
+            delta("landing_webhook_events_total{event=\"\(event)\",result=\"\(result)\"}")
+        }
+        #expect(after["landing_build_info{version=\"\(version)\"}"] == 1)
+        #expect(delta("landing_sessions_created_total") == 2)
+        #expect(delta("landing_sessions_expired_total") == 0, "the sessions live for --session-ttl")
+        #expect(webhooks("item/updated", "applied") == 1)
+        #expect(webhooks("item/updated", "duplicate") == 2)
+        #expect(webhooks("transactions/created", "ignored") == 1)
+        #expect(webhooks("other", "rejected") == 2)
+        #expect(webhooks("item/updated", "unavailable") == 0)
+        #expect(delta("landing_store_commit_seconds_count{kind=\"session\"}") >= 1)
+        #expect(delta("landing_store_commit_seconds_count{kind=\"webhook\"}") >= 1)
     }
 
     /// A failed TLS handshake (plain HTTP on the TLS port) and a protocol error (route "-") are counted;

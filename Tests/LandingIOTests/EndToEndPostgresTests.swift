@@ -225,8 +225,15 @@ struct EndToEndPostgresTests {
         }
         print("EndToEndPostgresTests: the racing webhook was applied on \(appliedOn)")
         // Each instance counted the deliveries it received, applied or not.
-        let countedOnA = try Self.metric(pair.a, "landing_webhook_events_total{event=\"item/updated\"}") ?? 0
-        let countedOnB = try Self.metric(pair.b, "landing_webhook_events_total{event=\"item/error\"}") ?? 0
+        /// Deliveries of `event` that `server` counted, whatever their result.
+        func counted(_ server: ServerProcess, _ event: String) throws -> Double {
+            let scrape = try EndToEndMetricsTests.scrape(try server.metricsURL)
+            return ["applied", "duplicate", "ignored", "rejected", "unavailable"].reduce(0) {
+                $0 + scrape.value("landing_webhook_events_total{event=\"\(event)\",result=\"\($1)\"}")
+            }
+        }
+        let countedOnA = try counted(pair.a, "item/updated")
+        let countedOnB = try counted(pair.b, "item/error")
         #expect(countedOnA == 6 && countedOnB == 6, "A counted \(countedOnA) item/updated, B \(countedOnB) item/error deliveries")
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import LandingCore
 import Testing
 
 /// The plain-HTTP redirect listener and the access log, observed from outside the process.
@@ -79,5 +80,65 @@ import Testing
         #expect(try Curl.fetch(quiet.baseURL + "/healthz").response.status == 200)
         #expect(quiet.stop() == 0)
         #expect(quiet.stdoutText.isEmpty, "\(quiet.stdoutText)")
+    }
+
+    /// The access line names the client and its User-Agent; a sane incoming X-Request-Id is the request's id everywhere (response header, access log, support log line), an insane one or two of them are replaced by ours.
+    @Test func endToEnd_AccessLog_NamesClientAndUserAgent_AndHonoursSaneRequestIds() throws {
+        let server = try ServerProcess()
+        defer { server.stop() }
+        let item = "log-rid-\(UUID().uuidString.prefix(8).lowercased())"
+        let honoured = try Curl.fetch(
+            server.baseURL + "/oauth/callback?itemId=\(item)&code=c", ["-A", "e2e-agent/1.0 (test)", "-H", "X-Request-Id: e2e-Req.42:a/b+c="]
+        ).response
+        #expect(honoured.header("X-Request-Id") == "e2e-Req.42:a/b+c=", "\(honoured)")
+        let insane = try Curl.fetch(server.baseURL + "/healthz", ["-H", "X-Request-Id: has space \"and quotes\""]).response
+        let twice = try Curl.fetch(server.baseURL + "/healthz", ["-H", "X-Request-Id: first", "-H", "X-Request-Id: second"]).response
+        let long = try Curl.fetch(server.baseURL + "/healthz", ["-H", "X-Request-Id: " + String(repeating: "a", count: 129)]).response
+        let ours = try #require(Curl.fetch(server.baseURL + "/healthz").response.header("X-Request-Id"))
+        for response in [insane, twice, long] {
+            let id = try #require(response.header("X-Request-Id"), "\(response)")
+            #expect(!["first", "second"].contains(id) && !id.contains(" ") && id.count < 129, "\(id)")
+            // Ours: the process's random tag first (then the loop and a counter).
+            #expect(id.split(separator: "-").first == ours.split(separator: "-").first, "\(id) vs \(ours)")
+        }
+        for id in [honoured, insane, twice, long].compactMap({ $0.header("X-Request-Id") }) {
+            #expect(server.waitForStdout(containing: "\"request_id\":\"\(id)\""), "no access line for \(id): \(server.stdoutText)")
+        }
+        #expect(server.waitForStderr(containing: item), "\(server.stderrText)")
+
+        let access = ServerProcess.jsonLines(server.stdoutText)
+        let line = try #require(access.first { $0["request_id"] as? String == "e2e-Req.42:a/b+c=" }, "\(server.stdoutText)")
+        #expect(line["client"] as? String == "127.0.0.1", "\(line)")
+        #expect(line["user_agent"] as? String == "e2e-agent/1.0 (test)", "\(line)")
+        #expect(line["status"] as? Int == 200)
+        let callback = try #require(ServerProcess.jsonLines(server.stderrText).first { $0["msg"] as? String == "callback" && $0["item_id"] as? String == item })
+        #expect(callback["request_id"] as? String == "e2e-Req.42:a/b+c=", "the support line carries the honoured id: \(callback)")
+        #expect(!server.stdoutText.contains("has space") && !server.stdoutText.contains("first"), "\(server.stdoutText)")
+    }
+
+    /// A hostile User-Agent (quotes, backslashes, obs-text bytes such as NEL, a fake JSON tail, 10 KB) stays inside one valid access line, cut to 200 bytes.
+    @Test func endToEnd_AccessLog_KeepsAHostileUserAgent_OnOneLine() throws {
+        let server = try ServerProcess()
+        defer { server.stop() }
+        var agent: [UInt8] = Array(#"evil"},"status":999,"x":"\"#.utf8) + [0x85, 0xE2, 0x80, 0xA8, 0x9B, 0xFF]
+        agent += Array(repeating: UInt8(ascii: "z"), count: 10 * 1024)
+        let client = try RawTLSClient(port: server.port)
+        try client.send(Array("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: hostile-ua-1\r\nUser-Agent: ".utf8) + agent + Array("\r\nConnection: close\r\n\r\n".utf8))
+        #expect(try client.readResponse().status == 200)
+        #expect(server.waitForStdout(containing: "hostile-ua-1"), "\(server.stdoutText)")
+        server.stop()
+
+        let stdout = server.stdoutText
+        #expect(stdout.split(separator: "\n").count == 1, "one request, one line: \(stdout)")
+        #expect(!stdout.utf8.contains(0x0D))
+        let line = try #require(ServerProcess.jsonLines(stdout).first, "not one JSON line: \(stdout)")
+        #expect(line["status"] as? Int == 200)
+        #expect(line["request_id"] as? String == "hostile-ua-1")
+        // Header bytes above 0x7F are opaque octets, read as Latin-1: one code point each.
+        let received = String(String.UnicodeScalarView(agent.map { Unicode.Scalar($0) }))
+        let logged = try #require(line["user_agent"] as? String)
+        #expect(logged == AccessLogEntry.prefix(received, maxUTF8Bytes: AccessLogEntry.maxUserAgentBytes))
+        #expect(logged.utf8.count <= AccessLogEntry.maxUserAgentBytes && logged.utf8.count > 150, "\(logged.utf8.count)")
+        #expect(stdout.contains(#"\u0085"#), "NEL is escaped: \(stdout.prefix(300))")
     }
 }

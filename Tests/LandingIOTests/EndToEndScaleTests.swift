@@ -22,7 +22,7 @@ import Testing
             "--max-handshakes-per-second", "0",
         ])
         defer { server.stop() }
-        let serverLimit = Int(server.listeningLine["open_files_limit"] as? String ?? "") ?? 0
+        let serverLimit = server.listeningLine["open_files_limit"] as? Int ?? 0
         try #require(serverLimit >= Self.connectionCount + 100, "the server's descriptor limit is \(serverLimit)")
 
         let started = Date()

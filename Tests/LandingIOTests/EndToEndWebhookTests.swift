@@ -253,7 +253,8 @@ import Testing
         let lines = ServerProcess.jsonLines(output)
         let callback = lines.first { $0["msg"] as? String == "callback" && $0["item_id"] as? String == item }
         #expect(callback?["outcome"] as? String == "completed", "\(output)")
-        #expect(callback?["request_id"] is String && callback?["instance"] is String && callback?["test"] as? String == "false")
+        #expect(callback?["request_id"] is String && callback?["instance"] is String && callback?["test"] as? Bool == false)
+        #expect(output.contains(#""test":false"#), "the test flag is a JSON boolean")
         let webhook = lines.first { $0["msg"] as? String == "webhook" && $0["item_id"] as? String == item }
         #expect(webhook?["outcome"] as? String == "applied", "\(output)")
         #expect(webhook?["error_code"] as? String == "USER_AUTHORIZATION_NOT_GRANTED")

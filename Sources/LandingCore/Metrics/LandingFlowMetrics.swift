@@ -1,6 +1,7 @@
-/// The landing flow's counters: `landing_callbacks_total{outcome,test}` and
-/// `landing_webhook_events_total{event}`. Every series exists from the start (zeros included), so
-/// rates work from the first scrape; incrementing is one atomic add, no lock.
+/// The landing flow's counters: `landing_callbacks_total{outcome,test}`,
+/// `landing_webhook_events_total{event,result}`, `landing_sessions_created_total` and
+/// `landing_sessions_expired_total`. Every series exists from the start (zeros included), so rates
+/// work from the first scrape; incrementing is one atomic add, no lock.
 public final class LandingFlowMetrics: LandingMetricsSink {
     /// Pluggy's webhook event names (https://docs.pluggy.ai/docs/webhooks); others count as `other`.
     public static let knownWebhookEvents: [String] = [
@@ -14,13 +15,18 @@ public final class LandingFlowMetrics: LandingMetricsSink {
 
     /// Indexed by `outcome index * 2 + (isTest ? 1 : 0)`.
     private let callbacks: [MetricCounter]
-    /// Never mutated after `init`, so lookups from any thread are safe.
-    private let webhooks: [String: MetricCounter]
+    /// Per event name, one counter per `WebhookMetricResult` (in `allCases` order). Never mutated
+    /// after `init`, so lookups from any thread are safe.
+    private let webhooks: [String: [MetricCounter]]
+    private let sessionsCreated = MetricCounter()
+    private let sessionsExpired = MetricCounter()
 
     public init() {
         callbacks = (0..<(CallbackMetricOutcome.allCases.count * 2)).map { _ in MetricCounter() }
-        var webhooks: [String: MetricCounter] = [:]
-        for event in Self.knownWebhookEvents + [Self.otherWebhookEvent] { webhooks[event] = MetricCounter() }
+        var webhooks: [String: [MetricCounter]] = [:]
+        for event in Self.knownWebhookEvents + [Self.otherWebhookEvent] {
+            webhooks[event] = WebhookMetricResult.allCases.map { _ in MetricCounter() }
+        }
         self.webhooks = webhooks
     }
 
@@ -28,12 +34,18 @@ public final class LandingFlowMetrics: LandingMetricsSink {
         callbacks[Self.index(outcome, isTest)].increment()
     }
 
-    public func webhook(event: String) {
-        (webhooks[event] ?? webhooks[Self.otherWebhookEvent]!).increment()
+    public func webhook(event: String?, result: WebhookMetricResult) {
+        let counters = event.flatMap { webhooks[$0] } ?? webhooks[Self.otherWebhookEvent]!
+        counters[Self.resultIndex[result]!].increment()
     }
 
-    /// Both families: callbacks by outcome (in `CallbackMetricOutcome` order) and test flag, webhook
-    /// events in `knownWebhookEvents` order, then `other`.
+    public func sessionCreated() { sessionsCreated.increment() }
+
+    public func sessionExpired() { sessionsExpired.increment() }
+
+    /// The families: callbacks by outcome (in `CallbackMetricOutcome` order) and test flag; webhook
+    /// requests by event (`knownWebhookEvents` order, then `other`) and result
+    /// (`WebhookMetricResult` order); sessions created; sessions expired.
     public func families() -> [MetricFamily] {
         var callbackSamples: [MetricSample] = []
         for outcome in CallbackMetricOutcome.allCases {
@@ -44,18 +56,30 @@ public final class LandingFlowMetrics: LandingMetricsSink {
                         value: Double(callbacks[Self.index(outcome, isTest)].value)))
             }
         }
-        let webhookSamples = (Self.knownWebhookEvents + [Self.otherWebhookEvent]).map { event in
-            MetricSample(labels: [MetricLabel("event", event)], value: Double(webhooks[event]!.value))
+        let webhookSamples = (Self.knownWebhookEvents + [Self.otherWebhookEvent]).flatMap { event in
+            zip(WebhookMetricResult.allCases, webhooks[event]!).map { result, counter in
+                MetricSample(labels: [MetricLabel("event", event), MetricLabel("result", result.rawValue)], value: Double(counter.value))
+            }
         }
         return [
             MetricFamily(
                 name: "landing_callbacks_total", help: "OAuth callback pages shown, by outcome and whether the record is a QA test.",
                 kind: .counter, samples: callbackSamples),
             MetricFamily(
-                name: "landing_webhook_events_total", help: "Pluggy webhook events accepted, by event (unknown events as other).",
+                name: "landing_webhook_events_total",
+                help: "Pluggy webhook requests, by event (unknown or unread as other) and result (applied, duplicate, ignored, rejected, unavailable).",
                 kind: .counter, samples: webhookSamples),
+            .single(
+                "landing_sessions_created_total", help: "Sessions created (POST /v1/sessions, QA sessions included).", kind: .counter,
+                value: Double(sessionsCreated.value)),
+            .single(
+                "landing_sessions_expired_total", help: "Sessions created by this process that reached their expiry still pending.",
+                kind: .counter, value: Double(sessionsExpired.value)),
         ]
     }
+
+    private static let resultIndex: [WebhookMetricResult: Int] = Dictionary(
+        uniqueKeysWithValues: WebhookMetricResult.allCases.enumerated().map { ($1, $0) })
 
     private static let outcomeIndex: [CallbackMetricOutcome: Int] = Dictionary(
         uniqueKeysWithValues: CallbackMetricOutcome.allCases.enumerated().map { ($1, $0) })

@@ -4,16 +4,39 @@
 public protocol LandingMetricsSink: Sendable {
     /// A callback request was answered with `outcome`; `isTest` when it belongs to a QA test record.
     func callback(outcome: CallbackMetricOutcome, isTest: Bool)
-    /// A Pluggy webhook with this `event` name was accepted (authenticated and parsed). Any string:
-    /// the sink keeps names it does not know under `other`.
-    func webhook(event: String)
+    /// A request to the Pluggy webhook was answered with `result`. `event` is the payload's event
+    /// name when it was read (any string: the sink keeps names it does not know under `other`), nil
+    /// when the request was refused before (secret, size, content type, payload).
+    func webhook(event: String?, result: WebhookMetricResult)
+    /// A session was created (and is durable).
+    func sessionCreated()
+    /// A session created by this process reached its expiry still pending (`SessionExpiryWatch`).
+    func sessionExpired()
 }
 
 /// Discards everything: the default sink, for tests and tools that export no metrics.
 public struct NoLandingMetrics: LandingMetricsSink {
     public init() {}
     public func callback(outcome: CallbackMetricOutcome, isTest: Bool) {}
-    public func webhook(event: String) {}
+    public func webhook(event: String?, result: WebhookMetricResult) {}
+    public func sessionCreated() {}
+    public func sessionExpired() {}
+}
+
+/// The `result` label of `landing_webhook_events_total`: how a webhook request was answered. Each
+/// request counts once; the sum over results is every request to the webhook route.
+public enum WebhookMetricResult: String, Sendable, CaseIterable {
+    /// Stored (200 `applied`).
+    case applied
+    /// An event id already applied (200 `duplicate`).
+    case duplicate
+    /// An event the rules do not map (202 `ignored`).
+    case ignored
+    /// Refused before the store: a missing or wrong secret (401), too large (413), not JSON (415),
+    /// an invalid payload (400).
+    case rejected
+    /// The store failed (503 or 500; Pluggy retries).
+    case unavailable
 }
 
 /// The `outcome` label of `landing_callbacks_total`: what the callback page showed.

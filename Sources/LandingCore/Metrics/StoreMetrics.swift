@@ -3,9 +3,22 @@
 /// reconnects, notifications received and the server's notification queue usage.
 /// Observed from the store threads; read by `/metrics`. Thread-safe.
 public final class StoreMetrics: Sendable {
-    /// The write kinds `landing_store_commit_seconds` is labelled with.
+    /// The write kinds `landing_store_commit_seconds` is labelled with: one per kind of
+    /// `StoreWrite` (a session's creation and deletion are both `session`).
     public enum WriteKind: String, CaseIterable, Sendable {
         case callback, webhook, session
+        /// What Pluggy's API said about an item (`StoreWrite.confirmation`).
+        case confirmation
+
+        /// The kind of `write`.
+        public init(_ write: StoreWrite) {
+            switch write {
+            case .callback: self = .callback
+            case .webhook: self = .webhook
+            case .createSession, .deleteSession: self = .session
+            case .confirmation: self = .confirmation
+            }
+        }
     }
 
     /// Seconds per committed batch (`landing_store_write_seconds`).
@@ -22,12 +35,7 @@ public final class StoreMetrics: Sendable {
         batches.observe(seconds)
         var seen = Set<WriteKind>()
         for write in writes {
-            let kind: WriteKind =
-                switch write {
-                case .callback: .callback
-                case .webhook, .confirmation: .webhook
-                case .createSession, .deleteSession: .session
-                }
+            let kind = WriteKind(write)
             if seen.insert(kind).inserted { byKind[WriteKind.allCases.firstIndex(of: kind)!].observe(seconds) }
         }
     }
@@ -42,7 +50,7 @@ public final class StoreMetrics: Sendable {
                 kind: .histogram, samples: batches.snapshot().samples()),
             MetricFamily(
                 name: "landing_store_commit_seconds",
-                help: "Time to commit a batch, once per kind of write (callback, webhook, session) it held.",
+                help: "Time to commit a batch, once per kind of write (callback, webhook, session, confirmation) it held.",
                 kind: .histogram,
                 samples: zip(WriteKind.allCases, byKind).flatMap { kind, histogram in
                     histogram.snapshot().samples(labels: [MetricLabel("kind", kind.rawValue)])

@@ -168,7 +168,7 @@ final class Connection: EventHandler, @unchecked Sendable {
             owed?.lifetime.cancel()
             closeNow()
         case .requestTimedOut:
-            let meta = RequestMeta(id: loop.nextRequestID(), method: "-", path: "-", route: RequestMetrics.noRoute, headOnly: false, keepAlive: false, start: loop.now)
+            let meta = RequestMeta(id: loop.nextRequestID(), method: "-", path: "-", route: RequestMetrics.noRoute, headOnly: false, keepAlive: false, start: loop.now, userAgent: nil)
             write(.text(.requestTimeout, "408 Request Timeout: the request did not arrive in time.", closeConnection: true), meta: meta)
         case .fireRequestTimer:
             owed?.lifetime.fireTimer()
@@ -355,7 +355,7 @@ final class Connection: EventHandler, @unchecked Sendable {
                 machine.requestTaken()
                 loop.requestBudget -= 1
                 took = true
-                let meta = RequestMeta(id: loop.nextRequestID(), method: "-", path: "-", route: RequestMetrics.noRoute, headOnly: false, keepAlive: false, start: loop.now)
+                let meta = RequestMeta(id: loop.nextRequestID(), method: "-", path: "-", route: RequestMetrics.noRoute, headOnly: false, keepAlive: false, start: loop.now, userAgent: nil)
                 write(.protocolError(error), meta: meta)
             }
             // why: encrypt and hand over a large batch now, so back-pressure sees what the socket
@@ -376,17 +376,21 @@ final class Connection: EventHandler, @unchecked Sendable {
         var headOnly: Bool
         var keepAlive: Bool
         var start: Double
+        /// The request's first `User-Agent` (the access log cuts it to `AccessLogEntry.maxUserAgentBytes`).
+        var userAgent: String?
     }
 
     private func respond(to request: HTTPRequest) {
-        let id = loop.nextRequestID()
+        // The caller's X-Request-Id when it is a sane token, else ours: from here on the one id of
+        // this request (context, support log lines, access log, response header).
+        let id = RequestID.honoured(request.headers) ?? loop.nextRequestID()
         let start = loop.now
         let lifetime = RequestLifetime()
         let context = RequestContext(requestID: id, remoteAddress: peer, isSecure: tls != nil, lifetime: lifetime)
         let (result, route) = application.handleRouted(request, context: context)
         let meta = RequestMeta(
             id: id, method: request.method.description, path: request.path, route: route, headOnly: request.method == .head,
-            keepAlive: request.wantsKeepAlive, start: start)
+            keepAlive: request.wantsKeepAlive, start: start, userAgent: request.headers["User-Agent"])
         switch result {
         case .response(let response):
             write(response, meta: meta)

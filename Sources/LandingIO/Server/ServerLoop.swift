@@ -172,22 +172,15 @@ final class ServerLoop: @unchecked Sendable {  // why: confined to its loop thre
         return requestIDPrefix + String(requestCounter, radix: 16)
     }
 
-    /// Appends one access-log line; written at the end of the loop iteration.
-    /// `client`: the connection's client address (a trusted balancer's PROXY header's, if any).
+    /// Appends one access-log line; written at the end of the loop iteration. `client` is the
+    /// connection's peer address.
     func accessLog(meta: Connection.RequestMeta, client: String, status: Int, bytes: Int) {
         guard shared.config.accessLog else { return }
         let wall = wallClockNow()
-        var line = JSONLine()
-        line.add("time", Timestamp.rfc3339(seconds: wall.seconds, nanoseconds: wall.nanoseconds))
-        line.add("type", "access")
-        line.add("request_id", meta.id)
-        line.add("client", client)
-        line.add("method", meta.method)
-        line.add("path", meta.path)
-        line.add("status", status)
-        line.add("bytes", bytes)
-        line.add("duration_ms", milliseconds: (now - meta.start) * 1000)
-        logBuffer.append(contentsOf: line.finished())
+        let entry = AccessLogEntry(
+            requestID: meta.id, client: client, method: meta.method, path: meta.path, status: status, bytes: bytes,
+            durationSeconds: now - meta.start, userAgent: meta.userAgent)
+        logBuffer.append(contentsOf: entry.line(time: Timestamp.rfc3339(seconds: wall.seconds, nanoseconds: wall.nanoseconds)))
         if logBuffer.count > 64 * 1024 { flushLog() }
     }
 

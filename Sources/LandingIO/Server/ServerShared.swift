@@ -46,7 +46,7 @@ final class ServerShared: Sendable {
     var isDraining: Bool { draining.load(ordering: .relaxed) }
     func beginDraining() { draining.store(true, ordering: .relaxed) }
 
-    func log(_ level: ServerConfig.LogLevel, _ message: String, _ metadata: [String: String] = [:]) {
+    func log(_ level: ServerConfig.LogLevel, _ message: String, _ metadata: LogMetadata = [:]) {
         logger.log(level, message, metadata)
     }
 

@@ -2,9 +2,10 @@
 /// (`QAService`): one id scheme, one expiry rule, one answer shape.
 extension LandingService {
     /// Creates a session with a fresh random id expiring `ttl` seconds from now, and answers 201
-    /// `{id, redirectUri, statusUrl, expiresAt}` (plus `"test": true` for a test session) once it
-    /// is durable, or the store's failure. `statusPath` gives the path (under `--public-url`) where the
-    /// session's status is read, given its id.
+    /// `{id, redirectUri, statusUrl, expiresAt}` (plus `clientUserId` when given, as stored, and
+    /// `"test": true` for a test session) once it is durable, or the store's failure. `statusPath`
+    /// gives the path (under `--public-url`) where the session's status is read, given its id. A
+    /// created session is counted (`sessionCreated`) and followed until its expiry (`sessionExpiry`).
     func createSession(
         clientUserId: String?, returnURL: String?, ttl: Double, isTest: Bool, language: String? = nil,
         statusPath: @escaping @Sendable (String) -> String
@@ -16,16 +17,20 @@ extension LandingService {
             isTest: isTest, language: language)
         let settings = self.settings
         let store = self.store
+        let service = self
         return .deferred { complete in
             store.createSession(session) { result in
                 switch result {
                 case .success(let record):
+                    service.metrics.sessionCreated()
+                    service.sessionExpiry.watch(sessionId: id, expiresAt: record.expiresAt ?? session.expiresAt, service: service)
                     var fields: [String: Any] = [
                         "id": id,
                         "redirectUri": settings.publicURL + settings.callbackPath + "/" + id,
                         "statusUrl": settings.publicURL + statusPath(id),
                         "expiresAt": StatusDocument.rfc3339(record.expiresAt ?? session.expiresAt),
                     ]
+                    if let clientUserId = record.clientUserId { fields["clientUserId"] = clientUserId }
                     if isTest { fields["test"] = true }
                     let response = APIResponse.json(.created, fields)
                     complete { response }

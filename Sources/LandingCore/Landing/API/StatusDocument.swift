@@ -3,10 +3,12 @@
 /// (`etag(of:now:)`), so a long-poll that finds its record unchanged encodes nothing. Why by
 /// hand: `JSONSerialization` with sorted keys cost ~85% of the store thread's time per status read.
 public enum StatusDocument {
-    /// The JSON bytes (keys sorted: callbacks, confirmed, confirmedBy, connector, createdAt, error,
-    /// executionStatus, expiresAt, itemId, sessionId, status, test, updatedAt). `confirmedBy` is
-    /// `"webhook"` or `"api"` (where the truth came from) or null; `connector` the institution's
-    /// name when Pluggy gave it; `executionStatus` Pluggy's, when its API gave it.
+    /// The JSON bytes (keys sorted: callbacks, clientUserId, confirmed, confirmedBy, connector,
+    /// createdAt, error, executionStatus, expiresAt, itemId, sessionId, status, test, updatedAt).
+    /// `clientUserId` is there only for a session created with one (returned as given, escaped per
+    /// RFC 8259 §7); `confirmedBy` is `"webhook"` or `"api"` (where the truth came from) or null;
+    /// `connector` the institution's name when Pluggy gave it; `executionStatus` Pluggy's, when its
+    /// API gave it.
     public static func encode(_ record: LandingRecord, now: Int64) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(320)
@@ -22,6 +24,10 @@ public enum StatusDocument {
         out.append(UInt8(ascii: "{"))
         key("callbacks", first: true)
         out.append(contentsOf: String(record.hits).utf8)
+        if let clientUserId = record.clientUserId {
+            key("clientUserId")
+            string(clientUserId)
+        }
         key("confirmed")
         out.append(contentsOf: (record.confirmed ? "true" : "false").utf8)
         key("confirmedBy")

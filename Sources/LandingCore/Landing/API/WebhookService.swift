@@ -54,35 +54,39 @@ public struct WebhookService: Sendable {
 
     // MARK: - Handling
 
-    /// Answers one webhook request.
+    /// Answers one webhook request, counted once in `landing_webhook_events_total` by its result.
     public func handle(_ request: HTTPRequest, requestID: String? = nil) -> HandlerResult {
+        let metrics = service.metrics
         let presented = request.headers.values(Self.secretHeader)
         guard presented.count == 1, Self.secretMatches(Array(presented[0].utf8), secret) else {
+            metrics.webhook(event: nil, result: .rejected)
             service.events.record(
                 LandingEvent(kind: .authenticationFailure, requestID: requestID, outcome: presented.isEmpty ? "missing" : "invalid", detail: "webhook"))
             let message = presented.isEmpty ? "Send the webhook secret in \(Self.secretHeader)." : "The webhook secret is not valid."
             return .response(APIResponse.error(.unauthorized, "unauthorized", message))
         }
         guard request.body.count <= Self.maxBodyBytes else {
+            metrics.webhook(event: nil, result: .rejected)
             return .response(APIResponse.error(.contentTooLarge, "payload_too_large", "The body must be at most \(Self.maxBodyBytes) bytes."))
         }
         guard Self.isJSON(request.headers["Content-Type"]) else {
+            metrics.webhook(event: nil, result: .rejected)
             return .response(APIResponse.error(.unsupportedMediaType, "unsupported_media_type", "Send the webhook as application/json."))
         }
         let parsed: Parsed
         switch Self.parse(request.body, receivedAt: service.environment.now()) {
         case .success(let p): parsed = p
         case .failure(let rejection):
+            metrics.webhook(event: nil, result: .rejected)
             service.events.record(LandingEvent(kind: .webhook, requestID: requestID, outcome: "rejected", errorCode: rejection.code))
             return .response(APIResponse.error(.badRequest, rejection.code, rejection.message))
         }
         switch parsed {
         case .ignored(let event):
-            service.metrics.webhook(event: event)
+            metrics.webhook(event: event, result: .ignored)
             service.events.record(LandingEvent(kind: .webhook, requestID: requestID, outcome: "ignored", detail: event))
             return .response(Self.status(.accepted, "ignored"))
         case .mapped(let event):
-            service.metrics.webhook(event: event.event)
             return apply(event, requestID: requestID)
         }
     }
@@ -92,19 +96,21 @@ public struct WebhookService: Sendable {
         let store = service.store
         let itemSeen = service.itemSeen
         let events = service.events
+        let metrics = service.metrics
         return .deferred { complete in
             // Group-committed with whatever else is queued; the store access wakes the long-polls.
             store.applyWebhook(event) { result in
-                let outcome: String
+                let outcome: WebhookMetricResult
                 switch result {
-                case .success(.applied): outcome = "applied"
-                case .success(.duplicate): outcome = "duplicate"
-                case .success(.ignored): outcome = "ignored"
-                case .failure: outcome = "unavailable"
+                case .success(.applied): outcome = .applied
+                case .success(.duplicate): outcome = .duplicate
+                case .success(.ignored): outcome = .ignored
+                case .failure: outcome = .unavailable
                 }
+                metrics.webhook(event: event.event, result: outcome)
                 events.record(
                     LandingEvent(
-                        kind: .webhook, requestID: requestID, itemId: event.itemId, outcome: outcome, errorCode: event.error?.code,
+                        kind: .webhook, requestID: requestID, itemId: event.itemId, outcome: outcome.rawValue, errorCode: event.error?.code,
                         detail: event.event))
                 switch result {
                 case .success(.applied):

@@ -11,7 +11,8 @@ public struct LandingService: Sendable {
     /// Long-poll waiters. Handlers only register and release here; the store access wakes them
     /// after each commit (`StoreWorker`'s `onCommit`, wired by the server).
     public let waiters: RecordWaiters
-    /// Counts callback outcomes (here) and webhook events (the webhook handler); a no-op by default.
+    /// Counts callback outcomes (here), webhook requests (the webhook handler) and sessions created
+    /// and expired (`createSession`, `sessionExpiry`); a no-op by default.
     public let metrics: any LandingMetricsSink
     /// Callbacks per client address per minute (`--max-callbacks-per-address-per-minute`).
     public let callbackLimiter: CallbackRateLimiter
@@ -22,6 +23,8 @@ public struct LandingService: Sendable {
     public let events: any LandingEventSink
     /// The keys `/v1/` accepts; starts as `settings.apiKeys`, replaced on reload.
     public let apiKeys: APIKeyRing
+    /// Looks at each session created here once it has expired, for `landing_sessions_expired_total`.
+    public let sessionExpiry = SessionExpiryWatch()
     let page: LandingPage
 
     /// `callbackLimiter` defaults to no limit: the server passes one built from

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// The configuration the landing handlers need, taken from `ServerConfig` once at start.
 public struct LandingSettings: Sendable {
     /// External base URL, without a trailing slash; absolute URLs are built from it only.
@@ -36,16 +38,31 @@ public struct LandingSettings: Sendable {
     }
 }
 
-/// Randomness and time, injected so handlers stay pure and testable.
+/// Randomness, time and delayed work, injected so handlers stay pure and testable.
 public struct LandingEnvironment: Sendable {
+    /// Runs work once, about `seconds` from now, on some thread.
+    public typealias Scheduler = @Sendable (_ seconds: Double, _ work: @escaping @Sendable () -> Void) -> Void
+
     /// Milliseconds since the Unix epoch.
     public var now: @Sendable () -> Int64
     /// Cryptographically random bytes.
     public var randomBytes: @Sendable (Int) -> [UInt8]
+    /// Delayed work (`SessionExpiryWatch`'s look at a session once it has expired).
+    public var schedule: Scheduler
 
-    public init(now: @escaping @Sendable () -> Int64, randomBytes: @escaping @Sendable (Int) -> [UInt8]) {
+    public init(
+        now: @escaping @Sendable () -> Int64, randomBytes: @escaping @Sendable (Int) -> [UInt8],
+        schedule: @escaping Scheduler = LandingEnvironment.dispatchAfter
+    ) {
         self.now = now
         self.randomBytes = randomBytes
+        self.schedule = schedule
+    }
+
+    /// The default scheduler: a timer on a global dispatch queue (its work is a store request, which
+    /// never blocks the queue: the store worker runs it).
+    public static let dispatchAfter: Scheduler = { seconds, work in
+        DispatchQueue.global().asyncAfter(deadline: .now() + max(0, seconds), execute: work)
     }
 }
 
