@@ -34,14 +34,14 @@ import Testing
         let config = try serveConfig(["--config", Self.path], files: [Self.path: text])
         #expect(config.publicURL == "https://landing.example.com")
         #expect(config.listen.port == 443)
-        #expect(config.webhookSecret != nil)
+        #expect(config.webhookSecretFile == "/etc/oauth-landing/webhook-secret")
         #expect(config.templatesDirectory == "/etc/oauth-landing/templates")
     }
 
     /// Each setting an operator must decide on is in the file, set or commented out.
     @Test func shippedConfig_MentionsEverySettingAnOperatorMustSet() throws {
         let text = try Self.shippedText()
-        for name in ["public-url", "listen", "tls-cert", "tls-key", "store", "api-keys-file", "webhook-secret"] {
+        for name in ["public-url", "listen", "tls-cert", "tls-key", "store", "api-keys-file", "webhook-secret-file"] {
             #expect(text.contains("\"\(name)\":") || text.contains("\"#\(name)\":"), "\(name)")
         }
     }

@@ -63,6 +63,23 @@ import Testing
         #expect(try EndToEndWebhookTests.post(server, body, secret: nil).status == 401)
     }
 
+    /// SIGHUP with an expired certificate in place keeps serving the previous one, and says why.
+    @Test func reloadOfExpiredCertificate_KeepsThePreviousOne() throws {
+        let server = try ServerProcess()
+        let scratch = try TemporaryDirectory()
+        try EndToEndConfigAgreementTests.expiredCertificate(into: scratch)
+        let fm = FileManager.default
+        try fm.removeItem(atPath: server.certificate.certificatePath)
+        try fm.removeItem(atPath: server.certificate.keyPath)
+        try fm.copyItem(atPath: scratch.file("expired.pem"), toPath: server.certificate.certificatePath)
+        try fm.copyItem(atPath: scratch.file("expired-key.pem"), toPath: server.certificate.keyPath)
+        server.send(signal: SIGHUP)
+        #expect(server.waitForStderr(containing: "certificate reload failed; keeping the previous certificate"), "\(server.stderrText)")
+        #expect(server.stderrText.contains("expired 2020-02-01T00:00:00Z"), "\(server.stderrText)")
+        // Handshakes still succeed with the previous (valid) certificate.
+        #expect(try Curl.fetch(server.baseURL + "/healthz").response.status == 200)
+    }
+
     /// A port already in use: exit 1 with a hint naming the address and how to find the holder.
     @Test func listenAddressInUse_ExitsOneWithHint() throws {
         let holder = try ServerProcess()

@@ -184,6 +184,7 @@ public final class Server: @unchecked Sendable {
     /// Reloads the certificate and key; the old pair stays on failure.
     public func reloadCertificate() -> Result<String, TLSError> {
         guard let store = shared.tlsStore else { return .failure(TLSError(operation: "no TLS listener")) }
-        return store.reload().map(\.leafFingerprint)
+        // why: an expired certificate would fail every handshake; the previous one may still be valid.
+        return store.reload(now: Int64(wallClockNow().seconds)).map(\.leafFingerprint)
     }
 }
