@@ -28,7 +28,9 @@ if [ "$task" = "test" ]; then
   # systemd: its offline tools check packaging/systemd/ (systemd-analyze verify and security,
   # systemd-sysusers, systemd-tmpfiles) and play socket activation (systemd-socket-activate); none
   # needs systemd running (Tests/LandingIOTests/SystemdUnitTests.swift, EndToEndSystemdTests.swift).
-  packages+=(openssl curl ca-certificates procps chromium chromium-driver nodejs postgresql systemd)
+  # dpkg-dev, binutils, debootstrap: scripts/package.sh (dpkg-shlibdeps, strip) and
+  # scripts/package-test.sh (a clean Debian 12 to install the package on).
+  packages+=(openssl curl ca-certificates procps chromium chromium-driver nodejs postgresql systemd dpkg-dev binutils debootstrap)
   # pip, to fetch axe-core (above), unless a python3 with pip is already there (pyenv, say).
   if [ ! -s "$axe_js" ] && ! python3 -m pip --version >/dev/null 2>&1; then
     packages+=(python3-pip)
