@@ -117,7 +117,7 @@ struct Preflight {
             return
         }
         guard config.dev else {
-            report.add(.error("api-keys", "serve needs at least one API key for /v1/ (--api-key KEY or --api-keys-file FILE); --dev generates one"))
+            report.add(.error("api-keys", "serve needs at least one API key for /v1/: --api-keys-file FILE (one key per line), --api-key KEY, or the systemd credential api-keys"))
             return
         }
         if mode == .serve {

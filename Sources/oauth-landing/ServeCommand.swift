@@ -263,7 +263,7 @@ struct ServeCommand {
     /// Why `serve` (and `check-config`) refuse a production configuration without `--public-url`.
     static let publicURLMissing =
         "serve needs --public-url https://HOST[:PORT] (the address browsers and Pluggy reach: session redirectUris"
-        + " and redirects are built from it, never from the Host header); --dev derives one for a local run"
+        + " and redirects are built from it, never from the Host header)"
 
     /// Raises the soft descriptor limit to the hard limit (10,000+ connections need it).
     private func raiseFileLimit() -> UInt {
