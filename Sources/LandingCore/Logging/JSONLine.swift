@@ -15,13 +15,6 @@ public struct JSONLine: Sendable {
         Self.appendQuoted(value, to: &bytes)
     }
 
-    public mutating func add(_ key: String, string value: String) {
-        separator()
-        Self.appendQuoted(key, to: &bytes)
-        bytes.append(UInt8(ascii: ":"))
-        Self.appendQuoted(value, to: &bytes)
-    }
-
     /// A metadata value as a JSON string, number or boolean (`LogValue`).
     public mutating func add(_ key: String, value: LogValue) {
         separator()

@@ -13,9 +13,16 @@ public enum RequestID {
     /// Longest caller id honoured, in bytes.
     public static let maxLength = 128
 
-    /// The caller's id when `headers` carry exactly one sane `X-Request-Id`, else nil.
+    /// The caller's id when `headers` carry exactly one sane `X-Request-Id`, else nil. Allocates
+    /// nothing (it runs once per request).
     public static func honoured(_ headers: HTTPHeaders) -> String? {
-        honoured(headers.values(header))
+        var found: String?
+        for field in headers.fields where HTTPHeaders.equalsIgnoringASCIICase(field.name, header) {
+            if found != nil { return nil }
+            found = field.value
+        }
+        guard let found, isSane(found) else { return nil }
+        return found
     }
 
     /// The one value in `values` when there is exactly one and it is sane, else nil.
