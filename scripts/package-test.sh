@@ -175,7 +175,7 @@ grep -q "\"public-url\": \"https://127.0.0.1:$port\"" "$config" && grep -q "\"li
 
 checked="$(in_root oauth-landing check-config --config /etc/oauth-landing/config.json)" ||
   fail "check-config refused the configured config: $checked"
-grep -qx "templates = /usr/share/oauth-landing/templates" <<<"$checked" || fail "check-config did not find the installed templates: $checked"
+grep -qx "# templates: /usr/share/oauth-landing/templates" <<<"$checked" || fail "check-config did not find the installed templates: $checked"
 grep -qx "store = sqlite:/var/lib/oauth-landing/landing.db" <<<"$checked" || fail "unexpected store: $checked"
 
 # serve, as the unit runs it: the user oauth-landing, the shipped config.
