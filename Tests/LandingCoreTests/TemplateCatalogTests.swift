@@ -21,6 +21,14 @@ import Testing
     }
 
     /// A catalog's strings render through a context object, escaped like any value.
+    /// The prebuilt catalog object is the catalog's strings, found ignoring case; nil for an unknown language.
+    @Test func catalogValue_EqualsCatalogStrings_IgnoringTagCase() throws {
+        let set = try TemplateSet.parse(templates: [:], catalogs: ["pt-BR": Self.ptBR, "en": Self.en])
+        #expect(set.catalogValue(for: "pt-br") == TemplateValue(strings: try #require(set.catalog(for: "pt-BR"))))
+        #expect(set.catalogValue(for: "en") == TemplateValue(strings: try #require(set.catalog(for: "en"))))
+        #expect(set.catalogValue(for: "de") == nil)
+    }
+
     @Test func catalog_Renders_WhenPutInContext() throws {
         let set = try TemplateSet.parse(templates: ["t": "{{t.greeting}} {{t.title.completed}}"], catalogs: ["en": #"{"greeting": "<Hi>", "title.completed": "ok"}"#])
         let strings = try #require(set.catalog(for: "en"))

@@ -10,6 +10,9 @@ public struct TemplateSet: Sendable {
 
     private let templates: [String: Template]
     private let catalogs: [String: [String: String]]
+    /// Each catalog as a template object (`TemplateValue(strings:)`), built once here rather than
+    /// on every page rendered.
+    private let catalogValues: [String: TemplateValue]
     /// Lowercased tag → tag as named, for case-insensitive `catalog(for:)`.
     private let tagsByLowercase: [String: String]
 
@@ -25,6 +28,7 @@ public struct TemplateSet: Sendable {
     private init(templates: [String: Template], catalogs: [String: StringCatalog]) {
         self.templates = templates
         self.catalogs = catalogs.mapValues(\.strings)
+        self.catalogValues = catalogs.mapValues { TemplateValue(strings: $0.strings) }
         self.tagsByLowercase = Dictionary(uniqueKeysWithValues: catalogs.keys.map { ($0.lowercased(), $0) })
         self.languages = catalogs.keys.sorted { first, second in
             let firstIsReference = first.lowercased() == Self.referenceLanguage
@@ -91,6 +95,12 @@ public struct TemplateSet: Sendable {
     public func catalog(for language: String) -> [String: String]? {
         if let strings = catalogs[language] { return strings }
         return tagsByLowercase[language.lowercased()].flatMap { catalogs[$0] }
+    }
+
+    /// `catalog(for: language)` as a template object, shared (not rebuilt) across renders.
+    public func catalogValue(for language: String) -> TemplateValue? {
+        if let value = catalogValues[language] { return value }
+        return tagsByLowercase[language.lowercased()].flatMap { catalogValues[$0] }
     }
 
     /// `landing` → `landing.html`.

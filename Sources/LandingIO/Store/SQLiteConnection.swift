@@ -9,8 +9,10 @@ import LandingCore
 /// messages name constraints and columns, not the values that violated them).
 final class SQLiteConnection {
     private let db: OpaquePointer
-    /// Statements prepared once and reused (`cached(_:)`), by SQL text.
-    private var cache: [String: SQLiteStatement] = [:]
+    /// Statements prepared once and reused (`cached(_:)`), with their SQL text; a dozen at most.
+    // why: a list scanned with `==`, not a dictionary: hashing an upsert's ~700 bytes of SQL on
+    // every use cost more than the scan (the texts differ early or share their storage).
+    private var cache: [SQLiteStatement] = []
 
     /// Opens (creating if missing) the database file at `path`.
     init(path: String, busyTimeoutMilliseconds: Int32) throws(StoreError) {
@@ -69,9 +71,9 @@ final class SQLiteConnection {
 
     /// The statement for `sql`, prepared on first use and kept for the connection's lifetime.
     func cached(_ sql: String) throws(StoreError) -> SQLiteStatement {
-        if let statement = cache[sql] { return statement }
+        for statement in cache where statement.sql == sql { return statement }
         let statement = try prepare(sql, flags: UInt32(SQLITE_PREPARE_PERSISTENT))
-        cache[sql] = statement
+        cache.append(statement)
         return statement
     }
 

@@ -242,6 +242,6 @@ public struct CallbackParameters: Sendable, Equatable {
     /// one of `secretNameFragments`.
     static func isSecret(_ name: String) -> Bool {
         let lowered = name.lowercased()
-        return secretParameterNames.contains(lowered) || secretNameFragments.contains { lowered.contains($0) }
+        return secretParameterNames.contains(lowered) || secretNameFragments.contains { TextSearch.contains(lowered, $0) }
     }
 }

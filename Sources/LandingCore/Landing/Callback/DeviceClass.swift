@@ -15,29 +15,29 @@ public enum DeviceClass: String, Sendable, Equatable, CaseIterable {
     /// Classifies from `Sec-CH-UA-Mobile` (Chromium only) and the User-Agent.
     public static func detect(headers: HTTPHeaders) -> DeviceClass {
         let ua = headers["User-Agent"] ?? ""
-        if ua.contains("iPad") { return .iPad }
-        if ua.contains("iPhone") || ua.contains("iPod") { return .iPhone }
-        if ua.contains("Android") { return .android }
+        if TextSearch.contains(ua, "iPad") { return .iPad }
+        if TextSearch.contains(ua, "iPhone") || TextSearch.contains(ua, "iPod") { return .iPhone }
+        if TextSearch.contains(ua, "Android") { return .android }
         if headers["Sec-CH-UA-Mobile"]?.trimmingCharacters(in: .whitespaces) == "?1" { return .mobile }
-        if ua.contains("Mobi") { return .mobile }
+        if TextSearch.contains(ua, "Mobi") { return .mobile }
         return .desktop
     }
 
     /// Facebook and Instagram in-app browsers: the page suggests opening it in the real browser.
     public static func isInAppBrowser(headers: HTTPHeaders) -> Bool {
         let ua = headers["User-Agent"] ?? ""
-        return ua.contains("FBAN") || ua.contains("FBAV") || ua.contains("Instagram")
+        return TextSearch.contains(ua, "FBAN") || TextSearch.contains(ua, "FBAV") || TextSearch.contains(ua, "Instagram")
     }
 
     /// An Android WebView (`; wv)` in the UA), for QA labels.
     public static func isAndroidWebView(headers: HTTPHeaders) -> Bool {
-        (headers["User-Agent"] ?? "").contains("; wv)")
+        TextSearch.contains(headers["User-Agent"] ?? "", "; wv)")
     }
 
     /// Link-preview bots and crawlers: they get the page but never change state.
     public static func isLinkPreviewBot(headers: HTTPHeaders) -> Bool {
         guard let ua = headers["User-Agent"]?.lowercased() else { return false }
-        return Self.botMarkers.contains { ua.contains($0) }
+        return Self.botMarkers.contains { TextSearch.contains(ua, $0) }
     }
 
     static let botMarkers = [

@@ -127,8 +127,6 @@ public struct LandingPage: Sendable {
             "relay": .bool(outcome.isRelay),
             "postPath": .string(postPath),
         ])
-        var strings: [String: TemplateValue] = [:]
-        for (key, value) in catalog { strings[key] = .string(value) }
         let app = settings.appName
         let returnLabel = app.map { Self.named(catalog["button_return_named"] ?? "", app: $0) } ?? catalog["button_return"] ?? ""
         let goBack = app.map { Self.named(catalog["mobile_go_back_named"] ?? "", app: $0) } ?? catalog["mobile_go_back"] ?? ""
@@ -145,7 +143,7 @@ public struct LandingPage: Sendable {
             "bankName": bankName.map { .string($0) } ?? .null,
             "lang": .string(audience.language),
             "nonce": .string(nonce),
-            "t": .object(strings),
+            "t": templates.catalogValue(for: audience.language) ?? .object([:]),
             "status": .string(outcome.statusName),
             "title": .string(texts.title),
             "message": .string(texts.message),
@@ -160,15 +158,15 @@ public struct LandingPage: Sendable {
             "attention": .bool(outcome.isRateLimited),
             "data": data,
         ])
-        let body: String
+        let body: [UInt8]
         do {
-            body = try templates.render("landing", context: context)
+            body = try templates.renderBytes("landing", context: context)
         } catch {
-            body = "<!doctype html><meta charset=\"utf-8\"><title>oauth-landing</title><p>The page template failed to render.</p>"
+            body = Array("<!doctype html><meta charset=\"utf-8\"><title>oauth-landing</title><p>The page template failed to render.</p>".utf8)
         }
         return HTTPResponse(
             status: outcome.httpStatus, headers: Self.securityHeaders(nonce: nonce, contentType: "text/html; charset=utf-8"),
-            body: Array(body.utf8))
+            body: body)
     }
 
     /// The outcome as JSON, for the fragment relay's `fetch` (`Accept: application/json`).
