@@ -251,6 +251,14 @@ struct SessionAPI: Sendable {
             context.lifetime.onCancel { waiters.cancel(held) }
         }
         let ticket = reserved
+        let cache = service.readCache
+        // No wait: a cached record answers now, on this loop (the same response a store read gives).
+        if ticket == nil, let cache {
+            let now = service.environment.now()
+            if let record = cache.record(key, now: now) {
+                return .response(Self.statusResponse(record, now: now, ifNoneMatch: ifNoneMatch, fullBody: false, wait: wait))
+            }
+        }
         return .deferred { complete in
             /// `final`: answer now (deadline or shutdown); `fullBody`: with the state even if unchanged;
             /// `rereading`: a waiter woken by a change reads again.
@@ -258,6 +266,8 @@ struct SessionAPI: Sendable {
                 // Watch before reading: a change announced after this point (from any store thread or
                 // another instance) makes the wait below resume at once.
                 if !final, let ticket { service.waiters.watch(ticket, for: key) }
+                // why: taken before the read, so an eviction committed meanwhile refuses the fill below.
+                let generation = cache?.generation ?? 0
                 service.store.perform(lookup) { result in
                     let now = service.environment.now()
                     let record: LandingRecord?
@@ -282,6 +292,7 @@ struct SessionAPI: Sendable {
                         return
                     case .success(let r):
                         record = r
+                        if let r, let cache { cache.fill(r, generation: generation) }
                     }
                     // The ETag comes from the record's version and its time-derived status, so a match
                     // (304, or another wait) costs no encoding of the document.
@@ -305,11 +316,7 @@ struct SessionAPI: Sendable {
                     if let ticket { service.waiters.release(ticket) }
                     var response: HTTPResponse
                     if let record, let tag {
-                        response =
-                            unchanged && !fullBody
-                            ? HTTPResponse(status: .notModified) : APIResponse.json(.ok, bytes: StatusDocument.encode(record, now: now))
-                        response.headers.replaceOrAdd(name: "ETag", value: tag)
-                        response.headers.replaceOrAdd(name: "Cache-Control", value: "no-store")
+                        response = Self.statusResponse(record, tag: tag, unchanged: unchanged && !fullBody, now: now)
                     } else {
                         response = APIResponse.error(.notFound, "not_found", "No such record.")
                     }
@@ -320,6 +327,24 @@ struct SessionAPI: Sendable {
             }
             attempt(final: false)
         }
+    }
+
+    /// The answer for an existing `record` as of `now`: 304 when `If-None-Match` names its ETag
+    /// (unless `fullBody`), else 200 with its status document.
+    static func statusResponse(_ record: LandingRecord, now: Int64, ifNoneMatch: String?, fullBody: Bool, wait: Int?) -> HTTPResponse {
+        let tag = StatusDocument.etag(of: record, now: now)
+        var response = statusResponse(record, tag: tag, unchanged: !fullBody && ifNoneMatchMatches(ifNoneMatch, etag: tag), now: now)
+        if let wait { response.headers.add(name: "Preference-Applied", value: "wait=\(wait)") }
+        return response
+    }
+
+    /// 304 (`unchanged`) or 200 with `record`'s document, with its ETag `tag` and `Cache-Control: no-store`.
+    static func statusResponse(_ record: LandingRecord, tag: String, unchanged: Bool, now: Int64) -> HTTPResponse {
+        var response =
+            unchanged ? HTTPResponse(status: .notModified) : APIResponse.json(.ok, bytes: StatusDocument.encode(record, now: now))
+        response.headers.replaceOrAdd(name: "ETag", value: tag)
+        response.headers.replaceOrAdd(name: "Cache-Control", value: "no-store")
+        return response
     }
 
     static func printable(_ s: String, max: Int) -> String {
