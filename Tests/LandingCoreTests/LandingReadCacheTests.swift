@@ -47,6 +47,8 @@ import Testing
         let before = h.send(.get, "/v1/sessions/\(id)", headers: [Self.auth])
         #expect(before.json["status"] as? String == "pending")
         h.readsFail.value.withLock { $0 = true }
+        // Answered from the cache (and rendered there) while still pending.
+        #expect(h.send(.get, "/v1/sessions/\(id)", headers: [Self.auth]).json["status"] as? String == "pending")
         h.advance(seconds: 61)
         let after = h.send(.get, "/v1/sessions/\(id)", headers: [Self.auth])
         #expect(after.status.code == 200)

@@ -109,4 +109,30 @@ import Testing
         #expect(cache.record(.item("a"), now: 160_000) != nil)
         #expect(cache.record(.item("a"), now: 160_001) == nil)
     }
+
+    /// A rendering is made once per record and effective status: reused while both hold, remade when the session expires or a new version is filled.
+    @Test func readCache_Rendered_ReusedUntilStatusOrRecordChanges() {
+        let cache = RecordReadCache(capacity: 4, retention: nil)
+        var session = LandingRecord(key: .session("s"), sessionId: "s", status: .pending, createdAt: 0, updatedAt: 0, expiresAt: 10_000, version: 1)
+        cache.fill(session, generation: cache.generation)
+        var renders: [(Int64, LandingStatus)] = []
+        func render(_ now: Int64) -> RecordReadCache.Rendered? {
+            cache.rendered(.session("s"), now: now) { record, status in
+                renders.append((record.version, status))
+                return RecordReadCache.Rendered(
+                    status: status, etag: "\(record.version)-\(status)", full: HTTPResponse(status: .ok), notModified: HTTPResponse(status: .notModified))
+            }
+        }
+        #expect(render(1)?.etag == "1-pending")
+        #expect(render(2)?.etag == "1-pending")
+        #expect(renders.count == 1)
+        #expect(render(10_000)?.etag == "1-expired")
+        #expect(renders.count == 2)
+        session.version = 2
+        session.status = .completed
+        cache.fill(session, generation: cache.generation)
+        #expect(render(10_001)?.etag == "2-completed")
+        #expect(renders.count == 3)
+        #expect(cache.rendered(.session("other"), now: 0) { _, _ in fatalError("not cached") } == nil)
+    }
 }

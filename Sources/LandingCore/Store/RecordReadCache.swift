@@ -16,10 +16,29 @@ import Synchronization
 /// served (`retentionMillis`): the store may no longer have it. Bounded: at most `capacity`
 /// entries, the oldest filled evicted first.
 public final class RecordReadCache: Sendable {
-    /// One cached record and the ring slot that records its fill order.
+    /// What a status read answers for one cached record while its effective status is `status`:
+    /// built once (`rendered(_:now:render:)`), then shared by every read until the record changes.
+    public struct Rendered: Sendable {
+        public var status: LandingStatus
+        /// The ETag, for `If-None-Match`.
+        public var etag: String
+        /// The full answer (200 with the document) and the one for a matching `If-None-Match` (304).
+        public var full: HTTPResponse
+        public var notModified: HTTPResponse
+
+        public init(status: LandingStatus, etag: String, full: HTTPResponse, notModified: HTTPResponse) {
+            self.status = status
+            self.etag = etag
+            self.full = full
+            self.notModified = notModified
+        }
+    }
+
+    /// One cached record, its last rendering and the ring slot that records its fill order.
     struct Entry {
         var record: LandingRecord
         var slot: Int
+        var rendered: Rendered?
     }
 
     /// The entries, the fill order (`ring[slot]` is the key filled into that slot; stale once its
@@ -64,6 +83,23 @@ public final class RecordReadCache: Sendable {
         return record
     }
 
+    /// The rendering of the record cached under `key` as of `now`, or nil (as `record`): the one
+    /// kept if it was made for the same effective status, else `render(record, effectiveStatus)`,
+    /// kept for the next read. `render` runs under the cache's lock: it must not call the cache.
+    public func rendered(
+        _ key: LandingRecord.Key, now: Int64, render: (LandingRecord, LandingStatus) -> Rendered
+    ) -> Rendered? {
+        state.withLock { state -> Rendered? in
+            guard let entry = state.entries[key] else { return nil }
+            if let retentionMillis, entry.record.updatedAt < now &- retentionMillis { return nil }
+            let status = entry.record.effectiveStatus(now: now)
+            if let rendered = entry.rendered, rendered.status == status { return rendered }
+            let rendered = render(entry.record, status)
+            state.entries[key]?.rendered = rendered
+            return rendered
+        }
+    }
+
     /// Keeps `record` (as a store read returned it) unless something was evicted since
     /// `generation` was taken, or a newer version is already cached.
     public func fill(_ record: LandingRecord, generation: UInt64) {
@@ -71,7 +107,7 @@ public final class RecordReadCache: Sendable {
             guard state.generation == generation else { return }
             if let existing = state.entries[record.key] {
                 guard existing.record.version <= record.version else { return }
-                state.entries[record.key]?.record = record
+                if existing.record != record { state.entries[record.key] = Entry(record: record, slot: existing.slot) }
                 return
             }
             let slot = state.next

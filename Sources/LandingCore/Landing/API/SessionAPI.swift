@@ -256,8 +256,16 @@ struct SessionAPI: Sendable {
         // No wait: a cached record answers now, on this loop (the same response a store read gives).
         if ticket == nil, let cache {
             let now = service.environment.now()
-            if let record = cache.record(key, now: now) {
-                return .response(Self.statusResponse(record, now: now, ifNoneMatch: ifNoneMatch, fullBody: false, wait: wait))
+            let hit = cache.rendered(key, now: now) { record, status in
+                let tag = StatusDocument.etag(of: record, now: now)
+                return RecordReadCache.Rendered(
+                    status: status, etag: tag, full: Self.statusResponse(record, tag: tag, unchanged: false, now: now),
+                    notModified: Self.statusResponse(record, tag: tag, unchanged: true, now: now))
+            }
+            if let hit {
+                var response = Self.ifNoneMatchMatches(ifNoneMatch, etag: hit.etag) ? hit.notModified : hit.full
+                if let wait { response.headers.add(name: "Preference-Applied", value: "wait=\(wait)") }
+                return .response(response)
             }
         }
         return .deferred { complete in
@@ -328,15 +336,6 @@ struct SessionAPI: Sendable {
             }
             attempt(final: false)
         }
-    }
-
-    /// The answer for an existing `record` as of `now`: 304 when `If-None-Match` names its ETag
-    /// (unless `fullBody`), else 200 with its status document.
-    static func statusResponse(_ record: LandingRecord, now: Int64, ifNoneMatch: String?, fullBody: Bool, wait: Int?) -> HTTPResponse {
-        let tag = StatusDocument.etag(of: record, now: now)
-        var response = statusResponse(record, tag: tag, unchanged: !fullBody && ifNoneMatchMatches(ifNoneMatch, etag: tag), now: now)
-        if let wait { response.headers.add(name: "Preference-Applied", value: "wait=\(wait)") }
-        return response
     }
 
     /// 304 (`unchanged`) or 200 with `record`'s document, with its ETag `tag` and `Cache-Control: no-store`.
