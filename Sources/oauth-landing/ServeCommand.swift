@@ -71,11 +71,24 @@ struct ServeCommand {
         let storeMetrics = StoreMetrics()
         // Long-poll deadlines run on the connections' loops (`RequestLifetime`); no timer thread.
         let waiters = RecordWaiters(limits: RecordWaiters.Limits(maxTotal: config.maxWaiters, maxPerOwner: config.maxWaitersPerKey))
-        // The store threads announce what each commit changed: the waiters on those records wake.
+        // Status reads are served from memory for a store only this process writes (SQLite, memory):
+        // every change is then one of its own commits. With PostgreSQL another instance's write
+        // reaches us only as a notification, later than its client may read here, so no cache.
+        let readCache: RecordReadCache?
+        if case .postgres = config.store {
+            readCache = nil
+        } else {
+            readCache = RecordReadCache(capacity: RecordReadCache.defaultCapacity, retention: config.retention)
+        }
+        // The store threads announce what each commit changed: the cached copies go, the waiters on
+        // those records wake.
         let storeWorker = StoreWorker(
             stores: stores,
             hooks: StoreWorker.Hooks(
-                onCommit: { waiters.notify($0) },
+                onCommit: { changes in
+                    readCache?.apply(changes)
+                    waiters.notify(changes)
+                },
                 observeBatch: { storeMetrics.observeBatch(seconds: $0, writes: $1) },
                 observeQueueWait: { storeMetrics.queueWait.observe($0) }))
         storeWorker.startPurging(every: 3600, retention: config.retention, clock: SystemRandom.nowMillis) { line in
@@ -112,7 +125,7 @@ struct ServeCommand {
             environment: LandingEnvironment(now: SystemRandom.nowMillis, randomBytes: SystemRandom.bytes),
             templates: { templateStore.templates }, waiters: waiters, metrics: flowMetrics,
             callbackLimiter: CallbackRateLimiter(limit: config.maxCallbacksPerAddressPerMinute),
-            itemSeen: itemSeen, events: LoggingLandingEvents(logger: logger), apiKeys: apiKeys)
+            itemSeen: itemSeen, events: LoggingLandingEvents(logger: logger), apiKeys: apiKeys, readCache: readCache)
 
         let readiness = ServerReadiness(storeHealth: storeHealth)
         var router = Router<RouteHandler>()

@@ -136,6 +136,21 @@ import Testing
         #expect(noCatalog.servingProblems(qa: false) == ["no string catalog strings/en.json: the pages' texts come from it"])
     }
 
+    /// A presented key's owner is the position of the equal key (`key-N`); a prefix, an extension or another key has none.
+    @Test func apiKeyRing_Owner_IsPositionOfEqualKey() {
+        let ring = APIKeyRing(["a-key-0123456789", "b-key-0123456789"])
+        func owner(_ s: String) -> String? { Array(s.utf8).withUnsafeBufferPointer { ring.owner(of: $0) } }
+        #expect(owner("a-key-0123456789") == "key-0")
+        #expect(owner("b-key-0123456789") == "key-1")
+        #expect(owner("b-key-012345678") == nil)
+        #expect(owner("b-key-01234567890") == nil)
+        #expect(owner("c-key-0123456789") == nil)
+        #expect(owner("") == nil)
+        ring.replace(with: ["c-key-0123456789"])
+        #expect(owner("c-key-0123456789") == "key-0")
+        #expect(owner("a-key-0123456789") == nil)
+    }
+
     /// A key ring's keys are replaced whole.
     @Test func apiKeyRing_ReplacesKeys() {
         let ring = APIKeyRing(["a-key-0123456789"])

@@ -14,6 +14,19 @@ import Testing
         #expect(wrong.status.code == 401)
     }
 
+    /// The Bearer scheme matches in any case; another scheme, an empty key, a key's prefix or extension is refused.
+    @Test func api_AcceptsBearerInAnyCase_RefusesOthers() {
+        let h = LandingHarness()
+        _ = h.send(.get, "/oauth/callback?itemId=auth-1")
+        let key = LandingHarness.apiKey
+        for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+            #expect(h.send(.get, "/v1/items/auth-1", headers: [("Authorization", "\(scheme) \(key)")]).status.code == 200, "\(scheme)")
+        }
+        for value in ["Basic \(key)", "Bearer ", "Bearer", "Bearer  \(key)", "Bearer \(key.dropLast())", "Bearer \(key)x", "Bearer\t\(key)", "Beare \(key)", "Bearez \(key)"] {
+            #expect(h.send(.get, "/v1/items/auth-1", headers: [("Authorization", value)]).status.code == 401, "\(value)")
+        }
+    }
+
     /// A session is created with a 128-bit URL-safe id and a redirectUri built from --public-url, never from Host.
     @Test func sessions_Create_ReturnsRedirectUriFromPublicURL() throws {
         let h = LandingHarness()

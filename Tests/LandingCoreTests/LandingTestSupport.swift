@@ -46,7 +46,7 @@ final class LandingHarness: @unchecked Sendable {
     init(
         returnURL: String? = "https://app.example.com/done", androidPackage: String? = "com.example.app",
         openerOrigins: [String] = ["https://app.example.com"], corsOrigins: [String] = [], webhookSecret: String? = nil,
-        waiterLimits: RecordWaiters.Limits = RecordWaiters.Limits(),
+        waiterLimits: RecordWaiters.Limits = RecordWaiters.Limits(), readCache: RecordReadCache? = nil,
         customize: (inout LandingSettings) -> Void = { _ in }
     ) {
         self.webhookSecret = webhookSecret
@@ -63,7 +63,12 @@ final class LandingHarness: @unchecked Sendable {
         service = LandingService(
             // Like the server: the store access wakes the waiters after each commit.
             settings: settings,
-            store: InlineStoreAccess(store: ReadFailingStore(base: store, failing: readsFail), onCommit: { waiters.notify($0) }),
+            store: InlineStoreAccess(
+                store: ReadFailingStore(base: store, failing: readsFail),
+                onCommit: { changes in
+                    readCache?.apply(changes)
+                    waiters.notify(changes)
+                }),
             environment: LandingEnvironment(
                 now: { clock.value.withLock { $0 } },
                 randomBytes: { n in counter.value.withLock { c in c &+= 1; return [UInt8](repeating: c, count: n) } },
@@ -71,7 +76,7 @@ final class LandingHarness: @unchecked Sendable {
                     let due = clock.value.withLock { $0 } + Int64((seconds * 1000).rounded(.up))
                     scheduled.value.withLock { $0.append((due, work)) }
                 }),
-            templates: { Self.templates }, waiters: waiters, metrics: metrics, events: events)
+            templates: { Self.templates }, waiters: waiters, metrics: metrics, events: events, readCache: readCache)
     }
 
     var application: Application {

@@ -28,6 +28,19 @@ import Testing
         #expect(keys.count == (record.clientUserId == nil ? 13 : 14))
     }
 
+    /// The digit-by-digit timestamps are exactly `Timestamp`'s, around epoch, leap days, year ends and far dates.
+    @Test func statusDocument_Timestamps_MatchTimestampFormatting() {
+        let samples: [Int64] = [
+            0, 999, 1_000, -1, -1_000, -86_400_001, 951_782_400_000, 951_868_799_999, 1_800_000_000_123, 4_102_444_799_000,
+            253_402_300_799_999, 253_402_300_800_000, -62_135_596_800_000, -62_167_219_200_001,
+        ]
+        for millis in samples {
+            var out: [UInt8] = []
+            StatusDocument.appendRFC3339(millis, to: &out)
+            #expect(String(decoding: out, as: UTF8.self) == "\"" + StatusDocument.rfc3339(millis) + "\"", "\(millis)")
+        }
+    }
+
     /// A session's clientUserId is returned as given (escaped, in sorted key order), and only when there is one.
     @Test func statusDocument_EchoesClientUserId_OnlyWhenPresent() throws {
         var record = LandingRecord(key: .session("s"), sessionId: "s", status: .pending, createdAt: 0, updatedAt: 0, expiresAt: 1000)

@@ -74,31 +74,32 @@ struct SessionAPI: Sendable {
     /// Runs `body` when the request carries one of the configured API keys (compared in constant time),
     /// with the key's owner label (`key-N`, its position in the list: never the key itself).
     func authorized(_ request: HTTPRequest, _ context: RequestContext? = nil, _ body: (String) -> HandlerResult) -> HandlerResult {
-        guard let header = request.headers["Authorization"], header.count > 7,
-            header.prefix(7).lowercased() == "bearer "
-        else {
+        // why: the header's bytes are matched in place (no lowercased copy, no arrays): it runs on
+        // every /v1/ request.
+        var header = request.headers["Authorization"] ?? ""
+        let owner: String?? = header.withUTF8 { bytes in
+            guard bytes.count > 7, Self.isBearerPrefix(bytes) else { return .none }
+            return .some(service.apiKeys.owner(of: UnsafeBufferPointer(rebasing: bytes[7...])))
+        }
+        guard let owner else {
             service.events.record(LandingEvent(kind: .authenticationFailure, requestID: context?.requestID, outcome: "missing", detail: "api"))
             return .response(APIResponse.unauthorized("Send Authorization: Bearer <api key>."))
         }
-        let presented = Array(header.dropFirst(7).utf8)
-        var match: Int?
-        for (index, key) in service.apiKeys.current.enumerated() where Self.constantTimeEquals(Array(key.utf8), presented) {
-            match = index
-        }
-        guard let match else {
+        guard let owner else {
             service.events.record(LandingEvent(kind: .authenticationFailure, requestID: context?.requestID, outcome: "invalid", detail: "api"))
             return .response(APIResponse.unauthorized("The API key is not valid."))
         }
-        return body("key-\(match)")
+        return body(owner)
     }
 
-    /// Compares without an early exit on the first differing byte (length still leaks, which is fine
-    /// for random keys of a known length).
-    static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var diff: UInt8 = 0
-        for i in 0..<a.count { diff |= a[i] ^ b[i] }
-        return diff == 0
+    /// Whether `bytes` start with `Bearer ` in any case (RFC 9110 §11.1: the scheme is case-insensitive).
+    static func isBearerPrefix(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard bytes.count >= 7, bytes[6] == UInt8(ascii: " ") else { return false }
+        let scheme: StaticString = "bearer"
+        return scheme.withUTF8Buffer { scheme in
+            for i in 0..<6 where bytes[i] | 0x20 != scheme[i] { return false }
+            return true
+        }
     }
 
     // MARK: - Sessions
@@ -251,6 +252,22 @@ struct SessionAPI: Sendable {
             context.lifetime.onCancel { waiters.cancel(held) }
         }
         let ticket = reserved
+        let cache = service.readCache
+        // No wait: a cached record answers now, on this loop (the same response a store read gives).
+        if ticket == nil, let cache {
+            let now = service.environment.now()
+            let hit = cache.rendered(key, now: now) { record, status in
+                let tag = StatusDocument.etag(of: record, now: now)
+                return RecordReadCache.Rendered(
+                    status: status, etag: tag, full: Self.statusResponse(record, tag: tag, unchanged: false, now: now),
+                    notModified: Self.statusResponse(record, tag: tag, unchanged: true, now: now))
+            }
+            if let hit {
+                var response = Self.ifNoneMatchMatches(ifNoneMatch, etag: hit.etag) ? hit.notModified : hit.full
+                if let wait { response.headers.add(name: "Preference-Applied", value: "wait=\(wait)") }
+                return .response(response)
+            }
+        }
         return .deferred { complete in
             /// `final`: answer now (deadline or shutdown); `fullBody`: with the state even if unchanged;
             /// `rereading`: a waiter woken by a change reads again.
@@ -258,6 +275,8 @@ struct SessionAPI: Sendable {
                 // Watch before reading: a change announced after this point (from any store thread or
                 // another instance) makes the wait below resume at once.
                 if !final, let ticket { service.waiters.watch(ticket, for: key) }
+                // why: taken before the read, so an eviction committed meanwhile refuses the fill below.
+                let generation = cache?.generation ?? 0
                 service.store.perform(lookup) { result in
                     let now = service.environment.now()
                     let record: LandingRecord?
@@ -282,6 +301,7 @@ struct SessionAPI: Sendable {
                         return
                     case .success(let r):
                         record = r
+                        if let r, let cache { cache.fill(r, generation: generation) }
                     }
                     // The ETag comes from the record's version and its time-derived status, so a match
                     // (304, or another wait) costs no encoding of the document.
@@ -305,11 +325,7 @@ struct SessionAPI: Sendable {
                     if let ticket { service.waiters.release(ticket) }
                     var response: HTTPResponse
                     if let record, let tag {
-                        response =
-                            unchanged && !fullBody
-                            ? HTTPResponse(status: .notModified) : APIResponse.json(.ok, bytes: StatusDocument.encode(record, now: now))
-                        response.headers.replaceOrAdd(name: "ETag", value: tag)
-                        response.headers.replaceOrAdd(name: "Cache-Control", value: "no-store")
+                        response = Self.statusResponse(record, tag: tag, unchanged: unchanged && !fullBody, now: now)
                     } else {
                         response = APIResponse.error(.notFound, "not_found", "No such record.")
                     }
@@ -320,6 +336,15 @@ struct SessionAPI: Sendable {
             }
             attempt(final: false)
         }
+    }
+
+    /// 304 (`unchanged`) or 200 with `record`'s document, with its ETag `tag` and `Cache-Control: no-store`.
+    static func statusResponse(_ record: LandingRecord, tag: String, unchanged: Bool, now: Int64) -> HTTPResponse {
+        var response =
+            unchanged ? HTTPResponse(status: .notModified) : APIResponse.json(.ok, bytes: StatusDocument.encode(record, now: now))
+        response.headers.replaceOrAdd(name: "ETag", value: tag)
+        response.headers.replaceOrAdd(name: "Cache-Control", value: "no-store")
+        return response
     }
 
     static func printable(_ s: String, max: Int) -> String {

@@ -35,7 +35,7 @@ public enum StatusDocument {
         key("connector")
         string(record.connectorName)
         key("createdAt")
-        string(rfc3339(record.createdAt))
+        appendRFC3339(record.createdAt, to: &out)
         key("error")
         if let error = record.error {
             out.append(contentsOf: "{\"code\":".utf8)
@@ -49,7 +49,7 @@ public enum StatusDocument {
         key("executionStatus")
         string(record.executionStatus)
         key("expiresAt")
-        string(record.expiresAt.map(rfc3339))
+        if let expiresAt = record.expiresAt { appendRFC3339(expiresAt, to: &out) } else { out.append(contentsOf: "null".utf8) }
         key("itemId")
         string(record.itemId)
         key("sessionId")
@@ -59,7 +59,7 @@ public enum StatusDocument {
         key("test")
         out.append(contentsOf: (record.isTest ? "true" : "false").utf8)
         key("updatedAt")
-        string(rfc3339(record.updatedAt))
+        appendRFC3339(record.updatedAt, to: &out)
         out.append(UInt8(ascii: "}"))
         return out
     }
@@ -74,6 +74,38 @@ public enum StatusDocument {
     /// tells the two lives apart, so an old tag never matches the new record.
     public static func etag(of record: LandingRecord, now: Int64) -> String {
         "\"v\(record.version)-\(record.effectiveStatus(now: now).rawValue)-\(String(record.createdAt, radix: 36))\""
+    }
+
+    /// Appends `rfc3339(millis)` as a JSON string, digit by digit (no String is built: formatting
+    /// through `Timestamp` was most of the encoding's cost).
+    static func appendRFC3339(_ millis: Int64, to out: inout [UInt8]) {
+        let seconds = Int(millis / 1000)
+        let day = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
+        let secondOfDay = seconds - day * 86400
+        let (y, m, d) = HTTPDate.civil(fromDays: day)
+        guard (0...9999).contains(y) else {
+            // why: outside four-digit years the padding rules of `Timestamp` apply; never on real data.
+            JSONLine.appendQuoted(rfc3339(millis), to: &out)
+            return
+        }
+        @inline(__always) func two(_ n: Int) {
+            out.append(UInt8(truncatingIfNeeded: 0x30 + n / 10))
+            out.append(UInt8(truncatingIfNeeded: 0x30 + n % 10))
+        }
+        out.append(UInt8(ascii: "\""))
+        two(y / 100)
+        two(y % 100)
+        out.append(UInt8(ascii: "-"))
+        two(m)
+        out.append(UInt8(ascii: "-"))
+        two(d)
+        out.append(UInt8(ascii: "T"))
+        two(secondOfDay / 3600)
+        out.append(UInt8(ascii: ":"))
+        two(secondOfDay % 3600 / 60)
+        out.append(UInt8(ascii: ":"))
+        two(secondOfDay % 60)
+        out.append(contentsOf: "Z\"".utf8)
     }
 
     /// RFC 3339 UTC, whole seconds, from milliseconds since the epoch.

@@ -25,6 +25,9 @@ public struct LandingService: Sendable {
     public let apiKeys: APIKeyRing
     /// Looks at each session created here once it has expired, for `landing_sessions_expired_total`.
     public let sessionExpiry = SessionExpiryWatch()
+    /// Status reads without a long-poll are answered from here when it holds the record (filled by
+    /// store reads, evicted by commits); nil: every read goes to the store.
+    public let readCache: RecordReadCache?
     let page: LandingPage
 
     /// `callbackLimiter` defaults to no limit: the server passes one built from
@@ -35,8 +38,9 @@ public struct LandingService: Sendable {
         metrics: any LandingMetricsSink = NoLandingMetrics(),
         callbackLimiter: CallbackRateLimiter = CallbackRateLimiter(limit: 0),
         itemSeen: (@Sendable (String) -> Void)? = nil, events: any LandingEventSink = NoLandingEvents(),
-        apiKeys: APIKeyRing? = nil
+        apiKeys: APIKeyRing? = nil, readCache: RecordReadCache? = nil
     ) {
+        self.readCache = readCache
         self.apiKeys = apiKeys ?? APIKeyRing(settings.apiKeys)
         self.itemSeen = itemSeen
         self.events = events
