@@ -60,6 +60,10 @@ final class SocketActivateLauncher: @unchecked Sendable {  // why: immutable aft
             throw E2EError("systemd-socket-activate did not start: \(shell.stderr.text)")
         }
         self.pid = pid
+        // why: connecting before the launcher has bound its sockets is refused; it says
+        // "Listening on ADDRESS as FD." for each -l once bound.
+        let sockets = arguments.filter { $0 == "-l" }.count
+        _ = shell.stderr.wait(timeout: 10) { $0.components(separatedBy: "Listening on ").count - 1 >= sockets }
     }
 
     deinit { kill() }
