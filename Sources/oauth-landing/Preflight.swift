@@ -268,6 +268,9 @@ struct Preflight {
     }
 
     private mutating func checkStore(_ credentials: SystemdCredentials) {
+        if case .memory = config.store, !config.dev {
+            report.add(.warning("store", "--store memory: keeps nothing across restarts; use a file or postgres:// in production"))
+        }
         guard case .postgres(let location) = config.store else {
             if mode == .check { note(StoreProbe.probe(config.store)) }
             return
@@ -295,9 +298,6 @@ struct Preflight {
     private mutating func note(_ outcome: StoreProbe.Outcome) {
         if let error = outcome.error { report.add(.error("store", error, exitCode: 1)) }
         if let note = outcome.note { report.derive("store", note) }
-        if case .memory = config.store, !config.dev {
-            report.add(.warning("store", "--store memory: keeps nothing across restarts; use a file or postgres:// in production"))
-        }
     }
 
     private mutating func checkPluggy(_ credentials: SystemdCredentials) {

@@ -32,9 +32,9 @@ struct ServeCommand {
         var preboundHTTPS = systemd.listener(.https)
         if preboundHTTPS == nil && config.listen.port == 0 {
             do {
-                preboundHTTPS = try ListeningSocket(address: SocketAddress.resolve(host: config.listen.host, port: 0))
+                preboundHTTPS = try ListeningSocket.bound(option: "listen", config.listen)
             } catch {
-                fail(Self.listenFailure(error, option: "listen", address: config.listen), code: 1)
+                fail(error.reason ?? "\(error)", code: 1)
             }
         }
         // The same checks as check-config; the first error stops the start with its exit status.
@@ -170,7 +170,7 @@ struct ServeCommand {
         do {
             try server.start()
         } catch {
-            fail(Self.startFailure(error, config: config), code: 1)
+            fail(error.reason ?? "\(error)", code: 1)
         }
         readiness.server = server
         var metadata: LogMetadata = [
@@ -287,22 +287,6 @@ struct ServeCommand {
             _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
         }
         return UInt(limit.rlim_cur)
-    }
-
-    /// A listener that could not be bound, in words with a hint (`ListenFailureHint`).
-    static func listenFailure(_ error: SystemError, option: String, address: ServerConfig.ListenAddress) -> String {
-        if let reason = error.reason { return "--\(option) \(address): \(reason)" }
-        return ListenFailureHint.message(option: "--" + option, address: address.description, port: address.port, errno: error.errno)
-    }
-
-    /// Why `server.start()` failed: which listener, with a hint for the common causes.
-    static func startFailure(_ error: SystemError, config: ServerConfig) -> String {
-        let listeners = [("listen", config.listen), ("http-listen", config.httpListen), ("metrics-listen", config.metricsListen)]
-        for case let (option, address?) in listeners as [(String, ServerConfig.ListenAddress?)]
-        where error.call.contains(":\(address.port))") || error.call.contains("(\(address.host))") {
-            return listenFailure(error, option: option, address: address)
-        }
-        return "\(error)"
     }
 }
 

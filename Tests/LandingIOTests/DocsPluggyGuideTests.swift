@@ -596,19 +596,7 @@ enum DocsShell {
 
     /// Waits for `child` (killed after `timeout` seconds) and collects its output.
     static func finish(_ child: Subprocess, timeout: Double) -> SubprocessResult {
-        var timedOut = false
-        if child.waitForExit(timeout: timeout) == nil {
-            timedOut = true
-            child.kill()
-        }
-        child.stdout.waitForEnd(timeout: 5)
-        child.stderr.waitForEnd(timeout: 5)
-        guard child.hasExited else {
-            return SubprocessResult(status: -1, uncaughtSignal: false, timedOut: true, stdout: child.stdout.bytes, stderr: child.stderr.bytes)
-        }
-        return SubprocessResult(
-            status: child.process.terminationStatus, uncaughtSignal: child.process.terminationReason == .uncaughtSignal, timedOut: timedOut,
-            stdout: child.stdout.bytes, stderr: child.stderr.bytes)
+        child.finish(timeout: timeout)
     }
 }
 

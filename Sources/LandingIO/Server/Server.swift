@@ -69,7 +69,7 @@ public final class Server: @unchecked Sendable {
             httpsListener = prebound
             preboundHTTPS = nil
         } else {
-            httpsListener = try ListeningSocket(address: SocketAddress.resolve(host: config.listen.host, port: config.listen.port))
+            httpsListener = try ListeningSocket.bound(option: "listen", config.listen)
         }
         listeners.append(httpsListener)
         httpsAddress = httpsListener.address
@@ -80,7 +80,7 @@ public final class Server: @unchecked Sendable {
                 listener = prebound
                 preboundHTTP = nil
             } else {
-                listener = try ListeningSocket(address: SocketAddress.resolve(host: http.host, port: http.port))
+                listener = try ListeningSocket.bound(option: "http-listen", http)
             }
             listeners.append(listener)
             httpListener = listener
@@ -93,7 +93,7 @@ public final class Server: @unchecked Sendable {
                 listener = prebound
                 preboundMetrics = nil
             } else {
-                listener = try ListeningSocket(address: SocketAddress.resolve(host: metrics.host, port: metrics.port))
+                listener = try ListeningSocket.bound(option: "metrics-listen", metrics)
             }
             listeners.append(listener)
             metricsListener = listener

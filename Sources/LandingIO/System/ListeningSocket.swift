@@ -1,5 +1,6 @@
 import CLinux
 import Glibc
+import LandingCore
 
 /// A non-blocking listening TCP socket. Owns its descriptor and closes it in `deinit` (or `close()`).
 public final class ListeningSocket: @unchecked Sendable {
@@ -38,6 +39,23 @@ public final class ListeningSocket: @unchecked Sendable {
     init(takingOwnershipOf fd: Int32, address: SocketAddress) {
         self.fd = fd
         self.address = address
+    }
+
+    /// Resolves and binds the address of option `--option`; a failure's `reason` says which
+    /// listener failed and what to do (`ListenFailureHint`), so callers print it as it is.
+    public static func bound(option: String, _ address: ServerConfig.ListenAddress) throws(SystemError) -> ListeningSocket {
+        do {
+            return try ListeningSocket(address: SocketAddress.resolve(host: address.host, port: address.port))
+        } catch {
+            var failure = error
+            if let reason = error.reason {
+                failure.reason = "--\(option) \(address): \(reason)"
+            } else {
+                failure.reason = ListenFailureHint.message(
+                    option: "--" + option, address: address.description, port: address.port, errno: error.errno)
+            }
+            throw failure
+        }
     }
 
     /// Accepts one pending connection as a non-blocking socket, or `.wouldBlock`.

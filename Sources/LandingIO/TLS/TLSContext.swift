@@ -111,11 +111,7 @@ public final class TLSContext: @unchecked Sendable {
 
     /// At most 1 MiB of `path`, for explaining a failed load (empty when unreadable).
     private static func contents(of path: String) -> [UInt8] {
-        guard let file = fopen(path, "rb") else { return [] }
-        defer { fclose(file) }
-        var bytes = [UInt8](repeating: 0, count: 1 << 20)
-        let count = fread(&bytes, 1, bytes.count, file)
-        return Array(bytes.prefix(count))
+        ((try? FileIO.readAll(path, limit: 1 << 20)) ?? nil) ?? []
     }
 
     /// The leaf certificate's validity period (epoch seconds), or nil if OpenSSL cannot say.

@@ -228,22 +228,28 @@ final class Subprocess: @unchecked Sendable {  // why: mutable state behind `con
         let child = try Subprocess(executable, arguments, workingDirectory: workingDirectory, environment: environment)
         if !input.isEmpty { child.write(input) }
         child.closeStdin()
+        return child.finish(timeout: timeout)
+    }
+
+    /// Waits for the child (killed after `timeout` seconds), then for its output to end, and
+    /// returns its status and output.
+    func finish(timeout: Double) -> SubprocessResult {
         var timedOut = false
-        if child.waitForExit(timeout: timeout) == nil {
+        if waitForExit(timeout: timeout) == nil {
             timedOut = true
-            child.kill()
+            kill()
         }
-        child.stdout.waitForEnd(timeout: 5)
-        child.stderr.waitForEnd(timeout: 5)
+        stdout.waitForEnd(timeout: 5)
+        stderr.waitForEnd(timeout: 5)
         // why: Foundation traps when the status of a process it has not seen exit is read, and on
         // Linux it may not see the exit while a grandchild still holds an inherited descriptor;
         // such a run is reported as timed out with status -1 instead of crashing the test runner.
-        guard child.hasExited else {
-            return SubprocessResult(status: -1, uncaughtSignal: false, timedOut: true, stdout: child.stdout.bytes, stderr: child.stderr.bytes)
+        guard hasExited else {
+            return SubprocessResult(status: -1, uncaughtSignal: false, timedOut: true, stdout: stdout.bytes, stderr: stderr.bytes)
         }
         return SubprocessResult(
-            status: child.process.terminationStatus, uncaughtSignal: child.process.terminationReason == .uncaughtSignal,
-            timedOut: timedOut, stdout: child.stdout.bytes, stderr: child.stderr.bytes)
+            status: process.terminationStatus, uncaughtSignal: process.terminationReason == .uncaughtSignal,
+            timedOut: timedOut, stdout: stdout.bytes, stderr: stderr.bytes)
     }
 }
 
