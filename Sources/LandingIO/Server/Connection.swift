@@ -450,11 +450,38 @@ final class Connection: EventHandler, @unchecked Sendable {
             loop.cipherOut.removeAll(keepingCapacity: true)
             return
         }
+        var progressed = false
         if !loop.plaintextOut.isEmpty {
             if let tls {
-                let outcome = loop.plaintextOut.withUnsafeBytes { tls.send($0, scratch: loop.tlsScratch, outbound: &loop.cipherOut) }
+                let outcome: TLSEngine.Outcome
+                var socketFailed = false
+                if loop.cipherOut.isEmpty && pendingOffset >= pending.count {
+                    // Nothing queued ahead of these records: they go from the TLS scratch to the
+                    // socket, and only what the socket does not take is copied (into `pending`).
+                    outcome = loop.plaintextOut.withUnsafeBytes { plaintext in
+                        tls.send(plaintext, scratch: loop.tlsScratch) { records in
+                            guard !socketFailed else { return }
+                            if pendingOffset < pending.count {
+                                pending.append(contentsOf: records)
+                                return
+                            }
+                            guard let written = send(all: records) else {
+                                socketFailed = true
+                                return
+                            }
+                            if written > 0 { progressed = true }
+                            if written < records.count {
+                                pending = Array(records[written...])
+                                pendingOffset = 0
+                            }
+                        }
+                    }
+                } else {
+                    outcome = loop.plaintextOut.withUnsafeBytes { tls.send($0, scratch: loop.tlsScratch, outbound: &loop.cipherOut) }
+                }
                 loop.plaintextOut.removeAll(keepingCapacity: true)
-                if case .failed = outcome {
+                if case .failed = outcome { socketFailed = true }
+                if socketFailed {
                     loop.cipherOut.removeAll(keepingCapacity: true)
                     perform(machine.writeFailed())
                     return
@@ -467,7 +494,6 @@ final class Connection: EventHandler, @unchecked Sendable {
         if closeNotify, let tls {
             tls.close(scratch: loop.tlsScratch, outbound: &loop.cipherOut)
         }
-        var progressed = false
         if !loop.cipherOut.isEmpty {
             if pendingOffset >= pending.count {
                 let written = loop.cipherOut.withUnsafeBytes { send(all: $0) }
@@ -476,7 +502,7 @@ final class Connection: EventHandler, @unchecked Sendable {
                     perform(machine.writeFailed())
                     return
                 }
-                progressed = written > 0
+                if written > 0 { progressed = true }
                 if written < loop.cipherOut.count {
                     pending = Array(loop.cipherOut[written...])
                     pendingOffset = 0

@@ -106,10 +106,17 @@ public final class TLSEngine {
 
     /// Encrypts `plaintext` and appends the records to `outbound`.
     public func send(_ plaintext: UnsafeRawBufferPointer, scratch: Scratch, outbound: inout [UInt8]) -> Outcome {
+        send(plaintext, scratch: scratch) { outbound.append(contentsOf: $0) }
+    }
+
+    /// Encrypts `plaintext` and passes the records to `emit` straight from the scratch (the pointer
+    /// is only valid during the call; one call per scratch-full, so usually one), so the caller can
+    /// write them to the socket without copying them first.
+    public func send(_ plaintext: UnsafeRawBufferPointer, scratch: Scratch, emit: (UnsafeRawBufferPointer) -> Void) -> Outcome {
         guard plaintext.count > 0 else { return .ok }
         attachOutput(scratch)
         defer {
-            collectOutput(scratch, into: &outbound)
+            emitOutput(scratch, emit)
             buffers.pointee.out = nil
         }
         var offset = 0
@@ -125,7 +132,7 @@ public final class TLSEngine {
             case SSL_ERROR_WANT_WRITE:
                 // why: the scratch filled up; empty it and retry the same write (OpenSSL requires the
                 // same arguments, which ACCEPT_MOVING_WRITE_BUFFER relaxes to the same bytes).
-                collectOutput(scratch, into: &outbound)
+                emitOutput(scratch, emit)
             default:
                 return .failed(TLSError.drain("SSL_write"))
             }
@@ -170,6 +177,15 @@ public final class TLSEngine {
         buffers.pointee.out = scratch.ciphertext.baseAddress?.assumingMemoryBound(to: UInt8.self)
         buffers.pointee.out_cap = scratch.ciphertext.count
         buffers.pointee.out_len = 0
+    }
+
+    @inline(__always)
+    private func emitOutput(_ scratch: Scratch, _ emit: (UnsafeRawBufferPointer) -> Void) {
+        let n = buffers.pointee.out_len
+        if n > 0 {
+            buffers.pointee.out_len = 0
+            emit(UnsafeRawBufferPointer(rebasing: scratch.ciphertext[0..<n]))
+        }
     }
 
     @inline(__always)
