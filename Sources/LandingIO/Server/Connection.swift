@@ -579,7 +579,7 @@ final class Connection: EventHandler, @unchecked Sendable {
         guard fdOpen else { return }
         machine.closed()
         fdOpen = false
-        loop.eventLoop.deregister(fd: fd)
+        loop.eventLoop.deregister(fd: fd, closingNext: true)
         Glibc.close(fd)
         pending = []
         pendingOffset = 0

@@ -100,10 +100,15 @@ final class EventLoop: @unchecked Sendable {  // why: loop-confined state, check
     }
 
     /// Removes `fd` from the loop before it is closed (loop thread only).
-    func deregister(fd: Int32) {
+    func deregister(fd: Int32, closingNext: Bool = false) {
         assertOnLoop()
-        var event = epoll_event()
-        _ = epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, &event)
+        // why: closing the last descriptor of an open file removes it from every epoll set
+        // (epoll(7)); a caller that closes `fd` next and holds its only reference (our sockets are
+        // CLOEXEC and never dup'ed) saves the EPOLL_CTL_DEL syscall, one per connection.
+        if !closingNext {
+            var event = epoll_event()
+            _ = epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, &event)
+        }
         if Int(fd) < handlers.count { handlers[Int(fd)] = nil }
     }
 
