@@ -234,7 +234,8 @@ struct SessionAPI: Sendable {
         let ifNoneMatch = request.headers["If-None-Match"]
         var reserved: RecordWaiters.Ticket?
         if let wait, wait > 0 {
-            switch service.waiters.reserve(owner: context.owner) {
+            let waiters = service.waiters
+            switch waiters.reserve(owner: context.owner) {
             case .success(let t):
                 reserved = t
             case .failure(let refusal):
@@ -245,7 +246,6 @@ struct SessionAPI: Sendable {
                 response.headers.add(name: "Retry-After", value: "5")
                 return .response(response)
             }
-            let waiters = service.waiters
             let held = reserved!
             // The connection runs the deadline on its loop, and cancels when the client leaves.
             context.lifetime.setTimer(after: Double(wait)) { waiters.timeOut(held) }
@@ -253,6 +253,12 @@ struct SessionAPI: Sendable {
         }
         let ticket = reserved
         let cache = service.readCache
+        // why: the closures below capture these three references, not `service`: a copy of the
+        // whole service (settings, templates, sinks…) in each closure context cost about 700 bytes
+        // per waiting long-poll.
+        let waiters = service.waiters
+        let store = service.store
+        let clock = service.environment.now
         // No wait: a cached record answers now, on this loop (the same response a store read gives).
         if ticket == nil, let cache {
             let now = service.environment.now()
@@ -274,11 +280,11 @@ struct SessionAPI: Sendable {
             @Sendable func attempt(final: Bool, fullBody: Bool = false, rereading: Bool = false) {
                 // Watch before reading: a change announced after this point (from any store thread or
                 // another instance) makes the wait below resume at once.
-                if !final, let ticket { service.waiters.watch(ticket, for: key) }
+                if !final, let ticket { waiters.watch(ticket, for: key) }
                 // why: taken before the read, so an eviction committed meanwhile refuses the fill below.
                 let generation = cache?.generation ?? 0
-                service.store.perform(lookup) { result in
-                    let now = service.environment.now()
+                store.perform(lookup) { result in
+                    let now = clock()
                     let record: LandingRecord?
                     switch result {
                     case .failure(let error):
@@ -287,7 +293,7 @@ struct SessionAPI: Sendable {
                         // keeps waiting until the next change or its deadline rather than turning
                         // into a 503. A first read or a final one answers the failure.
                         if !final, rereading, error.kind == .unavailable, let ticket {
-                            service.waiters.wait(ticket, for: key) { wake in
+                            waiters.wait(ticket, for: key) { wake in
                                 switch wake {
                                 case .changed: attempt(final: false, rereading: true)
                                 case .timedOut: attempt(final: true)
@@ -296,12 +302,15 @@ struct SessionAPI: Sendable {
                             }
                             return
                         }
-                        if let ticket { service.waiters.release(ticket) }
+                        if let ticket { waiters.release(ticket) }
                         complete { APIResponse.storeFailure(error) }
                         return
                     case .success(let r):
                         record = r
-                        if let r, let cache { cache.fill(r, generation: generation) }
+                        // why: only reads that answer now fill the cache; a long-poll's read would
+                        // hold a record per waiter (about 2 KiB each at 10,000 waiters) for reads
+                        // that never come: the change that wakes the waiter evicts it anyway.
+                        if ticket == nil, let r, let cache { cache.fill(r, generation: generation) }
                     }
                     // The ETag comes from the record's version and its time-derived status, so a match
                     // (304, or another wait) costs no encoding of the document.
@@ -312,7 +321,7 @@ struct SessionAPI: Sendable {
                         // why: the ticket has watched `key` since before the read, so a change committed
                         // after the read (on another store thread, or announced by another instance)
                         // resumes this wait at once instead of being missed.
-                        service.waiters.wait(ticket, for: key) { wake in
+                        waiters.wait(ticket, for: key) { wake in
                             switch wake {
                             case .changed: attempt(final: false, rereading: true)
                             case .timedOut: attempt(final: true)
@@ -322,7 +331,7 @@ struct SessionAPI: Sendable {
                         }
                         return
                     }
-                    if let ticket { service.waiters.release(ticket) }
+                    if let ticket { waiters.release(ticket) }
                     var response: HTTPResponse
                     if let record, let tag {
                         response = Self.statusResponse(record, tag: tag, unchanged: unchanged && !fullBody, now: now)
