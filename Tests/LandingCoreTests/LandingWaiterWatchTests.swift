@@ -51,6 +51,29 @@ struct LandingWaiterWatchTests {
         #expect(wakes.all == [.changed])
     }
 
+    /// Many waiters on one record (the key's ticket list grows from one to many and back): a
+    /// cancelled one is never resumed, every other is woken once, and the record's list is gone after.
+    @Test func manyWaitersOnOneKey_CancelledSkipped_RestWokenOnce() throws {
+        let waiters = RecordWaiters()
+        let tickets = try (0..<50).map { _ in try ticket(waiters) }
+        let wakes = tickets.map { _ in Wakes() }
+        for (t, w) in zip(tickets, wakes) { waiters.wait(t, for: .item("a"), resume: w.resume) }
+        // Cancel all but two, leaving the list to shrink back to one ticket and then grow again.
+        for t in tickets[2...] { waiters.cancel(t) }
+        let late = try ticket(waiters)
+        let lateWakes = Wakes()
+        waiters.wait(late, for: .item("a"), resume: lateWakes.resume)
+        waiters.notify([.item("a")])
+        #expect(wakes[0].all == [.changed])
+        #expect(wakes[1].all == [.changed])
+        #expect(lateWakes.all == [.changed])
+        for w in wakes[2...] { #expect(w.all.isEmpty) }
+        // Nothing is left registered on the key: another change wakes nobody again.
+        waiters.notify([.item("a")])
+        #expect(wakes[0].all == [.changed])
+        #expect(lateWakes.all == [.changed])
+    }
+
     /// A change to another key (or the same id of the other kind) does not mark a watching ticket changed.
     @Test func watch_IgnoresChangesToOtherKeys() throws {
         let waiters = RecordWaiters()

@@ -328,7 +328,12 @@ final class Connection: EventHandler, @unchecked Sendable {
     @discardableResult
     private func process() -> ProcessEnd {
         var took = false
-        defer { machine.parserPhaseChanged(parser.phase, requestCompleted: took, now: loop.now) }
+        defer {
+            machine.parserPhaseChanged(parser.phase, requestCompleted: took, now: loop.now)
+            // An idle connection, or one whose request waits for its answer (a long-poll), holds
+            // no parser buffer: ten thousand waiting long-polls keep ~2 MB less.
+            parser.releaseIdleMemory()
+        }
         while !isClosed {
             switch machine.mayTakeRequest(batchBytes: loop.plaintextOut.count) {
             case .stop:

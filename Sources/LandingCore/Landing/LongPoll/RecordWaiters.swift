@@ -52,10 +52,49 @@ public final class RecordWaiters: Sendable {
         var changed = false
     }
 
+    /// The tickets waiting on one key: one held inline (the usual case, no allocation), a set
+    /// beyond (many long-polls on one record).
+    enum TicketIDs {
+        case one(UInt64)
+        case many(Set<UInt64>)
+
+        mutating func insert(_ id: UInt64) {
+            switch self {
+            case .one(let held):
+                if held != id { self = .many([held, id]) }
+            case .many(var set):
+                // why: drop our reference first, so the set is unique and grows in place.
+                self = .one(0)
+                set.insert(id)
+                self = .many(set)
+            }
+        }
+
+        /// Removes `id`; true when none is left.
+        mutating func remove(_ id: UInt64) -> Bool {
+            switch self {
+            case .one(let held):
+                return held == id
+            case .many(var set):
+                self = .one(0)
+                set.remove(id)
+                if set.count == 1, let last = set.first { self = .one(last) } else { self = .many(set) }
+                return set.isEmpty
+            }
+        }
+
+        func forEach(_ body: (UInt64) -> Void) {
+            switch self {
+            case .one(let id): body(id)
+            case .many(let set): for id in set { body(id) }
+            }
+        }
+    }
+
     struct State {
         var nextID: UInt64 = 0
         var entries: [UInt64: Entry] = [:]
-        var byKey: [LandingRecord.Key: Set<UInt64>] = [:]
+        var byKey: [LandingRecord.Key: TicketIDs] = [:]
         var perOwner: [String: Int] = [:]
         var closed = false
     }
@@ -98,7 +137,7 @@ public final class RecordWaiters: Sendable {
             entry.resume = nil
             entry.changed = false
             s.entries[ticket.id] = entry
-            s.byKey[key, default: []].insert(ticket.id)
+            Self.link(ticket.id, to: key, in: &s)
         }
     }
 
@@ -120,7 +159,7 @@ public final class RecordWaiters: Sendable {
             entry.key = key
             entry.resume = resume
             s.entries[ticket.id] = entry
-            s.byKey[key, default: []].insert(ticket.id)
+            Self.link(ticket.id, to: key, in: &s)
             return .none
         }
         if case .some(.some(let wake)) = now { resume(wake) }
@@ -132,7 +171,7 @@ public final class RecordWaiters: Sendable {
             var out: [@Sendable (Wake) -> Void] = []
             for key in keys {
                 guard let ids = s.byKey.removeValue(forKey: key) else { continue }
-                for id in ids { Self.wake(id, in: &s, into: &out) }
+                ids.forEach { Self.wake($0, in: &s, into: &out) }
             }
             return out
         }
@@ -145,7 +184,7 @@ public final class RecordWaiters: Sendable {
         let woken = state.withLock { s -> [@Sendable (Wake) -> Void] in
             var out: [@Sendable (Wake) -> Void] = []
             for ids in s.byKey.values {
-                for id in ids { Self.wake(id, in: &s, into: &out) }
+                ids.forEach { Self.wake($0, in: &s, into: &out) }
             }
             s.byKey = [:]
             return out
@@ -210,9 +249,12 @@ public final class RecordWaiters: Sendable {
         for resume in all { resume(.shutdown) }
     }
 
+    private static func link(_ id: UInt64, to key: LandingRecord.Key, in s: inout State) {
+        if s.byKey[key]?.insert(id) == nil { s.byKey[key] = .one(id) }
+    }
+
     private static func unlink(_ id: UInt64, from key: LandingRecord.Key, in s: inout State) {
-        s.byKey[key]?.remove(id)
-        if s.byKey[key]?.isEmpty == true { s.byKey[key] = nil }
+        if s.byKey[key]?.remove(id) == true { s.byKey[key] = nil }
     }
 
     private static func remove(_ id: UInt64, in s: inout State) {
