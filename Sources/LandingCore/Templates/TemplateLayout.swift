@@ -9,11 +9,13 @@
 public final class TemplateLayout: Sendable {
     /// Where a template name's first segments are found in the root: `slot` is an index into the
     /// values, `end` how many segments the slot's name covers (a layout name may contain dots, as
-    /// an object key may). `slot` is -1 when no layout name matches.
+    /// an object key may). `slot` is -1 when no layout name matches. `whole`: the slot's name is
+    /// the whole path (nothing to descend).
     struct Binding: Sendable, Equatable {
         let slot: Int32
         let end: Int32
-        static let none = Binding(slot: -1, end: 0)
+        let whole: Bool
+        static let none = Binding(slot: -1, end: 0, whole: false)
     }
 
     /// The root names, in the order their values are given.
@@ -42,7 +44,9 @@ public final class TemplateLayout: Sendable {
         paths.map { path in
             var end = path.segments.count
             while end > 0 {
-                if let slot = slots[path.keys[0][end - 1]] { return Binding(slot: Int32(slot), end: Int32(end)) }
+                if let slot = slots[path.keys[0][end - 1]] {
+                    return Binding(slot: Int32(slot), end: Int32(end), whole: end == path.segments.count)
+                }
                 end -= 1
             }
             return .none

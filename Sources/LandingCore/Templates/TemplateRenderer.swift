@@ -30,11 +30,19 @@ struct TemplateRenderer {
     private let root: Root
     /// The section contexts above the root, outermost first.
     private var stack: [Frame] = []
+    /// How many frames of `stack` are objects (the only frames a name can be found in).
+    private var objectFrames = 0
+    /// With a layout: the root values and the program's bindings (copies of `root`'s, for the
+    /// fast path of `lookup(_:at:)`); empty otherwise.
+    private let slotValues: [TemplateValue]
+    private let bindings: [TemplateLayout.Binding]
 
     init(context: TemplateValue, capacity: Int) {
         output = []
         output.reserveCapacity(capacity)
         root = .value(Frame(context))
+        slotValues = []
+        bindings = []
     }
 
     /// A renderer whose root is `values`, by slot of `layout`; `bindings` are the program's paths
@@ -43,6 +51,8 @@ struct TemplateRenderer {
         output = []
         output.reserveCapacity(capacity)
         root = .slots(values, layout, bindings)
+        slotValues = values
+        self.bindings = bindings
     }
 
     /// Renders the whole program.
@@ -67,7 +77,7 @@ struct TemplateRenderer {
                 output.append(contentsOf: UnsafeBufferPointer(rebasing: text[start..<end]))
                 index += 1
             case .variable(let path):
-                switch lookup(paths[path], at: path) {
+                switch lookup(paths, at: path) {
                 case .string(let value)?: TemplateEscaping.appendHTML(value, to: &output)
                 case .int(let value)?: TemplateEscaping.appendDecimal(value, to: &output)
                 case .bool(let value)?: output.append(contentsOf: value ? Self.trueBytes : Self.falseBytes)
@@ -77,32 +87,54 @@ struct TemplateRenderer {
                 }
                 index += 1
             case .json(let path):
-                (lookup(paths[path], at: path) ?? .null).appendJSON(to: &output)
+                (lookup(paths, at: path) ?? .null).appendJSON(to: &output)
                 index += 1
             case .section(let path, let end, let inverted):
                 let content = index + 1..<end
-                let value = lookup(paths[path], at: path) ?? .null
+                let value = lookup(paths, at: path) ?? .null
                 if inverted {
                     if !value.isTruthy { run(content, ops: ops, text: text, paths: paths) }
                 } else if value.isTruthy {
                     switch value {
                     case .list(let elements):
                         for element in elements {
-                            stack.append(Frame(element))
+                            push(element)
                             run(content, ops: ops, text: text, paths: paths)
-                            stack.removeLast()
+                            pop()
                         }
                     case .bool:
                         run(content, ops: ops, text: text, paths: paths)
                     default:
-                        stack.append(Frame(value))
+                        push(value)
                         run(content, ops: ops, text: text, paths: paths)
-                        stack.removeLast()
+                        pop()
                     }
                 }
                 index = end
             }
         }
+    }
+
+    private mutating func push(_ value: TemplateValue) {
+        let frame = Frame(value)
+        if frame.members != nil { objectFrames += 1 }
+        stack.append(frame)
+    }
+
+    private mutating func pop() {
+        if stack.removeLast().members != nil { objectFrames -= 1 }
+    }
+
+    /// The value the program's path number `index` names in the current context, or nil.
+    @inline(__always)
+    func lookup(_ paths: UnsafeBufferPointer<TemplatePath>, at index: Int) -> TemplateValue? {
+        // why: the common case, a whole name given by slot with no object section around it (only
+        // objects can hold names), is an index; the general lookup copies the path (retains).
+        if objectFrames == 0, index < bindings.count {
+            let binding = bindings[index]
+            if binding.whole { return slotValues[Int(binding.slot)] }
+        }
+        return lookup(paths[index], at: index)
     }
 
     /// The value `path` (the program's path number `index`) names in the current context, or nil.
