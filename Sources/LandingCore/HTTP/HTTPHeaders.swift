@@ -1,12 +1,34 @@
 /// An ordered list of header fields. Names compare case-insensitively (RFC 9110 §5.1); the
 /// original spelling and order are kept.
+///
+/// Headers that are the same on every response (a page's security headers) can carry their
+/// wire form: `serialized()` keeps the fields and their bytes, the serializer copies the bytes,
+/// and fields added later are serialized one by one. Removing one of those fields drops the bytes.
 public struct HTTPHeaders: Sendable, Equatable, Sequence {
     public private(set) var fields: [(name: String, value: String)]
+    /// `fields[..<serializedCount]` on the wire, each as `\r\nName: value`; empty when unknown.
+    private(set) var serializedFields: [UInt8] = []
+    private(set) var serializedCount = 0
 
     public init() { fields = [] }
 
     public init(_ fields: [(String, String)]) {
         self.fields = fields.map { (name: $0.0, value: $0.1) }
+    }
+
+    /// These headers with their wire form computed, for headers made once and sent many times.
+    public func serialized() -> HTTPHeaders {
+        var copy = self
+        var bytes: [UInt8] = []
+        for field in fields {
+            bytes.append(contentsOf: "\r\n".utf8)
+            bytes.append(contentsOf: field.name.utf8)
+            bytes.append(contentsOf: ": ".utf8)
+            bytes.append(contentsOf: field.value.utf8)
+        }
+        copy.serializedFields = bytes
+        copy.serializedCount = fields.count
+        return copy
     }
 
     public static func == (lhs: HTTPHeaders, rhs: HTTPHeaders) -> Bool {
@@ -27,6 +49,13 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
     }
 
     public mutating func remove(name: String) {
+        // why: most removals find nothing (`replaceOrAdd` of a new field); not writing then keeps
+        // shared storage shared.
+        guard let first = fields.firstIndex(where: { Self.equalsIgnoringASCIICase($0.name, name) }) else { return }
+        if first < serializedCount {
+            serializedFields = []
+            serializedCount = 0
+        }
         fields.removeAll { Self.equalsIgnoringASCIICase($0.name, name) }
     }
 

@@ -21,7 +21,9 @@ public enum HTTPResponseSerializer {
             append("\r\nContent-Length: ", to: &buffer)
             appendDecimal(response.body.count, to: &buffer)
         }
-        for field in response.headers.fields {
+        let headers = response.headers
+        buffer.append(contentsOf: headers.serializedFields)
+        for field in headers.fields[headers.serializedCount...] {
             append("\r\n", to: &buffer)
             append(field.name, to: &buffer)
             append(": ", to: &buffer)

@@ -13,6 +13,8 @@ public struct Template: Sendable {
 
     /// The flattened instructions rendering walks.
     let program: TemplateProgram
+    /// The program's paths bound to each layout it was rendered with.
+    private let bindings = TemplateBindingCache()
 
     init(name: String, nodes: [TemplateNode], partialNames: Set<String>) {
         self.name = name
@@ -32,6 +34,19 @@ public struct Template: Sendable {
     public func renderBytes(_ context: TemplateValue) -> [UInt8] {
         // why: values usually add less than the literal text; one reservation avoids regrowing.
         var renderer = TemplateRenderer(context: context, capacity: program.text.count + program.text.count / 2 + 256)
+        renderer.render(program)
+        return renderer.output
+    }
+
+    /// Renders the template with the object whose keys are `layout.names` and whose values are
+    /// `values` (same order) as the root: the same bytes as `renderBytes(_:)` with that object,
+    /// without building or hashing a dictionary. Names are bound to slots on the first render.
+    /// - Precondition: `values.count == layout.names.count`.
+    public func renderBytes(_ values: [TemplateValue], layout: TemplateLayout) -> [UInt8] {
+        precondition(values.count == layout.names.count, "one value per layout name")
+        var renderer = TemplateRenderer(
+            values: values, layout: layout, bindings: bindings.bindings(for: layout, paths: program.paths),
+            capacity: program.text.count + program.text.count / 2 + 256)
         renderer.render(program)
         return renderer.output
     }

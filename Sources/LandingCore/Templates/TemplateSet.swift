@@ -91,6 +91,12 @@ public struct TemplateSet: Sendable {
         try template(orThrow: name).renderBytes(context)
     }
 
+    /// Like `renderBytes(_:context:)`, the root given as values by slot of `layout`
+    /// (`Template.renderBytes(_:layout:)`).
+    public func renderBytes(_ name: String, values: [TemplateValue], layout: TemplateLayout) throws(TemplateError) -> [UInt8] {
+        try template(orThrow: name).renderBytes(values, layout: layout)
+    }
+
     /// The strings of `language` (matched ignoring case, as language tags are), or nil.
     public func catalog(for language: String) -> [String: String]? {
         if let strings = catalogs[language] { return strings }

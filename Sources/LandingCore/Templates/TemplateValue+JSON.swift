@@ -30,11 +30,14 @@ extension TemplateValue {
             // why: a dictionary's order changes from run to run; sorted keys make the page
             // byte-for-byte reproducible (and testable).
             buffer.append(UInt8(ascii: "{"))
-            for (index, key) in members.keys.sorted().enumerated() {
-                if index > 0 { buffer.append(UInt8(ascii: ",")) }
-                TemplateEscaping.appendJSONString(key, to: &buffer)
+            // Sorting the members themselves spares looking each key up again.
+            var first = true
+            for member in members.sorted(by: { $0.key < $1.key }) {
+                if !first { buffer.append(UInt8(ascii: ",")) }
+                first = false
+                TemplateEscaping.appendJSONString(member.key, to: &buffer)
                 buffer.append(UInt8(ascii: ":"))
-                members[key]!.appendJSON(to: &buffer)
+                member.value.appendJSON(to: &buffer)
             }
             buffer.append(UInt8(ascii: "}"))
         }

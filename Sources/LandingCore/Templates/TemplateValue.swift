@@ -1,7 +1,9 @@
 /// A value a template renders: what a handler puts in the context of `TemplateSet.render`.
 /// `{{name}}` prints strings (HTML-escaped), ints and bools; `{{#name}}` tests truthiness and
 /// iterates lists; `{{json name}}` serializes any of them.
-public indirect enum TemplateValue: Sendable, Equatable {
+// why: not `indirect`: lists and objects are already references, and an indirect case boxes
+// every value (one allocation per string put in a context).
+public enum TemplateValue: Sendable, Equatable {
     case string(String)
     case bool(Bool)
     case int(Int)

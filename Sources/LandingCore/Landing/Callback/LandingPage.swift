@@ -14,10 +14,26 @@ public struct LandingPage: Sendable {
     }
 
     public let settings: LandingSettings
+    /// The context values that depend on the settings alone, made once.
+    private let brandCSS: TemplateValue
+    private let brandDarkCSS: TemplateValue
+    private let logo: TemplateValue
 
     public init(settings: LandingSettings) {
         self.settings = settings
+        // why: validated #rrggbb values only (BrandColor), so nothing here can leave the CSS declaration.
+        brandCSS = settings.brandColor.map { .string("--accent: \($0.hex); --on-accent: \($0.textHex); --focus: \($0.hex);") } ?? .null
+        brandDarkCSS = settings.brandColor.flatMap { $0.usableInDarkMode ? .string("--accent: \($0.hex); --on-accent: \($0.textHex);") : nil } ?? .null
+        logo = settings.logoPNG == nil ? .null : .string(Self.logoPath)
     }
+
+    /// The root names of the `landing` template's context, in the order `html` gives their values
+    /// (a layout rather than a dictionary: no per-request hashing of these names).
+    static let contextLayout = TemplateLayout([
+        "appName", "returnLabel", "goBack", "brandCSS", "brandDarkCSS", "logo", "bankName", "lang", "nonce", "t",
+        "status", "title", "message", "detail", "detailLabel", "device", "isMobile", "isDesktop", "inAppBrowser",
+        "returnHref", "isRelay", "attention", "data",
+    ])
 
     /// Chooses the audience from the request headers.
     public static func audience(for headers: HTTPHeaders, languages: [String]) -> Audience {
@@ -35,17 +51,62 @@ public struct LandingPage: Sendable {
     /// No `Cross-Origin-Opener-Policy`: it would cut `window.opener`. No HSTS: the connection adds
     /// it to every response over TLS (`Connection.write` in LandingIO).
     public static func securityHeaders(nonce: String, contentType: String) -> HTTPHeaders {
+        var headers =
+            switch contentType {
+            case htmlType: htmlHeaders
+            case jsonType: jsonHeaders
+            default: constantHeaders(contentType: contentType)
+            }
+        // why: the nonce is fresh per response; the other fields go out as bytes made once.
+        headers.add(name: "Content-Security-Policy", value: contentSecurityPolicy(nonce: nonce))
+        return headers
+    }
+
+    /// `default-src 'none'; script-src 'nonce-NONCE'; style-src 'nonce-NONCE'; connect-src 'self';
+    /// img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`, made in
+    /// one allocation (concatenation made one per piece).
+    static func contentSecurityPolicy(nonce: String) -> String {
+        let start: StaticString = "default-src 'none'; script-src 'nonce-"
+        let middle: StaticString = "'; style-src 'nonce-"
+        let end: StaticString =
+            "'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+        var nonce = nonce
+        return nonce.withUTF8 { nonceBytes in
+            let count = start.utf8CodeUnitCount + middle.utf8CodeUnitCount + end.utf8CodeUnitCount + 2 * nonceBytes.count
+            return String(unsafeUninitializedCapacity: count) { buffer in
+                var index = 0
+                func copy(_ piece: StaticString) {
+                    copy(UnsafeBufferPointer(start: piece.utf8Start, count: piece.utf8CodeUnitCount))
+                }
+                func copy(_ piece: UnsafeBufferPointer<UInt8>) {
+                    _ = UnsafeMutableBufferPointer(rebasing: buffer[index..<index + piece.count]).initialize(from: piece)
+                    index += piece.count
+                }
+                copy(start)
+                copy(nonceBytes)
+                copy(middle)
+                copy(nonceBytes)
+                copy(end)
+                return index
+            }
+        }
+    }
+
+    static let htmlType = "text/html; charset=utf-8"
+    static let jsonType = "application/json"
+    private static let htmlHeaders = constantHeaders(contentType: htmlType)
+    private static let jsonHeaders = constantHeaders(contentType: jsonType)
+
+    /// The fields of `securityHeaders` but the CSP, serialized.
+    private static func constantHeaders(contentType: String) -> HTTPHeaders {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: contentType)
         headers.add(name: "Cache-Control", value: "no-store")
         headers.add(name: "Referrer-Policy", value: "no-referrer")
-        headers.add(
-            name: "Content-Security-Policy",
-            value: "default-src 'none'; script-src 'nonce-\(nonce)'; style-src 'nonce-\(nonce)'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
         headers.add(name: "X-Content-Type-Options", value: "nosniff")
         headers.add(name: "X-Frame-Options", value: "DENY")
         headers.add(name: "Vary", value: "User-Agent, Accept-Language, Sec-CH-UA-Mobile")
-        return headers
+        return headers.serialized()
     }
 
     /// The return-to-app link for this audience: the session's `returnUrl`, else `--return-url`;
@@ -109,6 +170,25 @@ public struct LandingPage: Sendable {
         outcome: LandingOutcome, audience: Audience, sessionReturnURL: String?, postPath: String, nonce: String,
         templates: TemplateSet, headOnly: Bool = false, bankName: String? = nil
     ) -> HTTPResponse {
+        let values = contextValues(
+            outcome: outcome, audience: audience, sessionReturnURL: sessionReturnURL, postPath: postPath, nonce: nonce,
+            templates: templates, bankName: bankName)
+        let body: [UInt8]
+        do {
+            body = try templates.renderBytes("landing", values: values, layout: Self.contextLayout)
+        } catch {
+            body = Array("<!doctype html><meta charset=\"utf-8\"><title>oauth-landing</title><p>The page template failed to render.</p>".utf8)
+        }
+        return HTTPResponse(
+            status: outcome.httpStatus, headers: Self.securityHeaders(nonce: nonce, contentType: Self.htmlType),
+            body: body)
+    }
+
+    /// The `landing` template's context, by slot of `contextLayout`.
+    func contextValues(
+        outcome: LandingOutcome, audience: Audience, sessionReturnURL: String?, postPath: String, nonce: String,
+        templates: TemplateSet, bankName: String?
+    ) -> [TemplateValue] {
         let catalog = templates.catalog(for: audience.language) ?? [:]
         let texts = Self.texts(for: outcome, catalog: catalog)
         let href = returnHref(sessionReturnURL: sessionReturnURL, device: audience.device)
@@ -130,43 +210,32 @@ public struct LandingPage: Sendable {
         let app = settings.appName
         let returnLabel = app.map { Self.named(catalog["button_return_named"] ?? "", app: $0) } ?? catalog["button_return"] ?? ""
         let goBack = app.map { Self.named(catalog["mobile_go_back_named"] ?? "", app: $0) } ?? catalog["mobile_go_back"] ?? ""
-        // why: validated #rrggbb values only (BrandColor), so nothing here can leave the CSS declaration.
-        let brandCSS = settings.brandColor.map { "--accent: \($0.hex); --on-accent: \($0.textHex); --focus: \($0.hex);" }
-        let brandDarkCSS = settings.brandColor.flatMap { $0.usableInDarkMode ? "--accent: \($0.hex); --on-accent: \($0.textHex);" : nil }
-        let context: TemplateValue = .object([
-            "appName": app.map { .string($0) } ?? .null,
-            "returnLabel": .string(returnLabel),
-            "goBack": .string(goBack),
-            "brandCSS": brandCSS.map { .string($0) } ?? .null,
-            "brandDarkCSS": brandDarkCSS.map { .string($0) } ?? .null,
-            "logo": settings.logoPNG == nil ? .null : .string(Self.logoPath),
-            "bankName": bankName.map { .string($0) } ?? .null,
-            "lang": .string(audience.language),
-            "nonce": .string(nonce),
-            "t": templates.catalogValue(for: audience.language) ?? .object([:]),
-            "status": .string(outcome.statusName),
-            "title": .string(texts.title),
-            "message": .string(texts.message),
-            "detail": texts.detail.map { .string($0) } ?? .null,
-            "detailLabel": .string(Self.detailLabel(for: outcome, catalog: catalog)),
-            "device": .string(audience.device.rawValue),
-            "isMobile": .bool(audience.device.isMobile),
-            "isDesktop": .bool(!audience.device.isMobile),
-            "inAppBrowser": .bool(audience.inAppBrowser),
-            "returnHref": href.map { .string($0) } ?? .null,
-            "isRelay": .bool(outcome.isRelay),
-            "attention": .bool(outcome.isRateLimited),
-            "data": data,
-        ])
-        let body: [UInt8]
-        do {
-            body = try templates.renderBytes("landing", context: context)
-        } catch {
-            body = Array("<!doctype html><meta charset=\"utf-8\"><title>oauth-landing</title><p>The page template failed to render.</p>".utf8)
-        }
-        return HTTPResponse(
-            status: outcome.httpStatus, headers: Self.securityHeaders(nonce: nonce, contentType: "text/html; charset=utf-8"),
-            body: body)
+        // In the order of `contextLayout.names`.
+        return [
+            app.map { .string($0) } ?? .null,
+            .string(returnLabel),
+            .string(goBack),
+            brandCSS,
+            brandDarkCSS,
+            logo,
+            bankName.map { .string($0) } ?? .null,
+            .string(audience.language),
+            .string(nonce),
+            templates.catalogValue(for: audience.language) ?? .object([:]),
+            .string(outcome.statusName),
+            .string(texts.title),
+            .string(texts.message),
+            texts.detail.map { .string($0) } ?? .null,
+            .string(Self.detailLabel(for: outcome, catalog: catalog)),
+            .string(audience.device.rawValue),
+            .bool(audience.device.isMobile),
+            .bool(!audience.device.isMobile),
+            .bool(audience.inAppBrowser),
+            href.map { .string($0) } ?? .null,
+            .bool(outcome.isRelay),
+            .bool(outcome.isRateLimited),
+            data,
+        ]
     }
 
     /// The outcome as JSON, for the fragment relay's `fetch` (`Accept: application/json`).
@@ -190,7 +259,7 @@ public struct LandingPage: Sendable {
             "returnHref": returnHref(sessionReturnURL: sessionReturnURL, device: audience.device).map { .string($0) } ?? .null,
         ])
         return HTTPResponse(
-            status: outcome.httpStatus, headers: Self.securityHeaders(nonce: nonce, contentType: "application/json"),
+            status: outcome.httpStatus, headers: Self.securityHeaders(nonce: nonce, contentType: Self.jsonType),
             body: Array(value.jsonString.utf8))
     }
 
