@@ -1737,7 +1737,7 @@ print_pg_table() {
 # and --hold. The last field is the issue's Hummingbird 2 + NIOSSL figure (and the issue's nginx
 # beside it): not measured here, nothing to compare against in this run.
 ISSUE12_ROWS=(
-    "a. status read: \`GET /v1/items/{id}\` with the key, a real record (ETag), keep-alive -cCONN; server CPU µs/request (nginx: static \`GET /\`)|st_cpu|ka_cpu|lower|0.8|38.7 µs (issue's nginx 10.8)"
+    "a. status read: \`GET /v1/items/{id}\` with the key, a real record (a 200 with its ETag), keep-alive -cCONN; server CPU µs/request (nginx: static \`GET /\`)|st_cpu|ka_cpu|lower|0.8|38.7 µs (issue's nginx 10.8)"
     "b. durable callback, SQLite synchronous=FULL, a new item per request, keep-alive -cCONN; server CPU µs/request (nginx: static)|cb_cpu|ka_cpu|lower|0.5|43.0 µs (issue's nginx 12.9)"
     "b. durable callback, SQLite: p99 latency at CONN connections, ms (nginx: static)|cb_p99|ka_p99|abs_max|3|—"
     "c. durable callback, PostgreSQL (same run, own instance): CPU µs/request of oauth-landing + PostgreSQL (all its processes) (nginx: static)|pgcb_pg_total|ka_cpu|lower|0.25|—"
