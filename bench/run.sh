@@ -531,6 +531,14 @@ start_ours() {
         # The bytes nginx will serve, and the headers it must add to send the same response.
         curl -sk --max-time 5 -D "$TMP/ours-headers.txt" -o "$TMP/index.html" "https://127.0.0.1:$PORT/"
     fi
+    if [ ! -f "$TMP/peer-callback.html" ]; then
+        # Issue 12's peers: nginx serves bodies of the same size as ours' callback page and status
+        # document (and the same extra headers), so a row compares the same bytes on the wire.
+        curl -sk --max-time 10 -D "$TMP/peer-callback-headers.txt" -o "$TMP/peer-callback.html" \
+            "https://127.0.0.1:$PORT/oauth/callback?itemId=bench-peer-$cert" || true
+        curl -sk --max-time 10 -H "Authorization: Bearer $API_KEY" -D "$TMP/peer-status-headers.txt" \
+            -o "$TMP/peer-status.json" "https://127.0.0.1:$PORT/v1/items/bench-peer-$cert" || true
+    fi
     if [ ! -f "$TMP/attack.html" ]; then
         # What ours answers to the amplification's request (no itemId: an HTML error page); nginx
         # serves the same bytes for it, so both push the same response bytes per attack request.
@@ -603,7 +611,9 @@ start_instance() {
 
 # add_header lines for every header of our response that nginx does not produce itself.
 nginx_headers() {
-    tr -d '\r' <"$TMP/ours-headers.txt" | awk -F': ' '
+    local file=${1:-$TMP/ours-headers.txt} indent=${2:-12}
+    [ -f "$file" ] || return 0
+    tr -d '\r' <"$file" | awk -F': ' -v indent="$indent" '
         NR == 1 || NF < 2 { next }
         tolower($1) ~ /^(date|content-length|content-type|connection|keep-alive|server|transfer-encoding)$/ { next }
         {
@@ -611,7 +621,7 @@ nginx_headers() {
             if (tolower(name) == "x-request-id") value = "$request_id"
             else if (value ~ /\$/) next
             gsub(/\\/, "\\\\", value); gsub(/"/, "\\\"", value)
-            printf "            add_header %s \"%s\";\n", name, value
+            printf "%*sadd_header %s \"%s\";\n", indent, "", name, value
         }'
 }
 
@@ -624,6 +634,11 @@ start_nginx() {
     cp "$TMP/index.html" "$dir/root/index.html"
     if [ -f "$TMP/attack.html" ]; then cp "$TMP/attack.html" "$dir/root/attack.html"; else : >"$dir/root/attack.html"; fi
     chmod 644 "$dir/root/attack.html"
+    mkdir -p "$dir/root/peer"
+    if [ -f "$TMP/peer-callback.html" ]; then cp "$TMP/peer-callback.html" "$dir/root/peer/callback.html"; else : >"$dir/root/peer/callback.html"; fi
+    if [ -f "$TMP/peer-status.json" ]; then cp "$TMP/peer-status.json" "$dir/root/peer/status.json"; else : >"$dir/root/peer/status.json"; fi
+    chmod 755 "$dir/root/peer"
+    chmod 644 "$dir/root/peer/callback.html" "$dir/root/peer/status.json"
     # why: nginx's worker runs as an unprivileged user and must reach the page; mktemp made the
     # directory 0700. Traverse-only on the way down, readable at the end (keys stay root-only).
     chmod 711 "$TMP" "$dir"
@@ -631,11 +646,15 @@ start_nginx() {
     chmod 644 "$dir/root/index.html"
     headers=$(nginx_headers)
     # why: the headers go through the environment; awk -v would undo their backslash escapes.
-    BENCH_NGINX_HEADERS=$headers awk -v tmp="$dir" -v port="$PORT" -v cert="$TMP/cert-$cert/server.pem" -v key="$TMP/cert-$cert/server-key.pem" \
+    BENCH_NGINX_HEADERS=$headers BENCH_PEER_CALLBACK_HEADERS=$(nginx_headers "$TMP/peer-callback-headers.txt") \
+        BENCH_PEER_STATUS_HEADERS=$(nginx_headers "$TMP/peer-status-headers.txt") awk -v tmp="$dir" -v port="$PORT" -v cert="$TMP/cert-$cert/server.pem" -v key="$TMP/cert-$cert/server-key.pem" \
         -v root="$dir/root" -v idle="$IDLE_TIMEOUT" -v nofile="$NOFILE" -v attack="$ATTACK_PATH" '
         { gsub(/@TMP@/, tmp); gsub(/@PORT@/, port); gsub(/@CERT@/, cert); gsub(/@KEY@/, key);
           gsub(/@ROOT@/, root); gsub(/@IDLE_TIMEOUT@/, idle); gsub(/@NOFILE@/, nofile); gsub(/@ATTACK_PATH@/, attack)
-          if ($0 ~ /^@HEADERS@$/) print ENVIRON["BENCH_NGINX_HEADERS"]; else print }' \
+          if ($0 ~ /^@HEADERS@$/) print ENVIRON["BENCH_NGINX_HEADERS"]
+          else if ($0 ~ /^@PEER_CALLBACK_HEADERS@$/) print ENVIRON["BENCH_PEER_CALLBACK_HEADERS"]
+          else if ($0 ~ /^@PEER_STATUS_HEADERS@$/) print ENVIRON["BENCH_PEER_STATUS_HEADERS"]
+          else print }' \
         "$BENCH_DIR/nginx.conf.template" >"$dir/nginx.conf"
     SERVER_ERR="$dir/nginx-error.log"
     nginx -t -q -p "$dir" -c "$dir/nginx.conf" -e "$SERVER_ERR" || die "nginx rejects $dir/nginx.conf"
@@ -694,6 +713,8 @@ count_lines() { if [ -f "$1" ]; then wc -l <"$1"; else echo 0; fi; }
 # WRK_OUT (wrk's output). Returns 1 when wrk completed nothing.
 WRK_TARGET=()
 WRK_WARM_TARGET=()
+# 1 while measuring a location nginx does not log (issue 12's peers: access_log off).
+WRK_UNLOGGED=0
 wrk_measure() {
     local srv=$1 cert=$2 name=$3 key=$4 out="$TMP/wrk-$3-$1-$2.txt" lines0 lines1 requests rps p99 errs
     WRK_OUT=$out
@@ -719,7 +740,7 @@ wrk_measure() {
     [ -z "$errs" ] || note "$name on $srv ($cert): wrk reports $errs"
     # The server logs every response it sent; wrk counts those it received before stopping.
     local logged=$((lines1 - lines0)) bad
-    if [ "$logged" -lt "$requests" ] || [ "$logged" -gt $((requests + WRK_CONNECTIONS)) ]; then
+    if [ "$WRK_UNLOGGED" = 0 ] && { [ "$logged" -lt "$requests" ] || [ "$logged" -gt $((requests + WRK_CONNECTIONS)) ]; }; then
         note "$name on $srv ($cert): access log grew by $logged lines for $requests requests wrk counted"
     fi
     # Ours logs JSON lines: every one in the measured run must be a 200.
@@ -742,16 +763,17 @@ scenario_keepalive() {
     [ "$W_NOISY" = 1 ] || STATIC_CLEAN["$srv.$cert"]=1
 }
 
-# nginx's column in the callback and status rows: its keep-alive static GET / (the keepalive
-# scenario's run, measured here if keepalive did not already measure it undisturbed).
-static_peer() {
-    local srv=$1 cert=$2 key=$3 k
-    if [ -z "${STATIC_CLEAN["$srv.$cert"]:-}" ]; then
-        scenario_keepalive "$srv" "$cert"
-    fi
-    for k in rps p99 cpu; do
-        result "$srv" "$cert" "${key}_$k" "${RES["$srv.$cert.ka_$k"]:-}"
-    done
+# nginx's column in issue 12's rows: keep-alive GET of PATH, a body the size of ours' answer on
+# that route (callback page, status document) with the same extra headers, from nginx's open-file
+# cache with access_log off (the issue's method), recorded as KEY_rps, KEY_p99 and KEY_cpu.
+peer_measure() {
+    local srv=$1 cert=$2 name=$3 key=$4 path=$5
+    WRK_WARM_TARGET=("https://127.0.0.1:$PORT$path")
+    WRK_TARGET=("https://127.0.0.1:$PORT$path")
+    WRK_UNLOGGED=1
+    wrk_measure "$srv" "$cert" "$name" "$key" || true
+    WRK_UNLOGGED=0
+    result "$srv" "$cert" "${key}_bytes" "$(curl -sk --max-time 5 -o /dev/null -w '%{size_download}' "https://127.0.0.1:$PORT$path" || true)"
 }
 
 # GET $2 (a path) with the API key; prints the status code, the body to $3 and the headers to $3.h.
@@ -763,7 +785,7 @@ api_get() {
 CB_RUN=0
 scenario_callback() {
     local srv=$1 cert=$2
-    [ "$srv" = ours ] || { static_peer "$srv" "$cert" cb; return; }
+    [ "$srv" = ours ] || { peer_measure "$srv" "$cert" callback cb /peer/callback.html; return; }
     callback_measure "$srv" "$cert" callback cb sqlite "$TMP/store-$cert/landing.db" || return 0
 }
 
@@ -817,7 +839,7 @@ callback_measure() {
 
 scenario_status() {
     local srv=$1 cert=$2 id code
-    [ "$srv" = ours ] || { static_peer "$srv" "$cert" st; return; }
+    [ "$srv" = ours ] || { peer_measure "$srv" "$cert" status st /peer/status.json; return; }
     id="bench-status-$cert"
     code=$(api_get "$PORT" "/v1/items/$id" "$TMP/status.json")
     if [ "$code" != 200 ]; then
@@ -892,8 +914,8 @@ scenario_handshake() {
 scenario_handshake_callback() {
     local srv=$1 cert=$2 k lines0 lines1 n bad
     if [ "$srv" != ours ]; then
-        [ -n "${HS_CLEAN["$srv.$cert"]:-}" ] || scenario_handshake "$srv" "$cert"
-        for k in rate p99 cpu reused completed; do result "$srv" "$cert" "hc_$k" "${RES["$srv.$cert.hs_$k"]:-}"; done
+        # nginx: a full handshake per connection and the callback page's bytes (its peer file).
+        handshake_measure "$srv" "$cert" handshake_callback hc --path /peer/callback.html
         return 0
     fi
     handshake_measure "$srv" "$cert" handshake_callback hc --path "/oauth/callback?itemId=hc-$cert-__RUN__-" --distinct
@@ -1636,17 +1658,17 @@ ROWS=(
     "handshake|hs_p99|full handshake per request: p99, ms|lower|"
     "handshake|hs_cpu|full handshake per request: server CPU µs/conn|lower|0.9"
     "handshake_callback|hc_rate|full handshake + callback GET /oauth/callback?itemId=<new> per connection (nginx: full handshake + static GET /): conn/s|higher|"
-    "handshake_callback|hc_cpu|full handshake + callback (nginx: + static): server CPU µs/conn|lower|0.9"
+    "handshake_callback|hc_cpu|full handshake + callback (nginx: + same-size page): server CPU µs/conn|lower|0.9"
     "resume|rs_rate|resumed TLS 1.3 handshake (a ticket per connection, browser-like) + GET /: conn/s|higher|"
     "resume|rs_cpu|resumed handshake + GET /: server CPU µs/conn|lower|1.0"
     "resume|rs_fraction|resumed handshake: fraction of connections resumed|higher|"
     "idle_memory|mem_kib|memory per idle TLS connection, KiB (HOLD open)|max|1.5"
     "callback|cb_rps|callback GET /oauth/callback?itemId=<new>, SQLite (nginx: static GET /): req/s|higher|"
     "callback|cb_p99|callback (nginx: static): p99 latency, ms|lower|"
-    "callback|cb_cpu|callback (nginx: static): server CPU µs/request|lower|"
+    "callback|cb_cpu|callback (nginx: same-size page): server CPU µs/request|lower|"
     "status|st_rps|status poll GET /v1/items/{id}, Bearer (nginx: static GET /): req/s|higher|"
     "status|st_p99|status poll (nginx: static): p99 latency, ms|lower|"
-    "status|st_cpu|status poll (nginx: static): server CPU µs/request|lower|"
+    "status|st_cpu|status poll (nginx: same-size page): server CPU µs/request|lower|"
     "longpoll|lp_wake_p50|long-poll wake latency p50, ms (HOLD waiting, RATE callbacks/s)|lower|"
     "longpoll|lp_wake_p99|long-poll wake latency p99, ms|abs_max|50"
     "longpoll|lp_wake_max|long-poll wake latency max, ms|abs_max|50"
@@ -1732,18 +1754,19 @@ print_pg_table() {
 # Hummingbird, direction as in ROWS ("lower": ratio nginx/ours, a cost; "max": ratio ours/nginx;
 # "abs_max"/"abs_lt": ours against an absolute limit, ≤ or <; "both_min": each server's own value
 # must be ≥ the target; "info": no target). The nginx key is nginx's same-run number the row is
-# compared with (ka_*: its keep-alive static GET /, hs_*: its full handshake + static GET /); "—"
+# compared with (st_*/cb_*: its keep-alive GET of the same-size JSON body / page, hc_*: its full
+# handshake + the same-size page; rs_*: its resumed handshakes; mem_kib: its idle memory); "—"
 # for none. CONN, HSC and HOLD in a label become wrk's connections, handshake-load's concurrency
 # and --hold. The last field is the issue's Hummingbird 2 + NIOSSL figure (and the issue's nginx
 # beside it): not measured here, nothing to compare against in this run.
 ISSUE12_ROWS=(
-    "a. status read: \`GET /v1/items/{id}\` with the key, a real record (a 200 with its ETag), keep-alive -cCONN; server CPU µs/request (nginx: static \`GET /\`)|st_cpu|ka_cpu|lower|0.8|38.7 µs (issue's nginx 10.8)"
-    "b. durable callback, SQLite synchronous=FULL, a new item per request, keep-alive -cCONN; server CPU µs/request (nginx: static)|cb_cpu|ka_cpu|lower|0.5|43.0 µs (issue's nginx 12.9)"
-    "b. durable callback, SQLite: p99 latency at CONN connections, ms (nginx: static)|cb_p99|ka_p99|abs_max|3|—"
-    "c. durable callback, PostgreSQL (same run, own instance): CPU µs/request of oauth-landing + PostgreSQL (all its processes) (nginx: static)|pgcb_pg_total|ka_cpu|lower|0.25|—"
-    "c. of which oauth-landing alone, CPU µs/request|pgcb_pg_cpu|ka_cpu|info||—"
-    "c. durable callback, PostgreSQL: p99 latency, ms (PostgreSQL shares core 1 with wrk)|pgcb_pg_p99|ka_p99|info||—"
-    "d. full handshake + callback: a new connection per request (full TLS 1.3 handshake, -cHSC), \`GET /oauth/callback?itemId=<new>\`; server CPU µs/connection (nginx: full handshake + static \`GET /\`)|hc_cpu|hs_cpu|lower|0.9|318 µs (issue's nginx 334)"
+    "a. status read: \`GET /v1/items/{id}\` with the key, a real record (a 200 with its ETag), keep-alive -cCONN; server CPU µs/request (nginx: a same-size JSON body)|st_cpu|st_cpu|lower|0.8|38.7 µs (issue's nginx 10.8)"
+    "b. durable callback, SQLite synchronous=FULL, a new item per request, keep-alive -cCONN; server CPU µs/request (nginx: a same-size page)|cb_cpu|cb_cpu|lower|0.5|43.0 µs (issue's nginx 12.9)"
+    "b. durable callback, SQLite: p99 latency at CONN connections, ms (nginx: the same-size page)|cb_p99|cb_p99|abs_max|3|—"
+    "c. durable callback, PostgreSQL (same run, own instance): CPU µs/request of oauth-landing + PostgreSQL (all its processes) (nginx: the same-size page)|pgcb_pg_total|cb_cpu|lower|0.25|—"
+    "c. of which oauth-landing alone, CPU µs/request|pgcb_pg_cpu|cb_cpu|info||—"
+    "c. durable callback, PostgreSQL: p99 latency, ms (PostgreSQL shares core 1 with wrk)|pgcb_pg_p99|cb_p99|info||—"
+    "d. full handshake + callback: a new connection per request (full TLS 1.3 handshake, -cHSC), \`GET /oauth/callback?itemId=<new>\`; server CPU µs/connection (nginx: full handshake + the same-size page)|hc_cpu|hc_cpu|lower|0.9|318 µs (issue's nginx 334)"
     "e. resumed handshake: a new connection per request resuming a TLS 1.3 ticket (psk_dhe; X25519:P-256, ALPN h2,http/1.1), \`GET /\`; server CPU µs/connection|rs_cpu|rs_cpu|lower|1.0|—"
     "e. resumed handshakes: fraction of connections resumed (SSL_session_reused)|rs_fraction|rs_fraction|both_min|0.9|—"
     "f. long-poll: wake latency p99 with HOLD waiting (long-poll's 200 − its callback's 200), ms|lp_wake_p99|—|abs_lt|50|—"
