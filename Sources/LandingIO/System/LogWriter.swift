@@ -6,6 +6,9 @@ import Synchronization
 /// reader (a full pipe, a stalled journal) never stalls an event loop. Bounded: at most
 /// `capacity` bytes wait; lines beyond are dropped and counted (`droppedLines`), never blocking the
 /// caller. `flush()` waits until everything queued so far is written (shutdown, tests).
+///
+/// Cheap per line: a submitter wakes the thread only when the queue was empty (a queue with lines
+/// already has a wake-up on its way), and the thread writes all it took in one `write(2)`.
 public final class LogWriter: Sendable {
     private struct State {
         var queue: [[UInt8]] = []
@@ -40,7 +43,7 @@ public final class LogWriter: Sendable {
     /// Queues whole lines; drops them (and counts each line) when the queue is full.
     public func submit(_ bytes: [UInt8]) {
         guard !bytes.isEmpty else { return }
-        let accepted = state.withLock { s -> Bool in
+        let wakeWriter = state.withLock { s -> Bool in
             guard s.queuedBytes + bytes.count <= capacity else {
                 s.dropped += bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
                 return false
@@ -48,9 +51,11 @@ public final class LogWriter: Sendable {
             s.queue.append(bytes)
             s.queuedBytes += bytes.count
             s.submitted &+= 1
-            return true
+            // why: the writer takes the whole queue per wake-up, so only the line that makes it
+            // non-empty needs to signal; later ones ride on that wake-up.
+            return s.queue.count == 1
         }
-        if accepted { wake.signal() }
+        if wakeWriter { wake.signal() }
     }
 
     /// Waits until every line submitted before the call is written (or `timeout` passes).
@@ -65,16 +70,26 @@ public final class LogWriter: Sendable {
     }
 
     private func run() {
+        var batch: [[UInt8]] = []
+        var joined: [UInt8] = []
         while true {
             wake.wait()
-            let batch = state.withLock { s -> [[UInt8]] in
-                let b = s.queue
-                s.queue = []
+            // why: the queue and the writer's batch trade places, so both keep their capacity and
+            // a turn allocates nothing.
+            state.withLock { s in
+                swap(&batch, &s.queue)
                 s.queuedBytes = 0
-                return b
             }
-            for chunk in batch { writeAll(chunk) }
-            state.withLock { $0.written &+= UInt64(batch.count) }
+            if batch.count == 1 {
+                writeAll(batch[0])
+            } else if !batch.isEmpty {
+                for chunk in batch { joined.append(contentsOf: chunk) }
+                writeAll(joined)
+                joined.removeAll(keepingCapacity: joined.capacity <= 256 * 1024)
+            }
+            let count = batch.count
+            batch.removeAll(keepingCapacity: batch.capacity <= 4096)
+            state.withLock { $0.written &+= UInt64(count) }
             done.condition.lock()
             done.condition.broadcast()
             done.condition.unlock()
