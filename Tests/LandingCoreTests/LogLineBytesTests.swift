@@ -72,7 +72,7 @@ import Testing
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<500 { seconds.append(Int.random(in: -70_000_000_000...300_000_000_000, using: &generator)) }
         for second in seconds {
-            for nanos in [0, 999_999, 1_000_000, 5_000_000, 99_000_000, 123_456_789, 999_999_999] {
+            for nanos in [0, 999_999, 1_000_000, 5_000_000, 99_000_000, 123_456_789, 999_999_999, -1, -5_000_000, 1_000_000_000, 12_345_000_000] {
                 for fractional in [true, false] {
                     let expected = Self.referenceTimestamp(seconds: second, nanoseconds: nanos, fractionalDigits: fractional)
                     #expect(Timestamp.rfc3339(seconds: second, nanoseconds: nanos, fractionalDigits: fractional) == expected)

@@ -16,6 +16,46 @@ public enum Timestamp {
         let day = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
         let secondOfDay = seconds - day * 86400
         let (y, m, d) = HTTPDate.civil(fromDays: day)
+        guard (0...9999).contains(y), (0..<1_000_000_000).contains(nanoseconds) else {
+            return appendPadded(y, m, d, secondOfDay, nanoseconds, fractionalDigits, &out)
+        }
+        // why: every field has a fixed width here, so the 24 bytes are written into a stack
+        // buffer and appended once (one capacity check instead of one per byte).
+        var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        let length = fractionalDigits ? 24 : 20
+        withUnsafeMutableBytes(of: &buffer) { raw in
+            @inline(__always) func put(_ n: Int, _ width: Int, at end: Int) {
+                var rest = n
+                for index in stride(from: end - 1, through: end - width, by: -1) {
+                    raw[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+                    rest /= 10
+                }
+            }
+            put(y, 4, at: 4)
+            raw[4] = UInt8(ascii: "-")
+            put(m, 2, at: 7)
+            raw[7] = UInt8(ascii: "-")
+            put(d, 2, at: 10)
+            raw[10] = UInt8(ascii: "T")
+            put(secondOfDay / 3600, 2, at: 13)
+            raw[13] = UInt8(ascii: ":")
+            put(secondOfDay % 3600 / 60, 2, at: 16)
+            raw[16] = UInt8(ascii: ":")
+            put(secondOfDay % 60, 2, at: 19)
+            if fractionalDigits {
+                raw[19] = UInt8(ascii: ".")
+                put(nanoseconds / 1_000_000, 3, at: 23)
+            }
+            raw[length - 1] = UInt8(ascii: "Z")
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[0..<length]))
+        }
+    }
+
+    /// The general form (a year outside 0–9999, odd nanoseconds): each field padded as the
+    /// `String` formatter padded it.
+    private static func appendPadded(
+        _ y: Int, _ m: Int, _ d: Int, _ secondOfDay: Int, _ nanoseconds: Int, _ fractionalDigits: Bool, _ out: inout [UInt8]
+    ) {
         pad(y, 4, &out)
         out.append(UInt8(ascii: "-"))
         pad(m, 2, &out)
