@@ -65,6 +65,34 @@ import Testing
         }
     }
 
+    /// The eight-bytes-at-a-time scan flags a word exactly when one of its bytes needs escaping or
+    /// starts a non-ASCII scalar, and a special byte at any offset of a long ASCII run is escaped.
+    @Test func appendQuoted_WordScan_FlagsEverySpecialByte_AtEveryOffset() {
+        func special(_ byte: UInt8) -> Bool { byte < 0x20 || byte == 0x22 || byte == 0x5C || byte >= 0x7F }
+        let plain = UInt64(0x6162_6364_6566_6768)
+        for offset in 0..<8 {
+            for byte in 0...255 {
+                let shift = UInt64(offset * 8)
+                let word = (plain & ~(UInt64(0xFF) << shift)) | (UInt64(byte) << shift)
+                #expect(JSONLine.mayNeedEscaping(word) == special(UInt8(byte)), "byte \(byte) at \(offset)")
+            }
+        }
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let word = generator.next() as UInt64
+            let expected = (0..<8).contains { special(UInt8(truncatingIfNeeded: word >> UInt64($0 * 8))) }
+            #expect(JSONLine.mayNeedEscaping(word) == expected, "\(String(word, radix: 16))")
+        }
+        for special in ["\"", "\\", "\n", "\u{1}", "\u{7F}", "\u{85}", "\u{2028}", "é"] {
+            for offset in 0..<20 {
+                let text = String(repeating: "a", count: offset) + special + String(repeating: "b", count: 19 - offset)
+                var out: [UInt8] = []
+                JSONLine.appendQuoted(text, to: &out)
+                #expect(out == Self.referenceQuoted(text), "\(text.debugDescription)")
+            }
+        }
+    }
+
     /// Timestamps match the String formatter across eras, days, leap years, milliseconds and
     /// out-of-range years, with and without fractional digits.
     @Test func timestamp_MatchesTheStringFormatter_AcrossTheRange() {

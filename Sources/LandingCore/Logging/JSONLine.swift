@@ -168,6 +168,13 @@ public struct JSONLine: Sendable {
             if index > runStart { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index])) }
         }
         while index < count {
+            // Eight plain bytes at a time: a whole word with nothing to escape joins the run.
+            if index + 8 <= count, let base = utf8.baseAddress,
+                !Self.mayNeedEscaping(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+            {
+                index += 8
+                continue
+            }
             let byte = utf8[index]
             switch byte {
             case 0x20...0x7E where byte != 0x22 && byte != 0x5C:
@@ -207,6 +214,23 @@ public struct JSONLine: Sendable {
             }
         }
         flushRun()
+    }
+
+    /// Whether any of the eight bytes in `word` is below 0x20, `"`, `\`, or 0x7F and above (a
+    /// control, a quote, a backslash, DEL or part of a non-ASCII scalar), by the has-less and
+    /// has-zero-byte word tricks. Never misses one; a false alarm would only send the word through
+    /// the byte-by-byte path.
+    @inline(__always)
+    static func mayNeedEscaping(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func hasZeroByte(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
+        let nonASCII = word & highs != 0
+        let control = (word &- ones &* 0x20) & ~word & highs != 0
+        let quote = hasZeroByte(word ^ (ones &* 0x22))
+        let backslash = hasZeroByte(word ^ (ones &* 0x5C))
+        let delete = hasZeroByte(word ^ (ones &* 0x7F))
+        return nonASCII || control || quote || backslash || delete
     }
 
     private static func appendUnicodeEscape(_ value: UInt32, to bytes: inout [UInt8]) {
