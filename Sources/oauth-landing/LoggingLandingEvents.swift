@@ -16,6 +16,10 @@ struct LoggingLandingEvents: LandingEventSink {
     }
 
     func record(_ event: LandingEvent) {
-        logger.info(event.kind.rawValue, event.logFields(instance: instance))
+        // why: one line per callback: the fields go straight into the line, in the key order the
+        // logger's sort would give them (`LandingEvent.addLogFields`), with no dictionary.
+        logger.log(
+            .info, event.kind.rawValue, addSortedFields: { event.addLogFields(instance: instance, to: &$0) },
+            metadata: { event.logFields(instance: instance) })
     }
 }

@@ -73,4 +73,25 @@ import Testing
         let failure = LandingEvent(kind: .authenticationFailure, requestID: "req-3", outcome: "missing", detail: "api")
         #expect(text(failure) == #"{"instance":"host:1","outcome":"missing","request_id":"req-3","what":"api"}"# + "\n")
     }
+
+    /// The support line's fields, written in fixed order, equal its metadata sorted by key, for every kind and every field present or absent.
+    @Test func landingEvent_AddLogFields_EqualsSortedLogFields() {
+        let kinds: [LandingEvent.Kind] = [.callback, .webhook, .authenticationFailure]
+        var checked = 0
+        for kind in kinds {
+            for mask in 0..<64 {
+                func value(_ bit: Int, _ text: String) -> String? { mask & (1 << bit) != 0 ? text : nil }
+                let event = LandingEvent(
+                    kind: kind, requestID: value(0, "req-1"), itemId: value(1, "it\"em\u{2028}"), sessionId: value(2, "s-1"),
+                    outcome: "completed", errorCode: value(3, "E_1"), isTest: mask & 16 != 0, detail: value(5, "item/error"))
+                var sorted = JSONLine()
+                for (key, value) in event.logFields(instance: "host:1").sorted(by: { $0.key < $1.key }) { sorted.add(key, value: value.logValue) }
+                var fixed = JSONLine()
+                event.addLogFields(instance: "host:1", to: &fixed)
+                #expect(String(decoding: fixed.finished(), as: UTF8.self) == String(decoding: sorted.finished(), as: UTF8.self), "\(event)")
+                checked += 1
+            }
+        }
+        #expect(checked == 192)
+    }
 }

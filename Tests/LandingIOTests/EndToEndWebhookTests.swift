@@ -249,6 +249,8 @@ import Testing
         _ = try Self.post(server, Self.payload("item/error", item: item, extra: #""error": {"code": "USER_AUTHORIZATION_NOT_GRANTED", "message": "x"}"#))
         _ = try Self.post(server, Self.payload("item/updated", item: item), secret: "wrong-secret-wrong-secret")
         _ = try Curl.fetch(server.baseURL + "/v1/items/" + item, ["-H", "Authorization: Bearer bad-key-0123456789abcdef"])
+        // The lines reach stderr from the log writer's thread, a moment after the answers.
+        server.waitForStderr(containing: #""what":"api""#)
         let output = server.stdoutText + server.stderrText
         let lines = ServerProcess.jsonLines(output)
         let callback = lines.first { $0["msg"] as? String == "callback" && $0["item_id"] as? String == item }

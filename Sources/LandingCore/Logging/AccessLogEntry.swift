@@ -40,6 +40,21 @@ public struct AccessLogEntry: Sendable, Equatable {
     public func line(time: String) -> [UInt8] {
         var line = JSONLine()
         line.add("time", time)
+        addFields(to: &line)
+        return line.finished()
+    }
+
+    /// Appends `line(time:)`'s bytes for the wall-clock time `seconds`.`nanoseconds` to `buffer`
+    /// (a loop's batch), formatting the time in place: no `String`, no array of its own.
+    public func appendLine(seconds: Int, nanoseconds: Int, to buffer: inout [UInt8]) {
+        var line = JSONLine(appendingTo: &buffer)
+        line.add("time", seconds: seconds, nanoseconds: nanoseconds)
+        addFields(to: &line)
+        line.finish(into: &buffer)
+    }
+
+    /// Every field after `time`, in the documented order.
+    private func addFields(to line: inout JSONLine) {
         line.add("type", "access")
         line.add("request_id", requestID)
         line.add("client", client)
@@ -49,7 +64,6 @@ public struct AccessLogEntry: Sendable, Equatable {
         line.add("bytes", bytes)
         line.add("duration_ms", milliseconds: durationSeconds * 1000)
         if let userAgent { line.add("user_agent", Self.prefix(userAgent, maxUTF8Bytes: Self.maxUserAgentBytes)) }
-        return line.finished()
     }
 
     /// The longest prefix of `text` that fits in `maxUTF8Bytes` bytes of UTF-8 without splitting a

@@ -12,4 +12,18 @@ extension LandingEvent {
         if kind != .authenticationFailure { fields["test"] = isTest }
         return fields
     }
+
+    /// Adds `logFields(instance:)` to `line` sorted by key, as the logger writes metadata, but
+    /// without a dictionary or a sort: the keys' order is fixed here (one line per callback).
+    public func addLogFields(instance: String, to line: inout JSONLine) {
+        if let errorCode { line.add("error_code", errorCode) }
+        if kind == .webhook, let detail { line.add("event", detail) }
+        line.add("instance", instance)
+        if let itemId { line.add("item_id", itemId) }
+        line.add("outcome", outcome)
+        if let requestID { line.add("request_id", requestID) }
+        if let sessionId { line.add("session_id", sessionId) }
+        if kind != .authenticationFailure { line.add("test", isTest) }
+        if kind != .webhook, let detail { line.add("what", detail) }
+    }
 }

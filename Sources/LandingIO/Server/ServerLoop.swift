@@ -180,7 +180,7 @@ final class ServerLoop: @unchecked Sendable {  // why: confined to its loop thre
         let entry = AccessLogEntry(
             requestID: meta.id, client: client, method: meta.method, path: meta.path, status: status, bytes: bytes,
             durationSeconds: now - meta.start, userAgent: meta.userAgent)
-        logBuffer.append(contentsOf: entry.line(time: Timestamp.rfc3339(seconds: wall.seconds, nanoseconds: wall.nanoseconds)))
+        entry.appendLine(seconds: wall.seconds, nanoseconds: wall.nanoseconds, to: &logBuffer)
         if logBuffer.count > 64 * 1024 { flushLog() }
     }
 

@@ -11,7 +11,7 @@ import Synchronization
 /// per batch), then lets lines gather for `coalescing` seconds and writes them with one write(2).
 /// A busy server thus pays a few wake-ups a second for its log instead of a futex wake, a context
 /// switch and a write per event-loop turn; a line still reaches the descriptor within about
-/// `coalescing` (5 ms by default).
+/// `coalescing` (2 ms by default).
 public final class LogWriter: Sendable {
     private struct State {
         var queue: [[UInt8]] = []
@@ -35,7 +35,7 @@ public final class LogWriter: Sendable {
         let condition = NSCondition()
     }
 
-    public init(fd: Int32, capacity: Int = 4 << 20, coalescing: Double = 0.005) {
+    public init(fd: Int32, capacity: Int = 4 << 20, coalescing: Double = 0.002) {
         self.fd = fd
         self.capacity = capacity
         self.coalescingMicroseconds = UInt32(max(0, min(coalescing, 1)) * 1_000_000)
@@ -77,6 +77,7 @@ public final class LogWriter: Sendable {
     }
 
     private func run() {
+        var batch: [[UInt8]] = []
         var joined: [UInt8] = []
         while true {
             let sleep = state.withLock { s -> Bool in
@@ -90,21 +91,22 @@ public final class LogWriter: Sendable {
                 // along in the same write instead of each paying a wake-up and a write.
                 if coalescingMicroseconds > 0 { usleep(coalescingMicroseconds) }
             }
-            let batch = state.withLock { s -> [[UInt8]] in
-                let b = s.queue
-                s.queue = []
+            // why: the queue and the writer's batch trade places, so both keep their capacity and
+            // a turn allocates nothing.
+            state.withLock { s in
+                swap(&batch, &s.queue)
                 s.queuedBytes = 0
-                return b
             }
             if batch.count == 1 {
                 writeAll(batch[0])
-            } else {
-                joined.removeAll(keepingCapacity: true)
+            } else if !batch.isEmpty {
                 for chunk in batch { joined.append(contentsOf: chunk) }
                 writeAll(joined)
-                if joined.capacity > 1 << 20 { joined = [] }
+                joined.removeAll(keepingCapacity: joined.capacity <= 256 * 1024)
             }
-            state.withLock { $0.written &+= UInt64(batch.count) }
+            let count = batch.count
+            batch.removeAll(keepingCapacity: batch.capacity <= 4096)
+            state.withLock { $0.written &+= UInt64(count) }
             done.condition.lock()
             done.condition.broadcast()
             done.condition.unlock()
