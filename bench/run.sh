@@ -1657,17 +1657,17 @@ ROWS=(
     "handshake|hs_rate|full handshake per request: conn/s|higher|0.9"
     "handshake|hs_p99|full handshake per request: p99, ms|lower|"
     "handshake|hs_cpu|full handshake per request: server CPU µs/conn|lower|0.9"
-    "handshake_callback|hc_rate|full handshake + callback GET /oauth/callback?itemId=<new> per connection (nginx: full handshake + static GET /): conn/s|higher|"
+    "handshake_callback|hc_rate|full handshake + callback GET /oauth/callback?itemId=<new> per connection (nginx: full handshake + the same-size page): conn/s|higher|"
     "handshake_callback|hc_cpu|full handshake + callback (nginx: + same-size page): server CPU µs/conn|lower|0.9"
     "resume|rs_rate|resumed TLS 1.3 handshake (a ticket per connection, browser-like) + GET /: conn/s|higher|"
     "resume|rs_cpu|resumed handshake + GET /: server CPU µs/conn|lower|1.0"
     "resume|rs_fraction|resumed handshake: fraction of connections resumed|higher|"
     "idle_memory|mem_kib|memory per idle TLS connection, KiB (HOLD open)|max|1.5"
-    "callback|cb_rps|callback GET /oauth/callback?itemId=<new>, SQLite (nginx: static GET /): req/s|higher|"
-    "callback|cb_p99|callback (nginx: static): p99 latency, ms|lower|"
+    "callback|cb_rps|callback GET /oauth/callback?itemId=<new>, SQLite (nginx: a same-size page): req/s|higher|"
+    "callback|cb_p99|callback (nginx: same-size page): p99 latency, ms|lower|"
     "callback|cb_cpu|callback (nginx: same-size page): server CPU µs/request|lower|"
-    "status|st_rps|status poll GET /v1/items/{id}, Bearer (nginx: static GET /): req/s|higher|"
-    "status|st_p99|status poll (nginx: static): p99 latency, ms|lower|"
+    "status|st_rps|status poll GET /v1/items/{id}, Bearer (nginx: a same-size JSON body): req/s|higher|"
+    "status|st_p99|status poll (nginx: same-size body): p99 latency, ms|lower|"
     "status|st_cpu|status poll (nginx: same-size page): server CPU µs/request|lower|"
     "longpoll|lp_wake_p50|long-poll wake latency p50, ms (HOLD waiting, RATE callbacks/s)|lower|"
     "longpoll|lp_wake_p99|long-poll wake latency p99, ms|abs_max|50"
@@ -2016,10 +2016,10 @@ for cert in $CERTS; do
     fi
 done
 case " $SCENARIOS " in *" callback "*|*" status "*)
-    echo "- callback and status rows: nginx's column is its keep-alive static GET / run (the keepalive row's, measured once per certificate)." ;;
+    echo "- callback and status rows: nginx's column is its keep-alive GET of a body the size of ours' answer on that route (${RES["nginx.$cert.cb_bytes"]:-?} and ${RES["nginx.$cert.st_bytes"]:-?} bytes), with that route's extra headers, from its open-file cache with access_log off (issue 12's method)." ;;
 esac
 for cert in $CERTS; do
-    [ -z "${RES["ours.$cert.hc_line"]:-}" ] || echo "- handshake_callback, $(cert_label "$cert"): ours ${RES["ours.$cert.hc_line"]} (callbacks in the access log: ${RES["ours.$cert.hc_logged"]:-?}); nginx's column is its full-handshake run of the static page: ${RES["nginx.$cert.hs_line"]:-n/a}."
+    [ -z "${RES["ours.$cert.hc_line"]:-}" ] || echo "- handshake_callback, $(cert_label "$cert"): ours ${RES["ours.$cert.hc_line"]} (callbacks in the access log: ${RES["ours.$cert.hc_logged"]:-?}); nginx's column is its full-handshake run of the same-size page: ${RES["nginx.$cert.hc_line"]:-n/a}."
     for srv in $SERVERS; do
         [ -z "${RES["$srv.$cert.rs_line"]:-}" ] || echo "- resume, $srv, $(cert_label "$cert"): ${RES["$srv.$cert.rs_line"]} (offered: connections that offered a ticket; reused: the server accepted it; tickets: NewSessionTickets received)."
     done
