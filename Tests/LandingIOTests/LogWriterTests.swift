@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 import Testing
 
 @testable import LandingIO
@@ -29,7 +30,7 @@ import Testing
     }
 
     @Test("beyond its capacity the writer drops whole lines and counts them, never blocking")
-    func overCapacity_DropsAndCounts() async throws {
+    func overCapacity_DropsAndCounts() throws {
         var fds: [Int32] = [0, 0]
         #expect(pipe(&fds) == 0)
         // Nobody reads the pipe yet: the writer thread blocks on it once its 64 KiB fill up.
@@ -39,23 +40,29 @@ import Testing
         #expect(writer.droppedLines > 0)
         #expect(writer.droppedLines <= 5_000)
         // why: drain the pipe and let the writer finish before closing, so it never writes into a
-        // descriptor number another test has reused since.
-        let reader = Task.detached { [fds] in
-            var total = 0
+        // descriptor number another test has reused since. A thread of its own, not a task: the
+        // test pool's few threads may all be busy with other (blocking) tests.
+        let readFD = fds[0]
+        let total = Mutex(0)
+        let finished = DispatchSemaphore(value: 0)
+        Thread {
             var buffer = [UInt8](repeating: 0, count: 65536)
             while true {
-                let n = buffer.withUnsafeMutableBytes { read(fds[0], $0.baseAddress, $0.count) }
-                if n <= 0 { return total }
-                total += n
+                let n = buffer.withUnsafeMutableBytes { read(readFD, $0.baseAddress, $0.count) }
+                if n <= 0 { break }
+                total.withLock { $0 += n }
             }
-        }
-        writer.flush(timeout: 10)
+            finished.signal()
+        }.start()
+        writer.flush(timeout: 60)
         close(fds[1])
-        let written = await reader.value
+        finished.wait()
         close(fds[0])
-        #expect(written / line.count + writer.droppedLines == 5_000)
+        #expect(total.withLock { $0 } / line.count + writer.droppedLines == 5_000)
     }
+}
 
+@Suite struct LogWriterFileTests {
     /// A temporary file open for writing, and its path.
     static func temporaryFile() throws -> (fd: Int32, path: String) {
         let path = NSTemporaryDirectory() + "logwriter-\(getpid())-\(UUID().uuidString).log"
