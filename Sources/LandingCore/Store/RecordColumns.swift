@@ -1,5 +1,3 @@
-import Foundation
-
 /// The store-neutral layout of the two record tables (`items`, `sessions`): one column list and one
 /// mapping between `LandingRecord` and a row, shared by every SQL store so they cannot drift. A
 /// store supplies only how a value is bound (`values(of:)`) and how a column is read
@@ -143,7 +141,7 @@ public enum RecordColumns {
     static func decode(_ text: String?, table: String) throws(StoreError) -> [RawParameter] {
         guard let text, text != "[]" else { return [] }
         // why: the message never quotes the text, which holds callback parameters.
-        guard let parameters = try? JSONDecoder().decode([RawParameter].self, from: Data(text.utf8)) else {
+        guard let parameters = RawParametersDecoder.decode(text) else {
             throw StoreError(.corrupt, "corrupt \(table) row: raw_parameters is not a JSON parameter list")
         }
         return parameters
