@@ -512,3 +512,36 @@ struct SQLiteSchemaTests {
         #expect(commit.changes == [RecordChange(key: .session("s-1"), version: 2)])
     }
 }
+
+@Suite("SQLite record writes")
+struct SQLiteRecordWriteTests {
+    /// A record at version 1 is INSERTed, a later version UPDATEs its row: a wrong guess about
+    /// whether the row exists fails the write (`.conflict`) rather than overwrite or drop a row.
+    @Test("A first write inserts, a later one updates, and either refuses a row that is not as the version says")
+    func write_InsertsNewAndUpdatesExisting_RefusingMismatchedRows() throws {
+        let directory = try StoreTestDirectory()
+        defer { directory.remove() }
+        let path = directory.file("landing.db")
+        _ = try SQLiteStore(path: path)
+        let transaction = SQLiteTransaction(db: try rawConnection(path))
+        var record = LandingRecord(
+            key: .item("i-1"), itemId: "i-1", status: .completed, hits: 1, createdAt: 10, updatedAt: 10,
+            rawParameters: [RawParameter(name: "itemId", value: "i-1")], version: 1)
+        try transaction.write(record)
+        #expect(try transaction.read(.item("i-1")) == record)
+        #expect(throws: StoreError.self, "a second version-1 write of the key") { try transaction.write(record) }
+        record.version = 2
+        record.hits = 2
+        record.connectorName = "Bank"
+        try transaction.write(record)
+        #expect(try transaction.read(.item("i-1")) == record)
+        let missing = LandingRecord(key: .session("s-9"), sessionId: "s-9", status: .pending, createdAt: 1, updatedAt: 1, version: 2)
+        do {
+            try transaction.write(missing)
+            Issue.record("an update of a missing row succeeded")
+        } catch {
+            #expect(error.kind == .conflict)
+        }
+        #expect(try transaction.read(.session("s-9")) == nil)
+    }
+}

@@ -147,8 +147,9 @@ struct SQLiteTable: Sendable {
     let name: String
     let keyColumn: String
     let select: String
-    let upsert: String
     let insert: String
+    /// Rewrites every other column of the row with the record's key (the parameters are `insert`'s).
+    let update: String
     let delete: String
     let purge: String
     /// At most ?2 of the rows `purge` deletes (one step of a batched purge).
@@ -165,12 +166,13 @@ struct SQLiteTable: Sendable {
         self.name = name
         self.keyColumn = keyColumn
         let columns = RecordColumns.names
+        let keyIndex = columns.firstIndex(of: keyColumn)!
         let list = columns.joined(separator: ", ")
         let placeholders = columns.indices.map { "?\($0 + 1)" }.joined(separator: ", ")
-        let updates = columns.filter { $0 != keyColumn }.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
         select = "SELECT \(list) FROM \(name) WHERE \(keyColumn) = ?1"
         insert = "INSERT INTO \(name) (\(list)) VALUES (\(placeholders))"
-        upsert = "INSERT INTO \(name) (\(list)) VALUES (\(placeholders)) ON CONFLICT (\(keyColumn)) DO UPDATE SET \(updates)"
+        let assignments = columns.enumerated().filter { $0.element != keyColumn }.map { "\($0.element) = ?\($0.offset + 1)" }
+        update = "UPDATE \(name) SET \(assignments.joined(separator: ", ")) WHERE \(keyColumn) = ?\(keyIndex + 1)"
         delete = "DELETE FROM \(name) WHERE \(keyColumn) = ?1"
         purge = "DELETE FROM \(name) WHERE updated_at < ?1"
         purgeBatch =
@@ -185,7 +187,7 @@ struct SQLiteTable: Sendable {
 
     // MARK: Row mapping
 
-    /// Binds every column of `record` to an `insert`/`upsert` statement.
+    /// Binds every column of `record` to an `insert`/`update` statement.
     static func bind(_ record: LandingRecord, to statement: SQLiteStatement) throws(StoreError) {
         for (index, value) in try RecordColumns.values(of: record).enumerated() {
             switch value {
