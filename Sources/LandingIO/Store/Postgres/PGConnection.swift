@@ -355,18 +355,37 @@ final class PGConnection {
 
     /// Runs `body` with a C array of NUL-terminated copies of `strings` (nil stays NULL). The
     /// copies are zeroed before they are freed, since one of them may be the password.
+    // why: one buffer for all the copies (and one for the pointers), not a strdup per string: a
+    // record write passes 21 parameters, and the allocations cost more than the copying.
     static func withCStrings<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
-        let copies: [UnsafeMutablePointer<CChar>?] = strings.map { $0.flatMap { strdup($0) } }
-        defer {
-            for copy in copies {
-                guard let copy else { continue }
-                memset(copy, 0, strlen(copy))
-                free(copy)
-            }
-        }
+        var size = 0
+        for string in strings { if let string { size += string.utf8.count + 1 } }
+        let buffer = UnsafeMutableBufferPointer<CChar>.allocate(capacity: max(size, 1))
         // why: libpq reads the arrays as `const char *const *`; a trailing NULL terminates the
         // keyword/value arrays of PQconnectdbParams and is ignored by the exec calls (which take a count).
-        let pointers = copies.map { UnsafePointer($0) } + [nil]
-        return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+        let pointers = UnsafeMutableBufferPointer<UnsafePointer<CChar>?>.allocate(capacity: strings.count + 1)
+        defer {
+            buffer.update(repeating: 0)
+            buffer.deallocate()
+            pointers.deallocate()
+        }
+        var offset = 0
+        for (index, string) in strings.enumerated() {
+            guard var string else {
+                pointers[index] = nil
+                continue
+            }
+            let start = buffer.baseAddress! + offset
+            let count = string.withUTF8 { bytes in
+                bytes.withMemoryRebound(to: CChar.self) { source in
+                    UnsafeMutableBufferPointer(start: start, count: source.count).update(fromContentsOf: source)
+                }
+            }
+            start[count] = 0
+            pointers[index] = UnsafePointer(start)
+            offset += count + 1
+        }
+        pointers[strings.count] = nil
+        return body(UnsafePointer(pointers.baseAddress!))
     }
 }
