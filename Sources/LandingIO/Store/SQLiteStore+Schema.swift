@@ -255,13 +255,8 @@ struct SQLiteTable: Sendable {
 
     /// Binds every column of `record` to an `insert`/`update` statement.
     static func bind(_ record: LandingRecord, to statement: SQLiteStatement) throws(StoreError) {
-        for (index, value) in try RecordColumns.values(of: record).enumerated() {
-            switch value {
-            case .text(let text): try statement.bind(text, at: index)
-            case .integer(let integer): try statement.bind(integer, at: index)
-            case .boolean(let flag): try statement.bind(flag, at: index)
-            }
-        }
+        var row = SQLiteRowWriter(statement: statement)
+        try RecordColumns.write(record, to: &row)
     }
 
     /// The record in the current row of a `select` statement on this table.
@@ -276,4 +271,12 @@ struct SQLiteRowReader: RecordRowReader {
     func text(_ column: Int) -> String? { statement.string(at: column) }
     func integer(_ column: Int) throws(StoreError) -> Int64? { statement.optionalInt64(at: column) }
     func boolean(_ column: Int) throws(StoreError) -> Bool? { statement.optionalInt64(at: column).map { $0 != 0 } }
+}
+
+/// The parameters of a SQLite `insert`/`update` statement as a `RecordRowWriter` (booleans as 0/1).
+struct SQLiteRowWriter: RecordRowWriter {
+    let statement: SQLiteStatement
+    func text(_ value: String?, at column: Int) throws(StoreError) { try statement.bind(value, at: column) }
+    func integer(_ value: Int64?, at column: Int) throws(StoreError) { try statement.bind(value, at: column) }
+    func boolean(_ value: Bool, at column: Int) throws(StoreError) { try statement.bind(value, at: column) }
 }
