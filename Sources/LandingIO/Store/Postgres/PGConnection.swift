@@ -16,8 +16,12 @@ final class PGConnection {
     let target: String
     /// Strings that must never appear in a message (the password), masked by `scrub`.
     private var secrets: [String]
-    /// Statements prepared on this session by `executeCached`, SQL text → statement name.
-    private var cachedStatements: [String: String] = [:]
+    /// Statements prepared on this session by `executeCached`: SQL text and statement name; a
+    /// dozen or so.
+    // why: a list scanned with `==`, not a dictionary (as `SQLiteConnection`'s cache): hashing a
+    // record statement's ~700 bytes of SQL on every use cost more than the scan (the texts differ
+    // early or share their storage).
+    private var cachedStatements: [(sql: String, name: String)] = []
 
     /// Connects with libpq keyword/value pairs (`PostgresLocation.connectionParameters`), adding
     /// `options`' keepalive, timeout and encoding parameters the pairs do not set.
@@ -158,14 +162,12 @@ final class PGConnection {
     /// Runs `sql`, prepared on first use on this session and reused afterwards (until `reset`).
     @discardableResult
     func executeCached(_ sql: String, _ parameters: [String?] = []) throws(StoreError) -> PGResult {
-        let name: String
-        if let known = cachedStatements[sql] {
-            name = known
-        } else {
-            name = "landing_\(cachedStatements.count + 1)"
-            try prepare(name: name, sql: sql)
-            cachedStatements[sql] = name
+        for statement in cachedStatements where statement.sql == sql {
+            return try executePrepared(name: statement.name, parameters)
         }
+        let name = "landing_\(cachedStatements.count + 1)"
+        try prepare(name: name, sql: sql)
+        cachedStatements.append((sql, name))
         return try executePrepared(name: name, parameters)
     }
 
