@@ -1,7 +1,7 @@
 /// The store-neutral layout of the two record tables (`items`, `sessions`): one column list and one
 /// mapping between `LandingRecord` and a row, shared by every SQL store so they cannot drift. A
-/// store supplies only how a value is bound (`values(of:)`) and how a column is read
-/// (`RecordRowReader`).
+/// store supplies only how a value is bound (`RecordRowWriter`, or the `values(of:)` list) and how
+/// a column is read (`RecordRowReader`).
 public enum RecordColumns {
     /// Every column, in the order `values(of:)` lists and `record(table:from:)` reads.
     public static let names = [
