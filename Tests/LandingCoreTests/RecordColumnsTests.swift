@@ -30,4 +30,41 @@ struct RecordColumnsTests {
     func encode_RoundTripsThroughDecode_ForParameterList(parameters: [RawParameter]) throws {
         #expect(try RecordColumns.decode(RecordColumns.encode(parameters), table: "items") == parameters)
     }
+
+    /// JSON texts of the stored shape that other writers could have produced (JSONEncoder's
+    /// default escaping, pretty printing, other member order, `\u` escapes, extra string members).
+    static let foreignTexts: [String] = [
+        #"[{"name":"a\/b","value":"c\/d"}]"#,
+        "[\n  {\n    \"name\" : \"x\",\n    \"value\" : \"y\"\n  }\n]",
+        #"[{"value":"v","name":"n"},{"name":"","value":""}]"#,
+        #"[{"name":"\u00e9\u0041","value":"\ud83c\udf89 \u2028 \u0000"}]"#,
+        #"[{"name":"n","value":"v","extra":"ignored"}]"#,
+        #" [ ] "#,
+        #"[{"name":"\"\\\b\f\n\r\t","value":"\u001F\u007f"}]"#,
+    ]
+
+    @Test("The hand-written decoder reads every JSON text of the stored shape as JSONDecoder does", arguments: foreignTexts)
+    func decode_MatchesJSONDecoder_ForForeignText(text: String) throws {
+        let expected = try JSONDecoder().decode([RawParameter].self, from: Data(text.utf8))
+        #expect(try RecordColumns.decode(text, table: "items") == expected)
+    }
+
+    static let malformedTexts: [String] = [
+        "", "{}", "[", "[{}]", #"[{"name":"n"}]"#, #"[{"name":"n","value":1}]"#, #"[{"name":"n","value":"v"}"#,
+        #"[{"name":"n","value":"v"}] x"#, "[{\"name\":\"n\u{1}\",\"value\":\"v\"}]",
+        #"[{"name":"\ud83c","value":"v"}]"#, #"[{"name":"\udf89","value":"v"}]"#, #"[{"name":"\u12G4","value":"v"}]"#,
+        #"[{"name":"\x","value":"v"}]"#, #"[{"name":"n","value":"v"#, #"[{"name":"n","value":"v\"#, "null",
+    ]
+
+    @Test("A raw_parameters text that is not a JSON parameter list is a corrupt row, its text never quoted", arguments: malformedTexts)
+    func decode_ReportsCorrupt_ForMalformedText(text: String) {
+        #expect(throws: StoreError.self) { try RecordColumns.decode(text, table: "items") }
+        #expect((try? JSONDecoder().decode([RawParameter].self, from: Data(text.utf8))) == nil, "JSONDecoder refuses it too")
+        do {
+            _ = try RecordColumns.decode(text, table: "items")
+        } catch {
+            #expect(error.kind == .corrupt)
+            #expect(error.message == "corrupt items row: raw_parameters is not a JSON parameter list")
+        }
+    }
 }

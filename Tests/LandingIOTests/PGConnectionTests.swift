@@ -313,3 +313,17 @@ struct PGConnectionTests {
         #expect(error?.message.contains("127.0.0.1:1/landing_test") == true)
     }
 }
+
+@Suite("PostgreSQL parameter strings")
+struct PGCStringTests {
+    @Test("withCStrings hands libpq each string NUL-terminated, nil as NULL, and a NULL after the last")
+    func withCStrings_CopiesEachStringAndKeepsNils() {
+        let strings: [String?] = ["item-1", nil, "", "çødé 🎉", String(repeating: "x", count: 5_000), nil]
+        let seen: [String?] = PGConnection.withCStrings(strings) { pointers in
+            #expect(pointers[strings.count] == nil)
+            return (0..<strings.count).map { index in pointers[index].map { String(cString: $0) } }
+        }
+        #expect(seen == strings)
+        #expect(PGConnection.withCStrings([]) { $0[0] == nil })
+    }
+}

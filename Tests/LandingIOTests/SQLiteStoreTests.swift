@@ -461,6 +461,7 @@ struct SQLiteSchemaTests {
             2: "469a427bfebcbe5e",
             3: "f0dd6a4e8808eedc",
             4: "7134d8d14c84585c",
+            5: "274686a0a71a15db",
         ]
         for migration in SQLiteStore.migrations {
             let hash = fnv1a(migration.sql)
@@ -510,5 +511,118 @@ struct SQLiteSchemaTests {
         #expect(try store.session(id: "s-1")?.version == 1)
         let commit = try store.commit([.deleteSession(id: "s-1")])
         #expect(commit.changes == [RecordChange(key: .session("s-1"), version: 2)])
+    }
+    /// The rows of every column of `table` in the database at `path`, as text, ordered by key.
+    private func rows(_ path: String, _ table: String, key: String) throws -> [String] {
+        let connection = try rawConnection(path)
+        let list = RecordColumns.names.map { "quote(\($0))" }.joined(separator: " || '|' || ")
+        let statement = try connection.prepare("SELECT \(list) FROM \(table) ORDER BY \(key)")
+        var out: [String] = []
+        while try statement.step() { out.append(statement.string(at: 0) ?? "") }
+        withExtendedLifetime(connection) {}
+        return out
+    }
+
+    /// The `pragma_table_info` lines of `table`: name, type, not-null, default, primary key.
+    private func layout(_ path: String, _ table: String) throws -> [String] {
+        let connection = try rawConnection(path)
+        let statement = try connection.prepare(
+            "SELECT name || ' ' || type || ' ' || \"notnull\" || ' ' || ifnull(dflt_value, '-') || ' ' || pk FROM pragma_table_info('\(table)')")
+        var out: [String] = []
+        while try statement.step() { out.append(statement.string(at: 0) ?? "") }
+        withExtendedLifetime(connection) {}
+        return out
+    }
+
+    @Test("Step 5 rebuilds both record tables with the same columns, rows, index and status check")
+    func sqliteSchema_Step5KeepsRowsColumnsAndChecks() throws {
+        let directory = try StoreTestDirectory()
+        defer { directory.remove() }
+        let path = directory.file("landing.db")
+        let stepsBefore = SQLiteStore.migrations.prefix(4)
+        do {
+            let old = try rawConnection(path)
+            try old.execute(stepsBefore.map(\.sql).joined(separator: "\n") + "\nPRAGMA user_version = 4;")
+            try old.execute(
+                """
+                INSERT INTO items VALUES ('i-1', 's-1', 'completed', 1, 'e', 'd', 3, 10, 20, 15, NULL,
+                    '[{"name":"itemId","value":"i-1"}]', 2, NULL, NULL, 1, 7, 'api', 'Bank', 'SUCCESS', NULL);
+                INSERT INTO items (item_id, status, created_at, updated_at) VALUES ('i-2', 'pending', 1, 2);
+                INSERT INTO sessions VALUES ('s-1', 'i-1', 'failed', 0, 'x', NULL, 1, 5, 6, 6, 99, '[]', 0,
+                    'user', 'https://app/x', 0, 3, NULL, NULL, NULL, 'pt-BR');
+                """)
+        }
+        let before = (try rows(path, "items", key: "item_id"), try rows(path, "sessions", key: "session_id"))
+        let layoutBefore = (try layout(path, "items"), try layout(path, "sessions"))
+        let store = try SQLiteStore(path: path)
+        #expect(try store.pragma("user_version") == "5")
+        #expect(try rows(path, "items", key: "item_id") == before.0)
+        #expect(try rows(path, "sessions", key: "session_id") == before.1)
+        #expect(try layout(path, "items") == layoutBefore.0)
+        #expect(try layout(path, "sessions") == layoutBefore.1)
+        #expect(try store.item(id: "i-1")?.connectorName == "Bank")
+        #expect(try schemaNames(path).isSuperset(of: ["items", "sessions", "items_updated_at", "sessions_updated_at"]))
+        #expect(try !schemaNames(path).contains("items_v5"))
+        let raw = try rawConnection(path)
+        for table in ["items", "sessions"] {
+            for status in ["unknown", "Completed", ""] {
+                #expect(throws: StoreError.self, "\(table) refuses status '\(status)'") {
+                    try raw.execute("INSERT INTO \(table) (\(table == "items" ? "item_id" : "session_id"), status, created_at, updated_at) VALUES ('bad', '\(status)', 1, 1)")
+                }
+            }
+        }
+    }
+
+    /// The statements a record write runs build no ephemeral table (a CHECK `IN` list of more than
+    /// two values did, on every row written).
+    @Test("Writing a record builds no ephemeral table in SQLite's program")
+    func sqliteSchema_RecordWritesOpenNoEphemeralTable() throws {
+        let directory = try StoreTestDirectory()
+        defer { directory.remove() }
+        let path = directory.file("landing.db")
+        _ = try SQLiteStore(path: path)
+        let raw = try rawConnection(path)
+        for table in [SQLiteTable.items, SQLiteTable.sessions] {
+            for sql in [table.insert, table.update] {
+                let explain = try raw.prepare("EXPLAIN " + sql)
+                var opcodes: [String] = []
+                while try explain.step() { opcodes.append(explain.string(at: 1) ?? "") }
+                #expect(!opcodes.isEmpty)
+                #expect(!opcodes.contains("OpenEphemeral"), "\(SQLiteStatement.label(sql)) opens an ephemeral table")
+            }
+        }
+    }
+}
+
+@Suite("SQLite record writes")
+struct SQLiteRecordWriteTests {
+    /// A record at version 1 is INSERTed, a later version UPDATEs its row: a wrong guess about
+    /// whether the row exists fails the write (`.conflict`) rather than overwrite or drop a row.
+    @Test("A first write inserts, a later one updates, and either refuses a row that is not as the version says")
+    func write_InsertsNewAndUpdatesExisting_RefusingMismatchedRows() throws {
+        let directory = try StoreTestDirectory()
+        defer { directory.remove() }
+        let path = directory.file("landing.db")
+        _ = try SQLiteStore(path: path)
+        let transaction = SQLiteTransaction(db: try rawConnection(path))
+        var record = LandingRecord(
+            key: .item("i-1"), itemId: "i-1", status: .completed, hits: 1, createdAt: 10, updatedAt: 10,
+            rawParameters: [RawParameter(name: "itemId", value: "i-1")], version: 1)
+        try transaction.write(record)
+        #expect(try transaction.read(.item("i-1")) == record)
+        #expect(throws: StoreError.self, "a second version-1 write of the key") { try transaction.write(record) }
+        record.version = 2
+        record.hits = 2
+        record.connectorName = "Bank"
+        try transaction.write(record)
+        #expect(try transaction.read(.item("i-1")) == record)
+        let missing = LandingRecord(key: .session("s-9"), sessionId: "s-9", status: .pending, createdAt: 1, updatedAt: 1, version: 2)
+        do {
+            try transaction.write(missing)
+            Issue.record("an update of a missing row succeeded")
+        } catch {
+            #expect(error.kind == .conflict)
+        }
+        #expect(try transaction.read(.session("s-9")) == nil)
     }
 }

@@ -6,7 +6,9 @@
 public protocol StoreTransaction {
     /// The record stored under `key` (as this transaction sees it).
     func read(_ key: LandingRecord.Key) throws(StoreError) -> LandingRecord?
-    /// Inserts or replaces the record under `record.key`; its `version` is already set.
+    /// Inserts or replaces the record under `record.key`; its `version` is already set: 1 exactly
+    /// when this transaction read no record under the key (a store may insert then, and update
+    /// otherwise).
     mutating func write(_ record: LandingRecord) throws(StoreError)
     /// Deletes the record under `key`; returns it when it existed.
     mutating func delete(_ key: LandingRecord.Key) throws(StoreError) -> LandingRecord?

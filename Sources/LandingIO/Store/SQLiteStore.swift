@@ -140,9 +140,19 @@ struct SQLiteTransaction: StoreTransaction {
         }
     }
 
+    /// A plain INSERT for a record at version 1 (this transaction read no row under its key), an
+    /// UPDATE of the row otherwise (no upsert: its conflict handling is never needed); either
+    /// statement fails rather than overwrite or lose a row should the read have been wrong.
+    // why: an INSERT is the cheapest program for the common write (a new item per callback); the
+    // UPDATE checks it changed one row (a missing row would otherwise drop the write silently).
     func write(_ record: LandingRecord) throws(StoreError) {
-        try db.run(SQLiteTable.of(record.key).table.upsert) { (statement) throws(StoreError) in
+        let table = SQLiteTable.of(record.key).table
+        let isNew = record.version == 1
+        try db.run(isNew ? table.insert : table.update) { (statement) throws(StoreError) in
             try SQLiteTable.bind(record, to: statement)
+        }
+        guard isNew || db.changes == 1 else {
+            throw StoreError(.conflict, "the \(table.name) row to update was not there (written by a concurrent transaction?)")
         }
     }
 

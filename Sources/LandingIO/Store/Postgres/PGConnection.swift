@@ -16,8 +16,12 @@ final class PGConnection {
     let target: String
     /// Strings that must never appear in a message (the password), masked by `scrub`.
     private var secrets: [String]
-    /// Statements prepared on this session by `executeCached`, SQL text → statement name.
-    private var cachedStatements: [String: String] = [:]
+    /// Statements prepared on this session by `executeCached`: SQL text and statement name; a
+    /// dozen or so.
+    // why: a list scanned with `==`, not a dictionary (as `SQLiteConnection`'s cache): hashing a
+    // record statement's ~700 bytes of SQL on every use cost more than the scan (the texts differ
+    // early or share their storage).
+    private var cachedStatements: [(sql: String, name: String)] = []
 
     /// Connects with libpq keyword/value pairs (`PostgresLocation.connectionParameters`), adding
     /// `options`' keepalive, timeout and encoding parameters the pairs do not set.
@@ -158,14 +162,12 @@ final class PGConnection {
     /// Runs `sql`, prepared on first use on this session and reused afterwards (until `reset`).
     @discardableResult
     func executeCached(_ sql: String, _ parameters: [String?] = []) throws(StoreError) -> PGResult {
-        let name: String
-        if let known = cachedStatements[sql] {
-            name = known
-        } else {
-            name = "landing_\(cachedStatements.count + 1)"
-            try prepare(name: name, sql: sql)
-            cachedStatements[sql] = name
+        for statement in cachedStatements where statement.sql == sql {
+            return try executePrepared(name: statement.name, parameters)
         }
+        let name = "landing_\(cachedStatements.count + 1)"
+        try prepare(name: name, sql: sql)
+        cachedStatements.append((sql, name))
         return try executePrepared(name: name, parameters)
     }
 
@@ -289,12 +291,14 @@ final class PGConnection {
 
     /// `result` as a `PGResult` when it succeeded; otherwise cleared and turned into a `StoreError`.
     @discardableResult
-    private func check(_ result: OpaquePointer?, _ label: String) throws(StoreError) -> PGResult {
+    // why: the label is an autoclosure: building it (splitting the SQL text) on every successful
+    // statement cost more than the rest of a COMMIT's client side.
+    private func check(_ result: OpaquePointer?, _ label: @autoclosure () -> String) throws(StoreError) -> PGResult {
         guard let result else {
             // why: a NULL result means libpq could not even build one (out of memory, or the
             // connection is gone); the kind then depends on the connection alone.
             let kind = PGErrorClassifier.kind(sqlstate: nil, connectionLost: !isConnected)
-            throw StoreError(kind, "\(label) on \(target) failed: \(connectionMessage())")
+            throw StoreError(kind, "\(label()) on \(target) failed: \(connectionMessage())")
         }
         let owned = PGResult(takingOwnership: result)
         let status = PQresultStatus(result)
@@ -306,7 +310,7 @@ final class PGConnection {
         let message = primary ?? String(cString: PQresultErrorMessage(result))
         let kind = PGErrorClassifier.kind(sqlstate: sqlstate, connectionLost: !isConnected)
         let code = sqlstate.map { " (SQLSTATE \($0))" } ?? ""
-        throw StoreError(kind, "\(label) on \(target) failed: \(Self.scrub(Self.oneLine(message), secrets))\(code)")
+        throw StoreError(kind, "\(label()) on \(target) failed: \(Self.scrub(Self.oneLine(message), secrets))\(code)")
     }
 
     /// `name` quoted as an SQL identifier by libpq.
@@ -353,18 +357,37 @@ final class PGConnection {
 
     /// Runs `body` with a C array of NUL-terminated copies of `strings` (nil stays NULL). The
     /// copies are zeroed before they are freed, since one of them may be the password.
+    // why: one buffer for all the copies (and one for the pointers), not a strdup per string: a
+    // record write passes 21 parameters, and the allocations cost more than the copying.
     static func withCStrings<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
-        let copies: [UnsafeMutablePointer<CChar>?] = strings.map { $0.flatMap { strdup($0) } }
-        defer {
-            for copy in copies {
-                guard let copy else { continue }
-                memset(copy, 0, strlen(copy))
-                free(copy)
-            }
-        }
+        var size = 0
+        for string in strings { if let string { size += string.utf8.count + 1 } }
+        let buffer = UnsafeMutableBufferPointer<CChar>.allocate(capacity: max(size, 1))
         // why: libpq reads the arrays as `const char *const *`; a trailing NULL terminates the
         // keyword/value arrays of PQconnectdbParams and is ignored by the exec calls (which take a count).
-        let pointers = copies.map { UnsafePointer($0) } + [nil]
-        return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+        let pointers = UnsafeMutableBufferPointer<UnsafePointer<CChar>?>.allocate(capacity: strings.count + 1)
+        defer {
+            buffer.update(repeating: 0)
+            buffer.deallocate()
+            pointers.deallocate()
+        }
+        var offset = 0
+        for (index, string) in strings.enumerated() {
+            guard var string else {
+                pointers[index] = nil
+                continue
+            }
+            let start = buffer.baseAddress! + offset
+            let count = string.withUTF8 { bytes in
+                bytes.withMemoryRebound(to: CChar.self) { source in
+                    UnsafeMutableBufferPointer(start: start, count: source.count).update(fromContentsOf: source)
+                }
+            }
+            start[count] = 0
+            pointers[index] = UnsafePointer(start)
+            offset += count + 1
+        }
+        pointers[strings.count] = nil
+        return body(UnsafePointer(pointers.baseAddress!))
     }
 }

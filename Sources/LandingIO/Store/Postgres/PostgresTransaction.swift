@@ -19,12 +19,14 @@ struct PostgresTransaction: StoreTransaction {
         return try table.select(id, on: db, forUpdate: true)
     }
 
-    /// An idempotent upsert (`INSERT … ON CONFLICT (key) DO UPDATE`), except for a new session.
-    // why: a session is only ever written at version 1 by `createSession`; a plain INSERT lets the
-    // primary key refuse a second one (23505 → `.conflict`) should any writer get past the read.
+    /// A plain INSERT for a new record (version 1: the locked read found no row), an upsert
+    /// (`INSERT … ON CONFLICT (key) DO UPDATE`) otherwise.
+    // why: a plain INSERT lets the primary key refuse a second first write (23505 → `.conflict`)
+    // should any writer get past the advisory lock, and skips the upsert's speculative insertion
+    // on the common write (a new item per callback).
     func write(_ record: LandingRecord) throws(StoreError) {
         let (table, _) = PostgresTable.of(record.key)
-        let sql = table.name == PostgresTable.sessions.name && record.version == 1 ? table.insert : table.upsert
+        let sql = record.version == 1 ? table.insert : table.upsert
         try db.executeCached(sql, try PostgresTable.parameters(of: record))
     }
 
