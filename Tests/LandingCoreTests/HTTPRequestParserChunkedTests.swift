@@ -21,6 +21,36 @@ import Testing
         parseError(Self.head + chunks, limits: limits, sourceLocation: sourceLocation)
     }
 
+    /// A parser copied in the middle of a chunked body (and of a head) is a value: each copy
+    /// finishes with what it alone was fed.
+    @Test func chunked_CopiedParserMidBody_EachCopyKeepsItsOwnState() throws {
+        var first = HTTPRequestParser()
+        first.feed(Array((Self.head + "5\r\nhello\r\n").utf8))
+        #expect(first.next() == .needMore)
+        var second = first
+        first.feed(Array("3\r\nabc\r\n0\r\n\r\n".utf8))
+        second.feed(Array("1\r\nZ\r\n0\r\n\r\n".utf8))
+        guard case .request(let a) = first.next(), case .request(let b) = second.next() else {
+            Issue.record("both copies should complete their request")
+            return
+        }
+        #expect(String(decoding: a.body, as: UTF8.self) == "helloabc")
+        #expect(String(decoding: b.body, as: UTF8.self) == "helloZ")
+
+        var head = HTTPRequestParser()
+        head.feed(Array("GET /a HTTP/1.1\r\nHost: a\r\n".utf8))
+        #expect(head.next() == .needMore)
+        var other = head
+        head.feed(Array("X-One: 1\r\n\r\n".utf8))
+        other.feed(Array("X-Two: 2\r\n\r\n".utf8))
+        guard case .request(let one) = head.next(), case .request(let two) = other.next() else {
+            Issue.record("both copies should complete their request")
+            return
+        }
+        #expect(one.headers["X-One"] == "1" && one.headers["X-Two"] == nil)
+        #expect(two.headers["X-Two"] == "2" && two.headers["X-One"] == nil)
+    }
+
     // MARK: - Valid
 
     /// One chunk and the last chunk decode to the chunk's data.

@@ -21,7 +21,7 @@ final class Connection: EventHandler, @unchecked Sendable {
     /// The client's address: the socket's peer, or the one a trusted balancer's PROXY header named.
     private(set) var peer: String
     /// Reads the PROXY protocol header while one is expected (a trusted balancer's connection).
-    private var proxyParser: ProxyHeaderParser?
+    private var proxyParser: ProxyHeaderBox?
     /// The open-connection counts this connection is in (nil: none, as in some tests), released
     /// once when it closes.
     private let admission: ConnectionAdmission?
@@ -59,7 +59,7 @@ final class Connection: EventHandler, @unchecked Sendable {
         self.loop = loop
         self.admission = admission
         self.countedAs = countedAs
-        self.proxyParser = expectsProxyHeader ? ProxyHeaderParser() : nil
+        self.proxyParser = expectsProxyHeader ? ProxyHeaderBox() : nil
         self.parser = HTTPRequestParser(limits: loop.shared.config.limits)
         self.machine = ConnectionStateMachine(
             timeouts: loop.shared.timeouts, limits: loop.shared.connectionLimits, usesTLS: tls != nil,
@@ -287,9 +287,8 @@ final class Connection: EventHandler, @unchecked Sendable {
     /// Feeds the PROXY header parser; the bytes after the header once it is complete (possibly
     /// none), nil while it is not or when the connection was closed.
     private func takeProxyHeader(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
-        guard var proxy = proxyParser else { return bytes }
-        let outcome = proxy.feed(bytes)
-        proxyParser = proxy
+        guard let proxy = proxyParser else { return bytes }
+        let outcome = proxy.parser.feed(bytes)
         switch outcome {
         case .needMore:
             return nil
@@ -595,4 +594,10 @@ final class Connection: EventHandler, @unchecked Sendable {
         loop.connectionClosed(self)
         admission?.release(countedAs)
     }
+}
+
+/// A connection's PROXY header parser, boxed: only connections from a balancer that sends one have
+/// it, and every other connection then holds a pointer instead of the parser's ~110 bytes.
+private final class ProxyHeaderBox {
+    var parser = ProxyHeaderParser()
 }

@@ -60,6 +60,8 @@ extension TLSError {
     /// Call it before an OpenSSL call whose failure you will inspect, so that stale entries left by
     /// earlier, unrelated calls are not blamed on it.
     public static func clearErrorQueue() {
-        ERR_clear_error()
+        // why: ERR_clear_error resets every slot of the thread's queue (~1,200 instructions, twice
+        // per request); the queue is almost always empty, which ERR_peek_error sees cheaply.
+        if ERR_peek_error() != 0 { ERR_clear_error() }
     }
 }

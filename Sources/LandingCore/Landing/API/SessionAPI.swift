@@ -253,9 +253,9 @@ struct SessionAPI: Sendable {
         }
         let ticket = reserved
         let cache = service.readCache
-        // why: the closures below capture these three references, not `service`: a copy of the
-        // whole service (settings, templates, sinks…) in each closure context cost about 700 bytes
-        // per waiting long-poll.
+        // why: `StatusRead` holds these references, not `service`: a copy of the whole service
+        // (settings, templates, sinks…) in a closure context cost about 700 bytes per waiting
+        // long-poll.
         let waiters = service.waiters
         let store = service.store
         let clock = service.environment.now
@@ -275,75 +275,10 @@ struct SessionAPI: Sendable {
             }
         }
         return .deferred { complete in
-            /// `final`: answer now (deadline or shutdown); `fullBody`: with the state even if unchanged;
-            /// `rereading`: a waiter woken by a change reads again.
-            @Sendable func attempt(final: Bool, fullBody: Bool = false, rereading: Bool = false) {
-                // Watch before reading: a change announced after this point (from any store thread or
-                // another instance) makes the wait below resume at once.
-                if !final, let ticket { waiters.watch(ticket, for: key) }
-                // why: taken before the read, so an eviction committed meanwhile refuses the fill below.
-                let generation = cache?.generation ?? 0
-                store.perform(lookup) { result in
-                    let now = clock()
-                    let record: LandingRecord?
-                    switch result {
-                    case .failure(let error):
-                        // why: a waiter woken to re-read (a change, or every waiter after the listener
-                        // reconnected) may reach a store connection that is still reconnecting; it
-                        // keeps waiting until the next change or its deadline rather than turning
-                        // into a 503. A first read or a final one answers the failure.
-                        if !final, rereading, error.kind == .unavailable, let ticket {
-                            waiters.wait(ticket, for: key) { wake in
-                                switch wake {
-                                case .changed: attempt(final: false, rereading: true)
-                                case .timedOut: attempt(final: true)
-                                case .shutdown: attempt(final: true, fullBody: true)
-                                }
-                            }
-                            return
-                        }
-                        if let ticket { waiters.release(ticket) }
-                        complete { APIResponse.storeFailure(error) }
-                        return
-                    case .success(let r):
-                        record = r
-                        // why: only reads that answer now fill the cache; a long-poll's read would
-                        // hold a record per waiter (about 2 KiB each at 10,000 waiters) for reads
-                        // that never come: the change that wakes the waiter evicts it anyway.
-                        if ticket == nil, let r, let cache { cache.fill(r, generation: generation) }
-                    }
-                    // The ETag comes from the record's version and its time-derived status, so a match
-                    // (304, or another wait) costs no encoding of the document.
-                    let tag = record.map { StatusDocument.etag(of: $0, now: now) }
-                    let unchanged = Self.ifNoneMatchMatches(ifNoneMatch, etag: tag)
-                    // Wait while the client already has this state (or the record does not exist yet).
-                    if !final, let ticket, unchanged || record == nil {
-                        // why: the ticket has watched `key` since before the read, so a change committed
-                        // after the read (on another store thread, or announced by another instance)
-                        // resumes this wait at once instead of being missed.
-                        waiters.wait(ticket, for: key) { wake in
-                            switch wake {
-                            case .changed: attempt(final: false, rereading: true)
-                            case .timedOut: attempt(final: true)
-                            // On SIGTERM, waiting requests get the current state.
-                            case .shutdown: attempt(final: true, fullBody: true)
-                            }
-                        }
-                        return
-                    }
-                    if let ticket { waiters.release(ticket) }
-                    var response: HTTPResponse
-                    if let record, let tag {
-                        response = Self.statusResponse(record, tag: tag, unchanged: unchanged && !fullBody, now: now)
-                    } else {
-                        response = APIResponse.error(.notFound, "not_found", "No such record.")
-                    }
-                    if let wait { response.headers.add(name: "Preference-Applied", value: "wait=\(wait)") }
-                    let finished = response
-                    complete { finished }
-                }
-            }
-            attempt(final: false)
+            StatusRead(
+                key: key, lookup: lookup, ticket: ticket, ifNoneMatch: ifNoneMatch, wait: wait, waiters: waiters,
+                store: store, clock: clock, cache: cache, complete: complete
+            ).attempt(final: false)
         }
     }
 
