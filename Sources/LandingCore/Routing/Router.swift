@@ -44,7 +44,8 @@ public struct Router<Handler: Sendable>: Sendable {
         let parts = path.utf8.dropFirst().split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
         var allowed: [HTTPMethod] = []
         var pathExists = false
-        for route in routes {
+        for index in routes.indices where routes[index].segments.count == parts.count {
+            let route = routes[index]
             guard let parameters = Self.bind(route.segments, to: parts) else { continue }
             pathExists = true
             if route.method == method || (method == .head && route.method == .get) {
@@ -62,7 +63,8 @@ public struct Router<Handler: Sendable>: Sendable {
         for (segment, part) in zip(segments, parts) {
             switch segment {
             case .literal(let literal):
-                guard literal.utf8.elementsEqual(part) else { return nil }
+                // why: most literals differ in length; comparing counts first skips the byte walk.
+                guard literal.utf8.count == part.count, literal.utf8.elementsEqual(part) else { return nil }
             case .parameter(let name):
                 guard !part.isEmpty else { return nil }
                 parameters[name] = String(Substring(part))
