@@ -61,40 +61,34 @@ public final class Server: @unchecked Sendable {
     /// safe from any thread, for `MetricsRegistry.register`.
     public func metricFamilies() -> [MetricFamily] { shared.metrics.families() }
 
+    /// The socket systemd passed for `option` (taken, so it is used once), else a new one bound to
+    /// `address`.
+    private static func listener(
+        taking prebound: inout ListeningSocket?, option: String, _ address: ServerConfig.ListenAddress
+    ) throws(SystemError) -> ListeningSocket {
+        if let socket = prebound {
+            prebound = nil
+            return socket
+        }
+        return try ListeningSocket.bound(option: option, address)
+    }
+
     /// Binds the listeners and starts the loop threads. Throws if an address cannot be bound.
     public func start() throws(SystemError) {
         let threadCount = config.threads > 0 ? config.threads : max(1, ProcessInfo.processInfo.activeProcessorCount)
-        let httpsListener: ListeningSocket
-        if let prebound = preboundHTTPS {
-            httpsListener = prebound
-            preboundHTTPS = nil
-        } else {
-            httpsListener = try ListeningSocket.bound(option: "listen", config.listen)
-        }
+        let httpsListener = try Self.listener(taking: &preboundHTTPS, option: "listen", config.listen)
         listeners.append(httpsListener)
         httpsAddress = httpsListener.address
         var httpListener: ListeningSocket?
         if let http = config.httpListen {
-            let listener: ListeningSocket
-            if let prebound = preboundHTTP {
-                listener = prebound
-                preboundHTTP = nil
-            } else {
-                listener = try ListeningSocket.bound(option: "http-listen", http)
-            }
+            let listener = try Self.listener(taking: &preboundHTTP, option: "http-listen", http)
             listeners.append(listener)
             httpListener = listener
             httpAddress = listener.address
         }
         var metricsListener: ListeningSocket?
         if let metrics = config.metricsListen, metricsApplication != nil {
-            let listener: ListeningSocket
-            if let prebound = preboundMetrics {
-                listener = prebound
-                preboundMetrics = nil
-            } else {
-                listener = try ListeningSocket.bound(option: "metrics-listen", metrics)
-            }
+            let listener = try Self.listener(taking: &preboundMetrics, option: "metrics-listen", metrics)
             listeners.append(listener)
             metricsListener = listener
             metricsAddress = listener.address
