@@ -32,13 +32,19 @@ public enum HandlerResult: Sendable {
 }
 
 /// A route handler: the request, its context and the path parameters.
-public typealias RouteHandler = @Sendable (HTTPRequest, RequestContext, [String: String]) -> HandlerResult
+public typealias RouteHandler = @Sendable (HTTPRequest, RequestContext, RouteParameters) -> HandlerResult
 
 /// The request → response function the server runs for every request: method checks, routing,
 /// 404/405/501. Pure: no sockets, no clock.
 public struct Application: Sendable {
-    /// Methods this server implements somewhere; any other method is 501 (RFC 9110 §9.1).
-    public static let implementedMethods: Set<HTTPMethod> = [.get, .head, .post, .put, .delete, .options, .patch]
+    /// Whether this server implements `method` somewhere (GET, HEAD, POST, PUT, DELETE, OPTIONS,
+    /// PATCH); any other method is 501 (RFC 9110 §9.1).
+    public static func implements(_ method: HTTPMethod) -> Bool {
+        switch method {
+        case .get, .head, .post, .put, .delete, .options, .patch: true
+        case .trace, .connect, .other: false
+        }
+    }
 
     private let handler: @Sendable (HTTPRequest, RequestContext) -> (HandlerResult, route: String)
 
@@ -64,7 +70,7 @@ public struct Application: Sendable {
     }
 
     static func route(_ request: HTTPRequest, context: RequestContext, router: Router<RouteHandler>) -> (HandlerResult, route: String) {
-        guard Self.implementedMethods.contains(request.method) else {
+        guard Self.implements(request.method) else {
             // RFC 9110 §9.3.6: after a CONNECT the client may treat what follows as a tunnel;
             // close rather than read those bytes as the next request.
             let close = request.method == .connect
