@@ -18,6 +18,29 @@ import Testing
         #expect(!text.contains("Connection:"))
     }
 
+    /// The connection's fields (X-Request-Id, HSTS over TLS) follow the response's own, in the bytes
+    /// the response would give with them added as fields; without them neither appears.
+    @Test func serializer_AppendsConnectionFields_AsAddedFieldsWould() {
+        var response = HTTPResponse.text(.ok, "hi")
+        response.headers.add(name: "Cache-Control", value: "no-store")
+        for keepAlive in [true, false] {
+            var direct: [UInt8] = []
+            HTTPResponseSerializer.serialize(
+                response, headOnly: false, keepAlive: keepAlive, date: "d", requestID: "req-1", strictTransportSecurity: true, into: &direct)
+            var added = response
+            added.headers.add(name: "X-Request-Id", value: "req-1")
+            added.headers.add(name: "Strict-Transport-Security", value: "max-age=31536000")
+            var viaFields: [UInt8] = []
+            HTTPResponseSerializer.serialize(added, headOnly: false, keepAlive: keepAlive, date: "d", into: &viaFields)
+            #expect(direct == viaFields)
+        }
+        var plain: [UInt8] = []
+        HTTPResponseSerializer.serialize(response, headOnly: false, keepAlive: true, date: "d", requestID: "req-2", into: &plain)
+        let text = String(decoding: plain, as: UTF8.self)
+        #expect(text.contains("\r\nCache-Control: no-store\r\nX-Request-Id: req-2\r\n\r\n"))
+        #expect(!text.contains("Strict-Transport-Security"))
+    }
+
     /// HEAD gets GET's Content-Length and no body.
     @Test func serializer_OmitsBody_ForHead() {
         let text = Self.serialize(.text(.ok, "hello"), headOnly: true)

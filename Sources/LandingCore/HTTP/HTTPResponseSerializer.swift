@@ -5,8 +5,14 @@ public enum HTTPResponseSerializer {
     ///   - headOnly: the request was HEAD: send the headers a GET would get, no body (RFC 9110 §9.3.2).
     ///   - keepAlive: whether the connection stays open; `false` adds `Connection: close`.
     ///   - date: the IMF-fixdate for the `Date` header (RFC 9110 §6.6.1), cached by the caller.
+    ///   - requestID: sent as `X-Request-Id` after the response's own fields, when given.
+    ///   - strictTransportSecurity: adds `Strict-Transport-Security: max-age=31536000` last (the
+    ///     connection is TLS: RFC 6797 §7.1; responses never carry their own).
+    // why: the connection's fields are written here rather than added to `response.headers`:
+    // adding them copied the response's field array on every response.
     public static func serialize(
-        _ response: HTTPResponse, headOnly: Bool, keepAlive: Bool, date: String, into buffer: inout [UInt8]
+        _ response: HTTPResponse, headOnly: Bool, keepAlive: Bool, date: String,
+        requestID: String? = nil, strictTransportSecurity: Bool = false, into buffer: inout [UInt8]
     ) {
         buffer.reserveCapacity(buffer.count + 160 + response.body.count + response.headers.count * 48)
         append("HTTP/1.1 ", to: &buffer)
@@ -28,6 +34,13 @@ public enum HTTPResponseSerializer {
             append(field.name, to: &buffer)
             append(": ", to: &buffer)
             append(field.value, to: &buffer)
+        }
+        if let requestID {
+            append("\r\nX-Request-Id: ", to: &buffer)
+            append(requestID, to: &buffer)
+        }
+        if strictTransportSecurity {
+            append("\r\nStrict-Transport-Security: max-age=31536000", to: &buffer)
         }
         if !keepAlive {
             append("\r\nConnection: close", to: &buffer)

@@ -427,15 +427,12 @@ final class Connection: EventHandler, @unchecked Sendable {
 
     /// Serializes a response into the loop's batch and logs it.
     private func write(_ response: HTTPResponse, meta: RequestMeta) {
-        var response = response
-        response.headers.add(name: "X-Request-Id", value: meta.id)
+        let keepAlive = meta.keepAlive && !response.closeConnection && !machine.isDraining && !loop.shared.isDraining
         // The one place HSTS is added: every response over TLS carries it (RFC 6797 §7.1); over
         // plain HTTP a browser ignores it (§8.1), so it is not sent there.
-        if tls != nil {
-            response.headers.replaceOrAdd(name: "Strict-Transport-Security", value: "max-age=31536000")
-        }
-        let keepAlive = meta.keepAlive && !response.closeConnection && !machine.isDraining && !loop.shared.isDraining
-        HTTPResponseSerializer.serialize(response, headOnly: meta.headOnly, keepAlive: keepAlive, date: loop.httpDate(), into: &loop.plaintextOut)
+        HTTPResponseSerializer.serialize(
+            response, headOnly: meta.headOnly, keepAlive: keepAlive, date: loop.httpDate(),
+            requestID: meta.id, strictTransportSecurity: tls != nil, into: &loop.plaintextOut)
         loop.requestMetrics.record(
             route: meta.route, method: RequestMetrics.methodLabel(meta.method), status: response.status.code,
             seconds: loop.now - meta.start)
