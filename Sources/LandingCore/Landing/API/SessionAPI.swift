@@ -229,7 +229,8 @@ struct SessionAPI: Sendable {
         _ key: LandingRecord.Key, _ request: HTTPRequest, _ context: ReadContext,
         _ lookup: @escaping @Sendable (LandingStore) throws(StoreError) -> LandingRecord?
     ) -> HandlerResult {
-        let service = self.service
+        // why: fields of `service` are read one by one: `let service = self.service` copied the
+        // whole service (about 20 references retained and released) on every read.
         let wait = Self.requestedWait(request)
         let ifNoneMatch = request.headers["If-None-Match"]
         var reserved: RecordWaiters.Ticket?
