@@ -144,6 +144,40 @@ enum ServerTestCertificate {
         #expect(outcome == .closed)
     }
 
+    /// Records after the first in one input are all read: a large upload, then data followed by
+    /// close_notify in the same bytes (delivered, then `.closed`), then a record split across inputs.
+    @Test func engine_ReadsEveryRecordOfOneInput_AndSplitRecords() throws {
+        let pair = try TLSPair(serverContext: try ServerTestCertificate.serverContext(), clientContext: try TLSContext(testClientOffering: ["http/1.1"]))
+        pair.handshake()
+        let big = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let bigReceived = pair.send(big, fromClient: true)
+        #expect(bigReceived.count == big.count)
+        #expect(Bool(bigReceived == big), "the upload arrived changed")
+
+        var wire: [UInt8] = []
+        let last = Array("GET /last HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+        _ = last.withUnsafeBytes { pair.client.send($0, scratch: pair.scratch, outbound: &wire) }
+        pair.client.close(scratch: pair.scratch, outbound: &wire)
+        var received: [UInt8] = []
+        var back: [UInt8] = []
+        let outcome = wire.withUnsafeBytes { pair.server.receive($0, scratch: pair.scratch, outbound: &back) { received.append(contentsOf: $0) } }
+        #expect(received == last)
+        #expect(outcome == .closed)
+
+        let other = try TLSPair(serverContext: try ServerTestCertificate.serverContext(), clientContext: try TLSContext(testClientOffering: ["http/1.1"]))
+        other.handshake()
+        var split: [UInt8] = []
+        _ = last.withUnsafeBytes { other.client.send($0, scratch: other.scratch, outbound: &split) }
+        _ = last.withUnsafeBytes { other.client.send($0, scratch: other.scratch, outbound: &split) }
+        var got: [UInt8] = []
+        for range in [0..<5, 5..<(split.count - 3), (split.count - 3)..<split.count] {
+            let part = Array(split[range])
+            let result = part.withUnsafeBytes { other.server.receive($0, scratch: other.scratch, outbound: &back) { got.append(contentsOf: $0) } }
+            #expect(result == .ok)
+        }
+        #expect(got == last + last)
+    }
+
     /// A mismatched certificate and key are refused at load time, naming the key file.
     @Test func context_RejectsMismatchedKey() throws {
         let other = NSTemporaryDirectory() + "landing-tls-other-\(UUID().uuidString.prefix(8))"

@@ -89,6 +89,10 @@ public final class TLSEngine {
             if !isHandshakeComplete && SSL_is_init_finished(ssl) == 1 { isHandshakeComplete = true }
             if n > 0 {
                 deliver(UnsafeRawBufferPointer(rebasing: plain[0..<Int(n)]))
+                // why: once OpenSSL has taken every input byte and holds nothing back (no record
+                // bytes or plaintext buffered: SSL_has_pending), another SSL_read can only find the
+                // input empty and say WANT_READ; skipping it saves a call per request.
+                if buffers.pointee.in_used == buffers.pointee.in_len && SSL_has_pending(ssl) == 0 { return .ok }
                 continue
             }
             switch SSL_get_error(ssl, n) {
