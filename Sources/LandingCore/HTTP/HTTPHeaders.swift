@@ -38,6 +38,11 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
 
     public var count: Int { fields.count }
 
+    /// Makes room for `capacity` fields, so adding that many allocates once.
+    public mutating func reserveCapacity(_ capacity: Int) {
+        fields.reserveCapacity(capacity)
+    }
+
     public mutating func add(name: String, value: String) {
         fields.append((name: name, value: value))
     }

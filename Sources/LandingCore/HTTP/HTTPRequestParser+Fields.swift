@@ -16,6 +16,9 @@ extension HTTPRequestParser {
 
         init(line: RequestLine) {
             self.line = line
+            // why: growing from empty reallocates at the 2nd, 3rd and 5th field; browsers and API
+            // clients send about 4 to 12, so one allocation of 8 covers most requests.
+            headers.reserveCapacity(8)
         }
 
         /// Parses the field line `bytes[r]` (no CRLF inside) and records it.
