@@ -265,9 +265,12 @@ struct SessionAPI: Sendable {
             let now = service.environment.now()
             let hit = cache.rendered(key, now: now) { record, status in
                 let tag = StatusDocument.etag(of: record, now: now)
-                return RecordReadCache.Rendered(
-                    status: status, etag: tag, full: Self.statusResponse(record, tag: tag, unchanged: false, now: now),
-                    notModified: Self.statusResponse(record, tag: tag, unchanged: true, now: now))
+                // The cached answers are sent many times: their fields carry their wire form.
+                var full = Self.statusResponse(record, tag: tag, unchanged: false, now: now)
+                full.headers = full.headers.serialized()
+                var notModified = Self.statusResponse(record, tag: tag, unchanged: true, now: now)
+                notModified.headers = notModified.headers.serialized()
+                return RecordReadCache.Rendered(status: status, etag: tag, full: full, notModified: notModified)
             }
             if let hit {
                 var response = Self.ifNoneMatchMatches(ifNoneMatch, etag: hit.etag) ? hit.notModified : hit.full
