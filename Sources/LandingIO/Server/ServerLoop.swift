@@ -169,7 +169,23 @@ final class ServerLoop: @unchecked Sendable {  // why: confined to its loop thre
 
     func nextRequestID() -> String {
         requestCounter &+= 1
-        return requestIDPrefix + String(requestCounter, radix: 16)
+        return Self.requestID(prefix: requestIDPrefix, counter: requestCounter)
+    }
+
+    /// `prefix` followed by `counter` in lowercase hex (`prefix + String(counter, radix: 16)`),
+    /// written into the new string's storage in one pass.
+    static func requestID(prefix: String, counter: UInt64) -> String {
+        var digits = 1
+        while digits < 16 && counter >> (4 * UInt64(digits)) != 0 { digits += 1 }
+        let prefixCount = prefix.utf8.count
+        return String(unsafeUninitializedCapacity: prefixCount + digits) { buffer in
+            _ = buffer.initialize(from: prefix.utf8)
+            for i in 0..<digits {
+                let nibble = UInt8(truncatingIfNeeded: counter >> (4 * UInt64(digits - 1 - i))) & 0xF
+                buffer[prefixCount + i] = nibble < 10 ? 0x30 + nibble : 0x57 + nibble
+            }
+            return prefixCount + digits
+        }
     }
 
     /// Appends one access-log line; written at the end of the loop iteration. `client` is the
