@@ -35,10 +35,17 @@ public final class RecordReadCache: Sendable {
     }
 
     /// One cached record, its last rendering and the ring slot that records its fill order.
-    struct Entry {
-        var record: LandingRecord
-        var slot: Int
+    // why: a class, so a read looks the entry up without copying the record and its rendering
+    // (every string and array in them retained and released per read); only touched under the lock.
+    final class Entry {
+        let record: LandingRecord
+        let slot: Int
         var rendered: Rendered?
+
+        init(record: LandingRecord, slot: Int) {
+            self.record = record
+            self.slot = slot
+        }
     }
 
     /// The entries, the fill order (`ring[slot]` is the key filled into that slot; stale once its
@@ -95,7 +102,7 @@ public final class RecordReadCache: Sendable {
             let status = entry.record.effectiveStatus(now: now)
             if let rendered = entry.rendered, rendered.status == status { return rendered }
             let rendered = render(entry.record, status)
-            state.entries[key]?.rendered = rendered
+            entry.rendered = rendered
             return rendered
         }
     }
