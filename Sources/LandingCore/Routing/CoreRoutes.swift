@@ -28,7 +28,7 @@ public enum CoreRoutes {
         headers.add(name: "Content-Security-Policy", value: "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
         headers.add(name: "X-Content-Type-Options", value: "nosniff")
         headers.add(name: "X-Frame-Options", value: "DENY")
-        return HTTPResponse(status: .ok, headers: headers, body: Array(indexHTML.utf8))
+        return HTTPResponse(status: .ok, headers: headers.serialized(), body: Array(indexHTML.utf8))
     }()
 
     static let indexHTML = """
