@@ -85,6 +85,9 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
 
     /// ASCII case-insensitive comparison without allocating.
     public static func equalsIgnoringASCIICase(_ a: String, _ b: String) -> Bool {
+        // why: most names compared differ in length, which native strings know without a walk;
+        // answering that first skips the copies `withUTF8` needs (a retain and release each).
+        guard a.utf8.count == b.utf8.count else { return false }
         var a = a
         var b = b
         return a.withUTF8 { ua in
