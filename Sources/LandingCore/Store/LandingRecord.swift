@@ -116,6 +116,11 @@ public struct LandingRecord: Sendable, Equatable {
 
     /// The status as of `now`: a pending session past its expiry reads as `expired`.
     public func effectiveStatus(now: Int64) -> LandingStatus {
+        Self.effectiveStatus(status, expiresAt: expiresAt, now: now)
+    }
+
+    /// `effectiveStatus(now:)` from the two fields it reads.
+    public static func effectiveStatus(_ status: LandingStatus, expiresAt: Int64?, now: Int64) -> LandingStatus {
         if status == .pending, let expiresAt, now >= expiresAt { return .expired }
         return status
     }

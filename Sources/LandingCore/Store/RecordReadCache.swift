@@ -41,10 +41,17 @@ public final class RecordReadCache: Sendable {
         let record: LandingRecord
         let slot: Int
         var rendered: Rendered?
+        /// The record's fields a cached read checks, kept apart so a read does not copy the record.
+        let updatedAt: Int64
+        let status: LandingStatus
+        let expiresAt: Int64?
 
         init(record: LandingRecord, slot: Int) {
             self.record = record
             self.slot = slot
+            updatedAt = record.updatedAt
+            status = record.status
+            expiresAt = record.expiresAt
         }
     }
 
@@ -98,8 +105,8 @@ public final class RecordReadCache: Sendable {
     ) -> Rendered? {
         state.withLock { state -> Rendered? in
             guard let entry = state.entries[key] else { return nil }
-            if let retentionMillis, entry.record.updatedAt < now &- retentionMillis { return nil }
-            let status = entry.record.effectiveStatus(now: now)
+            if let retentionMillis, entry.updatedAt < now &- retentionMillis { return nil }
+            let status = LandingRecord.effectiveStatus(entry.status, expiresAt: entry.expiresAt, now: now)
             if let rendered = entry.rendered, rendered.status == status { return rendered }
             let rendered = render(entry.record, status)
             entry.rendered = rendered
