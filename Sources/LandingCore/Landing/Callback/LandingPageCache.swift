@@ -86,7 +86,9 @@ final class LandingPageCache: Sendable {
 
     /// Whether `value` can fill a hole: not empty, and only bytes both escapings leave alone.
     static func isInert(_ value: String) -> Bool {
-        !value.isEmpty && value.utf8.allSatisfy(isInert)
+        // why: a loop over the contiguous bytes; `utf8.allSatisfy` cost ~35 instructions a byte.
+        var value = value
+        return value.withUTF8 { bytes in !bytes.isEmpty && bytes.allSatisfy(isInert) }
     }
 
     static func isInert(_ byte: UInt8) -> Bool {
