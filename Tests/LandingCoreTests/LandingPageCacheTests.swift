@@ -100,6 +100,21 @@ import Testing
         #expect(LandingPageCache.isInert("AZaz09-._~/%?=+!#$()*,;:@[]^`{|}"))
     }
 
+    /// Every byte `isInert` accepts is one both escapings (HTML, JSON in a script) leave as it is; the others are refused.
+    @Test func isInert_AcceptsOnlyBytesNoEscapingChanges() {
+        for byte in UInt8(0)...UInt8(255) {
+            let expected = (0x21...0x7E).contains(byte) && !Array("\"&'<>\\".utf8).contains(byte)
+            #expect(LandingPageCache.isInert(byte) == expected, "byte \(byte)")
+            guard byte < 0x80, LandingPageCache.isInert(byte) else { continue }
+            let text = String(UnicodeScalar(byte))
+            var html: [UInt8] = []
+            TemplateEscaping.appendHTML(text, to: &html)
+            var json: [UInt8] = []
+            TemplateEscaping.appendJSONString(text, to: &json)
+            #expect(html == [byte] && json == [UInt8(ascii: "\""), byte, UInt8(ascii: "\"")], "byte \(byte)")
+        }
+    }
+
     /// A 429 is rendered in full (its Retry-After would only churn the cache).
     @Test func rateLimited_IsNotCached() {
         let page = LandingPage(settings: Self.settings)

@@ -91,12 +91,15 @@ final class LandingPageCache: Sendable {
         return value.withUTF8 { bytes in !bytes.isEmpty && bytes.allSatisfy(isInert) }
     }
 
+    /// `!`…`~` but `"` `&` `'` `<` `>` `\\`.
     static func isInert(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "\""), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\\"): false
-        default: byte >= 0x21 && byte <= 0x7E
-        }
+        byte < 0x40 ? (inertLow >> UInt64(byte)) & 1 != 0 : byte < 0x80 && (inertHigh >> UInt64(byte - 0x40)) & 1 != 0
     }
+
+    /// Bit `b` set: byte `b` (below 0x40) is inert — 0x21…0x3F but `"` (22) `&` (26) `'` (27) `<` (3C) `>` (3E).
+    private static let inertLow: UInt64 = 0xAFFF_FF3A_0000_0000
+    /// Bit `b` set: byte `0x40 + b` is inert — 0x40…0x7E but `\\` (5C).
+    private static let inertHigh: UInt64 = 0x7FFF_FFFF_EFFF_FFFF
 
     /// `outcome` with its item and session ids (where it has them) replaced by their probes.
     func probed(_ outcome: LandingOutcome) -> LandingOutcome {
