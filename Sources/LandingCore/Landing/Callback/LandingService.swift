@@ -167,7 +167,9 @@ public struct LandingService: Sendable {
         }
 
         let parameters: CallbackParameters
-        switch CallbackParameters.parse(settings.qa ? QAOverrides.removing(from: pairs) : pairs) {
+        // why: QA's parameters are removed only when one has a value (`qa.isTest`): otherwise any
+        // there are empty, and `parse` drops empty parameters before anything else.
+        switch CallbackParameters.parse(qa.isTest ? QAOverrides.removing(from: pairs) : pairs) {
         case .success(let p): parameters = p
         case .failure(let error): return .response(render(.invalid(explanation: error.explanation), returnURL: nil))
         }
