@@ -104,6 +104,28 @@ private func rawNames(_ parameters: CallbackParameters) -> [String] {
         #expect(parse("foo=1&foo=2") == .failure(.repeatedParameter("foo")))
     }
 
+    /// The first repeat in order is reported, with few pairs (compared pairwise) and with many (hashed).
+    @Test func callbackParameters_ReportsFirstRepeat_WithFewOrManyPairs() {
+        #expect(parse("a=1&b=1&b=2&a=2") == .failure(.repeatedParameter("b")))
+        let many = (0..<40).map { "p\($0)=1" }.joined(separator: "&")
+        #expect(parse(many + "&b=1&p3=2&b=2") == .failure(.repeatedParameter("p3")))
+        #expect(parse("itemId=x&" + many) == .success(CallbackParameters(itemId: "x", rawParameters: [RawParameter(name: "itemId", value: "x")] + (0..<9).map { RawParameter(name: "p\($0)", value: "1") }, droppedParameters: 31)))
+        for count in [2, 16, 17, 40] {
+            let pairs = (0..<count).map { (name: "n\($0 % (count - 1))", value: "v") }
+            #expect(CallbackParameters.firstRepeat(in: pairs) == "n0", "\(count) pairs")
+            #expect(CallbackParameters.firstRepeat(in: Array(pairs.dropLast())) == nil, "\(count - 1) distinct pairs")
+        }
+    }
+
+    /// The names `isSecret` answers without its rule are the rule's answer too: none is secret.
+    @Test func callbackParameters_KnownPlainNames_AreNotSecretByTheRule() {
+        for name in CallbackParameters.knownPlainNames {
+            #expect(!CallbackParameters.matchesSecretRule(name), "\(name)")
+            #expect(!CallbackParameters.isSecret(name))
+        }
+        #expect(CallbackParameters.isSecret("code") && CallbackParameters.isSecret("connectToken"))
+    }
+
     /// Names are case-sensitive: `error` and `Error` are different parameters.
     @Test func callbackParameters_TreatsNamesCaseSensitively_WhenCheckingRepeats() throws {
         let result = try parsed("error=access_denied&Error=x")

@@ -73,6 +73,16 @@ private func decoded(_ text: String, maxParameters: Int = FormDecoder.defaultMax
         #expect(throws: FormDecodingError.invalidCharacter) { try FormDecoder.decode("né=1") }
     }
 
+    /// Of two faults in one component, the first in byte order is reported, with or without a `%` or `+` before it;
+    /// components without either come back as they were sent.
+    @Test func formDecoder_ReportsFirstFault_AndKeepsPlainComponents() throws {
+        #expect(throws: FormDecodingError.invalidCharacter) { try FormDecoder.decode(Array("a=x".utf8) + [0x01] + Array("%zz".utf8)) }
+        #expect(throws: FormDecodingError.malformedPercentEncoding) { try FormDecoder.decode(Array("a=x%zz".utf8) + [0x01]) }
+        #expect(throws: FormDecodingError.invalidCharacter) { try FormDecoder.decode(Array("a=x+".utf8) + [0x01]) }
+        #expect(try decoded("item_Id-1.x~!*'()=cg-1:2/3@$,;?") == [["item_Id-1.x~!*'()", "cg-1:2/3@$,;?"]])
+        #expect(try decoded("a+b=c%20d") == [["a b", "c d"]])
+    }
+
     /// Percent-encoded controls decode (they are valid UTF-8); sanitizing them is the caller's job.
     @Test func formDecoder_DecodesEncodedControls_WhenPercentEncoded() throws {
         #expect(try decoded("a=%00%0d%0a%09") == [["a", "\u{0}\r\n\t"]])

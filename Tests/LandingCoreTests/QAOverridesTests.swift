@@ -48,6 +48,17 @@ import Testing
         #expect(try h.store.item(id: "real-1")?.isTest == false)
     }
 
+    /// With --qa, the QA parameters never reach the record's forensics: set (a test) or empty (not a test, and not a repeat).
+    @Test func parameters_AreNotKept_WithQA() throws {
+        let h = QAHarness()
+        _ = h.send(.get, "/oauth/callback?itemId=qa-k&qa=1&qa_device=iphone&bank=x")
+        _ = h.send(.get, "/oauth/callback?itemId=qa-e&qa=&qa_device=&qa_lang=&qa=&bank=y")
+        let set = try #require(try h.store.item(id: "qa-k"))
+        #expect(set.isTest && set.rawParameters.map(\.name) == ["itemId", "bank"])
+        let empty = try #require(try h.store.item(id: "qa-e"))
+        #expect(!empty.isTest && empty.rawParameters.map(\.name) == ["itemId", "bank"])
+    }
+
     /// Without --qa, the QA parameters are ordinary parameters: no override, no test mark, kept as forensics.
     @Test func overrides_AreIgnored_WithoutQA() throws {
         let h = QAHarness(qa: false)

@@ -625,4 +625,33 @@ struct SQLiteRecordWriteTests {
         }
         #expect(try transaction.read(.session("s-9")) == nil)
     }
+
+    /// The record statements keep their bindings between uses (they bind every column each time):
+    /// a record written after one with every field set, by INSERT or by UPDATE, keeps none of its values.
+    @Test("A record written after a fully set one, inserted or updated, reads back with its own NULLs")
+    func write_AfterFullySetRecord_KeepsNoneOfItsValues() throws {
+        let directory = try StoreTestDirectory()
+        defer { directory.remove() }
+        let path = directory.file("landing.db")
+        _ = try SQLiteStore(path: path)
+        let transaction = SQLiteTransaction(db: try rawConnection(path))
+        let full = LandingRecord(
+            key: .item("full"), itemId: "full", sessionId: "s-1", status: .failed, confirmed: true,
+            error: LandingError(code: "access_denied", description: "no"), hits: 3, createdAt: 1, updatedAt: 2, completedAt: 3,
+            expiresAt: 4, rawParameters: [RawParameter(name: "n", value: "v")], droppedParameters: 5, clientUserId: "u",
+            returnURL: "https://app.example.com", isTest: true, version: 1, confirmedBy: .api, connectorName: "Bank",
+            executionStatus: "SUCCESS", language: "pt-BR")
+        try transaction.write(full)
+        let bare = LandingRecord(key: .item("bare"), itemId: "bare", status: .pending, createdAt: 5, updatedAt: 5, version: 1)
+        try transaction.write(bare)
+        #expect(try transaction.read(.item("bare")) == bare)
+        var updated = LandingRecord(key: .item("full"), itemId: "full", status: .pending, createdAt: 6, updatedAt: 6, version: 2)
+        try transaction.write(updated)
+        #expect(try transaction.read(.item("full")) == updated)
+        updated = full
+        updated.version = 3
+        try transaction.write(updated)
+        #expect(try transaction.read(.item("full")) == updated)
+        #expect(try transaction.read(.item("bare")) == bare)
+    }
 }

@@ -18,8 +18,16 @@ public protocol LandingStoreAccess: Sendable {
 
 extension LandingStoreAccess {
     /// Records a callback (`LandingStore.recordCallback`).
+    // why: spelled out rather than through the generic `write(_:as:)`, whose closure runs
+    // unspecialized (`Result.flatMap`, a key path, metadata look-ups): ~4k instructions per callback.
     public func recordCallback(_ event: CallbackEvent, completion: @escaping @Sendable (Result<CallbackRecordResult, StoreError>) -> Void) {
-        write(.callback(event), as: \.callbackResult, completion: completion)
+        write(.callback(event)) { result in
+            switch result {
+            case .success(.callback(let value)): completion(.success(value))
+            case .success(let other): completion(.failure(StoreError(.corrupt, "the store answered a write with \(other)")))
+            case .failure(let error): completion(.failure(error))
+            }
+        }
     }
 
     /// Applies a webhook (`LandingStore.applyWebhook`).

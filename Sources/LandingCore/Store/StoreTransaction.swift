@@ -56,12 +56,16 @@ extension StoreTransaction {
         let session = try event.sessionId.map { (id) throws(StoreError) in try read(.session(id)) } ?? nil
         let item = try event.itemId.map { (id) throws(StoreError) in try read(.item(id)) } ?? nil
         let outcome = CallbackRules.apply(event, session: session, item: item)
-        var written: [LandingRecord] = []
-        if let session = outcome.session { written.append(try put(session, changes: &changes)) }
-        if let item = outcome.item { written.append(try put(item, changes: &changes)) }
+        let writtenSession = try outcome.session.map { (record) throws(StoreError) in try put(record, changes: &changes) }
+        let writtenItem = try outcome.item.map { (record) throws(StoreError) in try put(record, changes: &changes) }
         guard case .recorded(let record, let first) = outcome.result else { return outcome.result }
         // The result shows the record as written (with its new version).
-        return .recorded(written.first { $0.key == record.key } ?? record, firstCompletion: first)
+        let written: LandingRecord?
+        switch record.key {
+        case .session: written = writtenSession
+        case .item: written = writtenItem
+        }
+        return .recorded(written ?? record, firstCompletion: first)
     }
 
     /// The webhook rules of `LandingStore.applyWebhook`.
@@ -133,14 +137,28 @@ extension StoreTransaction {
 /// The changes of one transaction: each key once, with its last version, in first-change order.
 struct ChangeList {
     private(set) var list: [RecordChange] = []
-    private var index: [LandingRecord.Key: Int] = [:]
+    /// Position in `list` by key, built once `list` passes `linearSearchLimit` changes.
+    private var index: [LandingRecord.Key: Int]?
+
+    /// Changes searched one by one before an index is built.
+    // why: most transactions change one or two records; hashing each key cost more than comparing it.
+    static let linearSearchLimit = 8
 
     mutating func note(_ change: RecordChange) {
-        if let at = index[change.key] {
+        if let at = position(of: change.key) {
             list[at].version = change.version
-        } else {
-            index[change.key] = list.count
-            list.append(change)
+            return
         }
+        list.append(change)
+        if index != nil {
+            index?[change.key] = list.count - 1
+        } else if list.count > Self.linearSearchLimit {
+            index = Dictionary(uniqueKeysWithValues: list.enumerated().map { ($0.element.key, $0.offset) })
+        }
+    }
+
+    private func position(of key: LandingRecord.Key) -> Int? {
+        if let index { return index[key] }
+        return list.firstIndex { $0.key == key }
     }
 }

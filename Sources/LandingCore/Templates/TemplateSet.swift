@@ -20,6 +20,13 @@ public struct TemplateSet: Sendable {
     /// then the others in order.
     public let languages: [String]
 
+    /// Tells this set from every other one made (a reload makes a new set): what renders it once
+    /// for many requests (`LandingPageCache`) keys on it.
+    let identity = Identity()
+
+    /// An identity compared with `===`.
+    final class Identity: Sendable {}
+
     /// An empty set: no templates, no catalogs.
     public init() {
         self.init(templates: [:], catalogs: [:])

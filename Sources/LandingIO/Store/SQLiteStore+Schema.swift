@@ -209,7 +209,9 @@ extension SQLiteStore {
 
 /// One of the two record tables, with its SQLite statements. The column list and the mapping to
 /// `LandingRecord` are `RecordColumns`', shared with the PostgreSQL store.
-struct SQLiteTable: Sendable {
+// why: a class, so handing a table around (`of(_:)`, twice per callback) retains one object, not
+// its eight strings.
+final class SQLiteTable: Sendable {
     let name: String
     let keyColumn: String
     let select: String

@@ -133,7 +133,7 @@ struct SQLiteTransaction: StoreTransaction {
 
     func read(_ key: LandingRecord.Key) throws(StoreError) -> LandingRecord? {
         let (table, id) = SQLiteTable.of(key)
-        return try db.withStatement(table.select) { (statement) throws(StoreError) -> LandingRecord? in
+        return try db.withStatement(table.select, bindsEveryParameter: true) { (statement) throws(StoreError) -> LandingRecord? in
             try statement.bind(id, at: 0)
             guard try statement.step() else { return nil }
             return try table.record(from: statement)
@@ -148,7 +148,8 @@ struct SQLiteTransaction: StoreTransaction {
     func write(_ record: LandingRecord) throws(StoreError) {
         let table = SQLiteTable.of(record.key).table
         let isNew = record.version == 1
-        try db.run(isNew ? table.insert : table.update) { (statement) throws(StoreError) in
+        // `bind` sets every column, NULLs included (`RecordColumns.write`).
+        try db.run(isNew ? table.insert : table.update, bindsEveryParameter: true) { (statement) throws(StoreError) in
             try SQLiteTable.bind(record, to: statement)
         }
         guard isNew || db.changes == 1 else {

@@ -165,7 +165,7 @@ public final class StoreWorker: Sendable {
 
     private static func run(queue: StoreWorkQueue, store: any LandingStore, hooks: Hooks) {
         queue.markStarted()
-        var pending: [(StoreWrite, WriteCompletion)] = []
+        var pending = PendingWrites()
         var purging: PurgeRun?
         // why: while a purge is under way the thread does not sleep: it takes whatever was queued
         // (without waiting), runs it, then one purge step, so writes interleave with the steps.
@@ -175,8 +175,9 @@ public final class StoreWorker: Sendable {
             for job in jobs {
                 switch job {
                 case .write(let write, let completion):
-                    pending.append((write, completion))
-                    if pending.count >= maxBatch { commit(&pending, to: store, hooks) }
+                    pending.writes.append(write)
+                    pending.completions.append(completion)
+                    if pending.writes.count >= maxBatch { commit(&pending, to: store, hooks) }
                 case .work(let work):
                     commit(&pending, to: store, hooks)
                     work(store)
@@ -199,27 +200,37 @@ public final class StoreWorker: Sendable {
         queue.markFinished()
     }
 
+    /// The writes taken and not yet committed, with their completions (same order, same count).
+    // why: two arrays rather than one of pairs, so the batch is handed to `commit` as it is, not
+    // mapped into a new array of its writes first.
+    struct PendingWrites {
+        var writes: [StoreWrite] = []
+        var completions: [WriteCompletion] = []
+    }
+
     /// Commits the pending writes in one `commit` call, announces what changed, then completes each.
-    private static func commit(_ pending: inout [(StoreWrite, WriteCompletion)], to store: any LandingStore, _ hooks: Hooks) {
-        guard !pending.isEmpty else { return }
-        defer { pending.removeAll(keepingCapacity: true) }
-        let writes = pending.map(\.0)
+    private static func commit(_ pending: inout PendingWrites, to store: any LandingStore, _ hooks: Hooks) {
+        guard !pending.writes.isEmpty else { return }
+        defer {
+            pending.writes.removeAll(keepingCapacity: true)
+            pending.completions.removeAll(keepingCapacity: true)
+        }
         do throws(StoreError) {
             let started = monotonicNow()
-            let commit = try store.commit(writes)
+            let commit = try store.commit(pending.writes)
             let seconds = monotonicNow() - started
             hooks.observeWrite?(seconds)
-            hooks.observeBatch?(seconds, writes)
+            hooks.observeBatch?(seconds, pending.writes)
             // why: announced here, on the store thread, after the commit and before any completion;
             // a long-poll registers on this same thread right after the read that found its record
             // unchanged (`SessionAPI.read`), so no commit can fall between that read and the registration.
             if !commit.changes.isEmpty { hooks.onCommit?(commit.changes) }
-            guard commit.results.count == writes.count else {
-                throw StoreError(.corrupt, "the store returned \(commit.results.count) results for \(writes.count) writes")
+            guard commit.results.count == pending.writes.count else {
+                throw StoreError(.corrupt, "the store returned \(commit.results.count) results for \(pending.writes.count) writes")
             }
-            for (index, entry) in pending.enumerated() { entry.1(.success(commit.results[index])) }
+            for (index, completion) in pending.completions.enumerated() { completion(.success(commit.results[index])) }
         } catch {
-            for entry in pending { entry.1(.failure(error)) }
+            for completion in pending.completions { completion(.failure(error)) }
         }
     }
 

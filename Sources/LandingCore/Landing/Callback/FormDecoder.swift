@@ -75,6 +75,19 @@ public enum FormDecoder {
 
     /// One name or value: `+` → space, `%HH` → byte, then UTF-8 validation.
     private static func decodeComponent(_ raw: ArraySlice<UInt8>) throws(FormDecodingError) -> String {
+        // why: most names and values need no decoding (no `%`, no `+`): checked and made a String
+        // in one pass, without the intermediate buffer. Up to the first `%` or `+`, this checks
+        // the bytes in the order the loop below does, so the error reported is the same.
+        var plain = true
+        for byte in raw {
+            guard byte >= 0x21, byte <= 0x7E else { throw .invalidCharacter }
+            if byte == UInt8(ascii: "%") || byte == UInt8(ascii: "+") {
+                plain = false
+                break
+            }
+        }
+        // Visible ASCII only: valid UTF-8 as it is.
+        if plain { return String(decoding: raw, as: UTF8.self) }
         var decoded: [UInt8] = []
         decoded.reserveCapacity(raw.count)
         var index = raw.startIndex

@@ -1,6 +1,8 @@
 /// Renders a landing outcome as the HTML page (or, for the fragment relay's fetch, JSON), with the
 /// headers every landing response carries. Pure: the nonce and templates are passed in.
-public struct LandingPage: Sendable {
+// why: a class, so each callback's closures capture one reference, not copies of the settings'
+// strings (three copies cost ~1.1k instructions per callback).
+public final class LandingPage: Sendable {
     /// Who the page is for.
     public struct Audience: Sendable, Equatable {
         public var device: DeviceClass
@@ -18,9 +20,14 @@ public struct LandingPage: Sendable {
     private let brandCSS: TemplateValue
     private let brandDarkCSS: TemplateValue
     private let logo: TemplateValue
+    /// The HTML pages rendered so far, with their per-request strings as holes; nil: every page is
+    /// rendered in full.
+    let cache: LandingPageCache?
 
-    public init(settings: LandingSettings) {
+    /// `cachingPages: false` renders every page in full (tests compare the two).
+    public init(settings: LandingSettings, cachingPages: Bool = true) {
         self.settings = settings
+        cache = cachingPages ? LandingPageCache() : nil
         // why: validated #rrggbb values only (BrandColor), so nothing here can leave the CSS declaration.
         brandCSS = settings.brandColor.map { .string("--accent: \($0.hex); --on-accent: \($0.textHex); --focus: \($0.hex);") } ?? .null
         brandDarkCSS = settings.brandColor.flatMap { $0.usableInDarkMode ? .string("--accent: \($0.hex); --on-accent: \($0.textHex);") : nil } ?? .null
@@ -170,18 +177,57 @@ public struct LandingPage: Sendable {
         outcome: LandingOutcome, audience: Audience, sessionReturnURL: String?, postPath: String, nonce: String,
         templates: TemplateSet, headOnly: Bool = false, bankName: String? = nil
     ) -> HTTPResponse {
+        HTTPResponse(
+            status: outcome.httpStatus, headers: Self.securityHeaders(nonce: nonce, contentType: Self.htmlType),
+            body: htmlBody(
+                outcome: outcome, audience: audience, sessionReturnURL: sessionReturnURL, postPath: postPath, nonce: nonce,
+                templates: templates, bankName: bankName))
+    }
+
+    /// The body of `html`: from `cache` when its per-request strings can fill the cached page's
+    /// holes (rendered with probes on first use), else rendered in full.
+    func htmlBody(
+        outcome: LandingOutcome, audience: Audience, sessionReturnURL: String?, postPath: String, nonce: String,
+        templates: TemplateSet, bankName: String?
+    ) -> [UInt8] {
+        let itemId = outcome.itemId
+        let sessionId = outcome.sessionId
+        // why: a 429's page is the same for every Retry-After, but its outcome (the key) is not; a
+        // client being refused would only churn the cache.
+        guard let cache, !outcome.isRateLimited, LandingPageCache.isInert(nonce), LandingPageCache.isInert(postPath),
+            itemId.map(LandingPageCache.isInert) ?? true, sessionId.map(LandingPageCache.isInert) ?? true
+        else {
+            return renderBody(
+                outcome: outcome, audience: audience, sessionReturnURL: sessionReturnURL, postPath: postPath, nonce: nonce,
+                templates: templates, bankName: bankName)
+        }
+        // In `LandingPageCache.Hole` order.
+        let values = [nonce, itemId ?? "", sessionId ?? "", postPath]
+        let key = LandingPageCache.Key(
+            outcome: cache.probed(outcome), audience: audience, sessionReturnURL: sessionReturnURL, bankName: bankName,
+            templates: templates.identity)
+        if let page = cache.page(for: key) { return page.filled(values) }
+        let probes = cache.probes
+        let rendered = renderBody(
+            outcome: key.outcome, audience: audience, sessionReturnURL: sessionReturnURL,
+            postPath: probes[LandingPageCache.Hole.postPath.rawValue], nonce: probes[LandingPageCache.Hole.nonce.rawValue],
+            templates: templates, bankName: bankName)
+        return cache.store(rendered, for: key).filled(values)
+    }
+
+    /// The `landing` template rendered in full (or a fixed page saying it failed).
+    func renderBody(
+        outcome: LandingOutcome, audience: Audience, sessionReturnURL: String?, postPath: String, nonce: String,
+        templates: TemplateSet, bankName: String?
+    ) -> [UInt8] {
         let values = contextValues(
             outcome: outcome, audience: audience, sessionReturnURL: sessionReturnURL, postPath: postPath, nonce: nonce,
             templates: templates, bankName: bankName)
-        let body: [UInt8]
         do {
-            body = try templates.renderBytes("landing", values: values, layout: Self.contextLayout)
+            return try templates.renderBytes("landing", values: values, layout: Self.contextLayout)
         } catch {
-            body = Array("<!doctype html><meta charset=\"utf-8\"><title>oauth-landing</title><p>The page template failed to render.</p>".utf8)
+            return Array("<!doctype html><meta charset=\"utf-8\"><title>oauth-landing</title><p>The page template failed to render.</p>".utf8)
         }
-        return HTTPResponse(
-            status: outcome.httpStatus, headers: Self.securityHeaders(nonce: nonce, contentType: Self.htmlType),
-            body: body)
     }
 
     /// The `landing` template's context, by slot of `contextLayout`.

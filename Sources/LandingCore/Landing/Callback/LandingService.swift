@@ -90,7 +90,9 @@ public struct LandingService: Sendable {
     ) -> HandlerResult {
         let set = templates()
         // QA mode only (--qa): qa_device/qa_lang choose the audience; they and qa=1 mark a test record.
-        let qa = settings.qa ? QAOverrides.read(request, languages: set.languages) : .none
+        // They are read from the same decoded pairs the callback then parses (decoded once).
+        let early = settings.qa ? Self.decodeParameters(request) : nil
+        let qa = early?.pairs.map { QAOverrides.read($0, languages: set.languages) } ?? .none
         let audience = LandingPage.audience(for: request.headers, languages: set.languages, qa: qa)
         let wantsJSON = request.method == .post && (request.headers["Accept"] ?? "").contains("application/json")
         let nonce = Base64URL.encode(environment.randomBytes(16))
@@ -129,7 +131,8 @@ public struct LandingService: Sendable {
 
         // Every callback counts, HEAD and link-preview bots included: they cost a store read each,
         // and a real user's flow (a GET, perhaps a relay POST and a preview) stays far below the
-        // limit. Refused before anything is parsed or stored; nothing of the request is echoed.
+        // limit. Refused before anything is parsed (but QA's decoding) or stored; nothing of the
+        // request is echoed.
         if let remoteAddress,
             case .limited(let seconds) = callbackLimiter.check(remoteAddress, now: Double(environment.now()) / 1000)
         {
@@ -139,23 +142,15 @@ public struct LandingService: Sendable {
             return .response(response)
         }
 
-        // The parameters: the query for GET/HEAD, the form body for POST (RFC 6749 form_post).
-        let encoded: [UInt8]
-        if request.method == .post {
-            let contentType = (request.headers["Content-Type"] ?? "").lowercased()
-            guard contentType.hasPrefix("application/x-www-form-urlencoded") else {
-                var response = render(.invalid(explanation: "The callback must be sent as a form (application/x-www-form-urlencoded)."), returnURL: nil)
-                response.status = .unsupportedMediaType
-                return .response(response)
-            }
-            encoded = request.body
-        } else {
-            encoded = Array((request.query ?? "").utf8)
-        }
         let pairs: [(name: String, value: String)]
-        do {
-            pairs = try FormDecoder.decode(encoded)
-        } catch {
+        switch early ?? Self.decodeParameters(request) {
+        case .pairs(let decoded):
+            pairs = decoded
+        case .notAForm:
+            var response = render(.invalid(explanation: "The callback must be sent as a form (application/x-www-form-urlencoded)."), returnURL: nil)
+            response.status = .unsupportedMediaType
+            return .response(response)
+        case .malformed:
             return .response(render(.invalid(explanation: "The callback's parameters are not correctly encoded."), returnURL: nil))
         }
 
@@ -172,7 +167,9 @@ public struct LandingService: Sendable {
         }
 
         let parameters: CallbackParameters
-        switch CallbackParameters.parse(settings.qa ? QAOverrides.removing(from: pairs) : pairs) {
+        // why: QA's parameters are removed only when one has a value (`qa.isTest`): otherwise any
+        // there are empty, and `parse` drops empty parameters before anything else.
+        switch CallbackParameters.parse(qa.isTest ? QAOverrides.removing(from: pairs) : pairs) {
         case .success(let p): parameters = p
         case .failure(let error): return .response(render(.invalid(explanation: error.explanation), returnURL: nil))
         }
@@ -224,6 +221,30 @@ public struct LandingService: Sendable {
                     complete { render(.unavailable, returnURL: nil, isTest: event.isTest) }
                 }
             }
+        }
+    }
+
+    /// A callback's parameters, decoded (`FormDecoder`), or why they could not be.
+    enum DecodedParameters {
+        case pairs([(name: String, value: String)])
+        /// A POST whose body is not `application/x-www-form-urlencoded` (415).
+        case notAForm
+        case malformed
+
+        var pairs: [(name: String, value: String)]? { if case .pairs(let pairs) = self { pairs } else { nil } }
+    }
+
+    /// The parameters: the query for GET/HEAD, the form body for POST (RFC 6749 form_post).
+    static func decodeParameters(_ request: HTTPRequest) -> DecodedParameters {
+        do throws(FormDecodingError) {
+            if request.method == .post {
+                let contentType = (request.headers["Content-Type"] ?? "").lowercased()
+                guard contentType.hasPrefix("application/x-www-form-urlencoded") else { return .notAForm }
+                return .pairs(try FormDecoder.decode(request.body))
+            }
+            return .pairs(try FormDecoder.decode((request.query ?? "").utf8))
+        } catch {
+            return .malformed
         }
     }
 

@@ -71,33 +71,53 @@ public enum Base64URL {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
     public static func encode(_ bytes: [UInt8]) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity((bytes.count * 4 + 2) / 3)
-        var i = 0
-        while i + 2 < bytes.count {
-            let n = (UInt32(bytes[i]) << 16) | (UInt32(bytes[i + 1]) << 8) | UInt32(bytes[i + 2])
-            out.append(alphabet[Int((n >> 18) & 63)])
-            out.append(alphabet[Int((n >> 12) & 63)])
-            out.append(alphabet[Int((n >> 6) & 63)])
-            out.append(alphabet[Int(n & 63)])
-            i += 3
+        // why: written straight into the string's storage (no byte array, no UTF-8 repair pass):
+        // every response's nonce goes through here.
+        String(unsafeUninitializedCapacity: (bytes.count * 4 + 2) / 3) { out in
+            alphabet.withUnsafeBufferPointer { alphabet in
+                var o = 0
+                func put(_ n: UInt32, shift: UInt32) {
+                    out[o] = alphabet[Int((n >> shift) & 63)]
+                    o += 1
+                }
+                var i = 0
+                while i + 2 < bytes.count {
+                    let n = (UInt32(bytes[i]) << 16) | (UInt32(bytes[i + 1]) << 8) | UInt32(bytes[i + 2])
+                    put(n, shift: 18)
+                    put(n, shift: 12)
+                    put(n, shift: 6)
+                    put(n, shift: 0)
+                    i += 3
+                }
+                let rest = bytes.count - i
+                if rest == 1 {
+                    let n = UInt32(bytes[i]) << 16
+                    put(n, shift: 18)
+                    put(n, shift: 12)
+                } else if rest == 2 {
+                    let n = (UInt32(bytes[i]) << 16) | (UInt32(bytes[i + 1]) << 8)
+                    put(n, shift: 18)
+                    put(n, shift: 12)
+                    put(n, shift: 6)
+                }
+                return o
+            }
         }
-        let rest = bytes.count - i
-        if rest == 1 {
-            let n = UInt32(bytes[i]) << 16
-            out.append(alphabet[Int((n >> 18) & 63)])
-            out.append(alphabet[Int((n >> 12) & 63)])
-        } else if rest == 2 {
-            let n = (UInt32(bytes[i]) << 16) | (UInt32(bytes[i + 1]) << 8)
-            out.append(alphabet[Int((n >> 18) & 63)])
-            out.append(alphabet[Int((n >> 12) & 63)])
-            out.append(alphabet[Int((n >> 6) & 63)])
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// A session id: 128 random bits → 22 characters.
     public static func isSessionID(_ s: String) -> Bool {
-        s.utf8.count == 22 && s.utf8.allSatisfy { alphabet.contains($0) }
+        var s = s
+        return s.withUTF8 { bytes in bytes.count == 22 && bytes.allSatisfy(isAlphabetByte) }
+    }
+
+    /// `A-Z a-z 0-9 - _`.
+    static func isAlphabetByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+            UInt8(ascii: "-"), UInt8(ascii: "_"):
+            true
+        default: false
+        }
     }
 }
