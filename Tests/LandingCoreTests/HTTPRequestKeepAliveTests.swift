@@ -16,7 +16,7 @@ import Testing
     /// case, commas and whitespace, other fields between): same answer as the oracle.
     @Test func wantsKeepAlive_MatchesReference() {
         let pieces = ["close", "Close", "CLOSE", "keep-alive", "Keep-Alive", "upgrade", "", " ", "\t", ",", " , ", "closed", "keep-alive2", "x-close"]
-        var rng = KeepAliveRandom(state: 7)
+        var rng = SeededGenerator(seed: 7)
         for _ in 0..<20_000 {
             var fields: [(String, String)] = [("Host", "x")]
             for _ in 0..<Int.random(in: 0...3, using: &rng) {
@@ -30,17 +30,5 @@ import Testing
             #expect(request.wantsKeepAlive == Self.reference(request), "\(version) \(fields)")
             if request.wantsKeepAlive != Self.reference(request) { return }
         }
-    }
-}
-
-/// SplitMix64, seeded so a failure repeats.
-private struct KeepAliveRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
