@@ -47,7 +47,7 @@
 # --issue12: issue 12's "Done when" in one run: ECDSA only, the scenarios status callback
 # pg_callback handshake_callback resume idle_memory longpoll, 5 s runs, 10,000 held connections and
 # long-polls (callbacks at 400/s), --rounds 3, one table of the issue's targets beside nginx and the
-# issue's Hummingbird figures (about 15 minutes on a quiet machine).
+# issue's Hummingbird figures (about 10 minutes on a quiet machine, 25 or more on a busy one).
 # --rounds N (default 1): the CPU-per-request/-connection scenarios (keepalive handshake callback
 # status handshake_callback resume) measure ours and nginx alternately, back to back, N times each
 # (ours first in odd rounds, nginx first in even ones); the table shows each server's median, the
