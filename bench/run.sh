@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bench/run.sh: oauth-landing against nginx on the same machine, same certificate, same bytes.
 #
-# Each server in turn (never both at once) runs pinned to core 0; the load generator runs pinned
-# to core 1. Scenarios, each for an ECDSA P-256 and an RSA-2048 certificate:
+# Both servers run pinned to core 0, started once per certificate; only one is measured at a time
+# while the other idles; the load generator runs pinned to core 1. Scenarios, each for an ECDSA
+# P-256 and an RSA-2048 certificate:
 #   keepalive    wrk -t1 -c64 over keep-alive HTTPS: req/s, p99, server CPU µs per request
 #   handshake    bench/handshake-load.c: a new full TLS handshake per request (no resumption)
 #   idle_memory  VmRSS growth per idle keep-alive TLS connection with N held open
@@ -38,15 +39,20 @@
 # Prints one markdown table (ours, nginx, ratio, target) and notes on anything odd; the PostgreSQL
 # scenarios (SQLite beside PostgreSQL) and zombie get tables of their own.
 #
-# Usage: bench/run.sh [--duration SECONDS] [--quick] [--issue12] [--hold N] [--certs "ecdsa rsa"]
+# Usage: bench/run.sh [--duration SECONDS] [--quick] [--issue12] [--rounds N] [--hold N] [--certs "ecdsa rsa"]
 #                     [--scenarios "keepalive handshake idle_memory callback status longpoll"]
 #                     [--skip-build] [--bin PATH] [--keep-temp] [--no-priority]
 #                     [--attackers N] [--attack-bytes BYTES] [--attack-close close|reset|fin]
 #                     [--zombies N] [--zombie-close "close shutdown fin"] [--store-pool N]
 # --issue12: issue 12's "Done when" in one run: ECDSA only, the scenarios status callback
 # pg_callback handshake_callback resume idle_memory longpoll, 5 s runs, 10,000 held connections and
-# long-polls (callbacks at 400/s), one table of the issue's targets beside nginx and the issue's
-# Hummingbird figures (about 10 minutes on a quiet machine).
+# long-polls (callbacks at 400/s), --rounds 3, one table of the issue's targets beside nginx and the
+# issue's Hummingbird figures (about 10 minutes on a quiet machine, 25 or more on a busy one).
+# --rounds N (default 1): the CPU-per-request/-connection scenarios (keepalive handshake callback
+# status handshake_callback resume) measure ours and nginx alternately, back to back, N times each
+# (ours first in odd rounds, nginx first in even ones); the table shows each server's median, the
+# ratio of the medians and the per-round ratios (min–max). The memory, long-poll, PostgreSQL and
+# attack scenarios are measured once per server, as with N = 1.
 # --quick: 3 s runs, 1,000 held connections and long-polls. --hold N: held connections and
 # long-polls. Servers and load run at nice -19 in autogroups of their own (--no-priority: not); a
 # run that other processes disturbed is retried, twice at most. --bin: a prebuilt oauth-landing
@@ -72,6 +78,9 @@ HOLD=5000
 HOLD_SET=0
 QUICK=0
 ISSUE12=0
+# --rounds: how many times each server runs each PAIRED_SCENARIOS scenario (ROUNDS_SET: given).
+ROUNDS=1
+ROUNDS_SET=0
 SKIP_BUILD=0
 KEEP_TEMP=0
 CERTS="ecdsa rsa"
@@ -81,6 +90,9 @@ WRK_CONNECTIONS=64
 HS_CONCURRENCY=32
 IDLE_TIMEOUT=600
 SERVERS="ours nginx"
+# The scenarios that measure CPU per request or per connection against a server that keeps running:
+# with --rounds N, ours and nginx take turns on them, N runs each (run_rounds).
+PAIRED_SCENARIOS="keepalive handshake callback status handshake_callback resume"
 # longpoll: callbacks per second (one per waiter, so the run lasts HOLD / LP_RATE seconds), the
 # long-polls' Prefer: wait=N, and the keep-alive connections the callbacks go out on.
 LP_RATE=200
@@ -125,6 +137,8 @@ while [ $# -gt 0 ]; do
         --duration=*) DURATION="${1#*=}"; DURATION_SET=1; shift ;;
         --quick) QUICK=1; shift ;;
         --issue12) ISSUE12=1; shift ;;
+        --rounds) ROUNDS="${2:?--rounds needs N}"; ROUNDS_SET=1; shift 2 ;;
+        --rounds=*) ROUNDS="${1#*=}"; ROUNDS_SET=1; shift ;;
         --hold) HOLD="${2:?--hold needs N}"; HOLD_SET=1; shift 2 ;;
         --certs) CERTS="${2:?}"; shift 2 ;;
         --scenarios) SCENARIOS="${2:?}"; shift 2 ;;
@@ -157,8 +171,12 @@ if [ "$ISSUE12" = 1 ]; then
     SCENARIOS="status callback pg_callback handshake_callback resume idle_memory longpoll"
     [ "$DURATION_SET" = 1 ] || [ "$QUICK" = 1 ] || DURATION=5
     [ "$HOLD_SET" = 1 ] || [ "$QUICK" = 1 ] || HOLD=10000
+    # why 3 rounds: two runs of the same binaries minutes apart gave row d 0.90 then 0.73 (the
+    # machine's speed drifts); the median of three back-to-back pairs, with their spread, holds.
+    [ "$ROUNDS_SET" = 1 ] || ROUNDS=3
     LP_RATE=400
 fi
+case "$ROUNDS" in ''|*[!0-9]*|0) echo "run.sh: --rounds takes a count > 0" >&2; exit 2 ;; esac
 case "$DURATION" in ''|*[!0-9]*|0) echo "run.sh: --duration takes whole seconds > 0" >&2; exit 2 ;; esac
 case "$HOLD" in ''|*[!0-9]*|0) echo "run.sh: --hold takes a count > 0" >&2; exit 2 ;; esac
 [ "$HOLD_SET" = 0 ] || PG_WAKE_HOLD=$HOLD
@@ -372,8 +390,18 @@ EXTRA_SERVER_PIDS=""
 server_ticks() { local p t=0; for p in $MEASURE_PID $EXTRA_SERVER_PIDS; do t=$((t + $(cpu_ticks "$p"))); done; echo "$t"; }
 server_delay_ns() { local p t=0; for p in $MEASURE_PID $EXTRA_SERVER_PIDS; do t=$((t + $(run_delay_ns "$p"))); done; echo "$t"; }
 
+# CPU ticks of the processes in $W_IDLE_PIDS (the servers a window does not measure).
+idle_ticks() { local p t=0; for p in $W_IDLE_PIDS; do t=$((t + $(cpu_ticks "$p"))); done; echo "$t"; }
+
+# The idle servers' CPU over every window: the largest in one window (ticks), the sum, the count.
+IDLE_MAX_TICKS=0
+IDLE_SUM_TICKS=0
+IDLE_WINDOWS=0
+
 window_begin() {
     CLIENT_DELAY_NS=0
+    W_IDLE_PIDS=$(idle_server_pids | tr '\n' ' ')
+    W_IDLE0=$(idle_ticks)
     W_SERVER0=$(server_ticks)
     W_CHILD0=$(children_ticks)
     W_PG0=$(pg_ticks)
@@ -391,9 +419,13 @@ window_begin() {
 # loop and store thread share core 0): what others took is at most their share of the core, so the
 # lesser of the wait and that share is what counts. The throw-away PostgreSQL (pinned to core 1)
 # counts with the load generator, not as another process: W_PG_TICKS is its CPU in the window.
+# The servers running idle beside the measured one (W_IDLE_PIDS, on core 0 too) are among the
+# "others" of core 0; their CPU in the window, W_IDLE_TICKS, is also said in W_CORES and kept in
+# IDLE_MAX_TICKS/IDLE_SUM_TICKS for the notes (it should be 0: an idle server sleeps in epoll_wait).
 window_end() {
     local c0b c0t c0s c1b c1t c1s client delay wall label="load generator"
     W_TICKS=$(( $(server_ticks) - W_SERVER0 ))
+    W_IDLE_TICKS=$(( $(idle_ticks) - W_IDLE0 ))
     W_PG_TICKS=$(( $(pg_ticks) - W_PG0 ))
     client=$(( $(children_ticks) - W_CHILD0 + W_PG_TICKS ))
     [ -z "$PG_PM" ] || label="load generator + postgres"
@@ -412,6 +444,12 @@ window_end() {
         by_others = (starve < f0) ? starve : f0; cby_others = (cstarve < f1) ? cstarve : f1
         printf "%d core 0: server %.0f%%, others %.0f%%, stolen %.0f%%, server waited for it %.1f%% of the time; core 1: %s %.0f%%, others %.0f%%, stolen %.0f%%, load generator waited for it %.1f%% of the time\n",
             (by_others > 0.05 || cby_others > 0.05 || st0 > 0.05 || st1 > 0.05), 100 * s / t0, 100 * f0, 100 * st0, 100 * starve, cl, 100 * c / t1, 100 * f1, 100 * st1, 100 * cstarve }')
+    if [ -n "${W_IDLE_PIDS// /}" ]; then
+        W_CORES+="; the idle server beside it used $(( W_IDLE_TICKS * 1000 / CLK_TCK )) ms of CPU"
+        [ "$W_IDLE_TICKS" -le "$IDLE_MAX_TICKS" ] || IDLE_MAX_TICKS=$W_IDLE_TICKS
+        IDLE_SUM_TICKS=$((IDLE_SUM_TICKS + W_IDLE_TICKS))
+        IDLE_WINDOWS=$((IDLE_WINDOWS + 1))
+    fi
 }
 
 # Waits (at most $1 seconds) until both cores are mostly idle, so a measurement starts on a quiet
@@ -468,15 +506,98 @@ to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u);
 
 # ---------------------------------------------------------------------------------------------
 # Results: RES[server.cert.key] = value; NOTES: lines printed under the table.
+# With --rounds, a paired scenario's run in round ROUND also keeps its values in
+# ROUND_RES[round.server.cert.key]; reduce_rounds then puts each number's median in RES.
 
 declare -A RES=()
+declare -A ROUND_RES=()
+# server.cert.key of every value recorded in rounds (ROUND_KEYS: in the current scenario's rounds).
+declare -A ROUNDED=()
+declare -A ROUND_KEYS=()
+# ROUND_FIRST[round.cert.key]: the server that went first in the round that recorded key.
+declare -A ROUND_FIRST=()
+ROUND=""
 NOTES=()
-note() { NOTES+=("$*"); }
-result() { RES["$1.$2.$3"]="$4"; }
+# A note under the table; one taken in a round of several says which.
+note() { if [ -n "$ROUND" ] && [ "$ROUNDS" -gt 1 ]; then NOTES+=("$* (round $ROUND of $ROUNDS)"); else NOTES+=("$*"); fi; }
+result() {
+    RES["$1.$2.$3"]="$4"
+    if [ -n "$ROUND" ]; then
+        ROUND_RES["$ROUND.$1.$2.$3"]="$4"
+        ROUND_KEYS["$1.$2.$3"]=1
+        ROUNDED["$1.$2.$3"]=1
+    fi
+}
+
+# The run's core usage (W_CORES) for the notes, under NAME.SERVER.CERT (and the round, if several).
+core_note() {
+    if [ -n "$ROUND" ] && [ "$ROUNDS" -gt 1 ]; then CORE_NOTES["$1.$2.$3.r$ROUND"]=$W_CORES; else CORE_NOTES["$1.$2.$3"]=$W_CORES; fi
+}
+
+# Replaces RES of every value the rounds just recorded (ROUND_KEYS) by the median of its rounds
+# when all are numbers (the mean of the middle two for an even count, with the inputs' decimals);
+# text (a client's result line, a check) stays the last round's. Clears ROUND_KEYS.
+reduce_rounds() {
+    local k r v numeric
+    local -a vals
+    for k in "${!ROUND_KEYS[@]}"; do
+        vals=()
+        numeric=1
+        for ((r = 1; r <= ROUNDS; r++)); do
+            [ -n "${ROUND_RES["$r.$k"]+set}" ] || continue
+            v=${ROUND_RES["$r.$k"]}
+            vals+=("$v")
+            [[ $v =~ ^-?[0-9]+([.][0-9]+)?$ ]] || numeric=0
+        done
+        if [ "$numeric" = 0 ] || [ ${#vals[@]} = 0 ]; then continue; fi
+        RES["$k"]=$(printf '%s\n' "${vals[@]}" | sort -g | awk '{ v[NR] = $1; d = index($1, ".") ? length($1) - index($1, ".") : 0; if (d > dec) dec = d }
+            END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%." (dec + 0) "f", m }')
+    done
+    ROUND_KEYS=()
+}
+
+# A value's rounds for the notes: "[round 1] v1; [round 2] v2; ..." ("n/a" for a round without
+# one); with one round, or none recorded, RES's value.
+rounds_of() {
+    local k=$1 r out=""
+    if [ "$ROUNDS" -gt 1 ] && [ -n "${ROUNDED["$k"]:-}" ]; then
+        for ((r = 1; r <= ROUNDS; r++)); do out+="${out:+; }[round $r] ${ROUND_RES["$r.$k"]:-n/a}"; done
+        printf '%s' "$out"
+    else
+        printf '%s' "${RES["$k"]:-}"
+    fi
+}
 
 # ---------------------------------------------------------------------------------------------
 # Servers. Each start_* sets PORT, SERVER_PID (what to stop) and MEASURE_PID (whose CPU and
-# memory count: our process, nginx's worker).
+# memory count: our process, nginx's worker), ACCESS_LOG, SERVER_LOG and SERVER_ERR. Both servers
+# run for all of a certificate's scenarios (RUNNING_SERVERS); the scenarios read the globals of the
+# current one, which use_server sets from the copy save_server kept.
+
+SERVER_VARS="PORT SERVER_PID MEASURE_PID ACCESS_LOG SERVER_LOG SERVER_ERR"
+declare -A SERVER_STATE=()
+RUNNING_SERVERS=""
+
+# Keeps the globals of SERVER_VARS as server $1's.
+save_server() { local v; for v in $SERVER_VARS; do SERVER_STATE["$1.$v"]=${!v-}; done; }
+
+# Makes server $1 (ours, nginx) the current one: its PORT, MEASURE_PID, ... become the globals.
+use_server() { local v; for v in $SERVER_VARS; do printf -v "$v" '%s' "${SERVER_STATE["$1.$v"]-}"; done; }
+
+# The processes of the running servers that a window does not measure (MEASURE_PID,
+# EXTRA_SERVER_PIDS): the server idling beside the measured one, and pg_callback's SQLite server
+# while its PostgreSQL instance runs. One per line.
+idle_server_pids() {
+    local srv v pid
+    for srv in $RUNNING_SERVERS; do
+        for v in SERVER_PID MEASURE_PID; do
+            pid=${SERVER_STATE["$srv.$v"]:-}
+            [ -n "$pid" ] || continue
+            case " $MEASURE_PID $EXTRA_SERVER_PIDS " in *" $pid "*) continue ;; esac
+            if kill -0 "$pid" 2>/dev/null; then echo "$pid"; fi
+        done
+    done | sort -u
+}
 
 # A port nobody uses, below the ephemeral range so client sockets never collide with it.
 pick_port() {
@@ -672,6 +793,7 @@ start_nginx() {
     [ -n "$MEASURE_PID" ] || die "nginx worker did not start"
     track "$MEASURE_PID"
     ACCESS_LOG="$dir/nginx-access.log"
+    SERVER_LOG=$ACCESS_LOG
     [ "$(curl_status "$PORT")" = 200 ] || die "nginx does not answer GET / with 200"
     curl -sk --max-time 5 -o "$dir/body" "https://127.0.0.1:$PORT/"
     cmp -s "$dir/body" "$TMP/index.html" || die "nginx does not serve the same body as oauth-landing"
@@ -748,7 +870,7 @@ wrk_measure() {
         bad=$(sed -n "$((lines0 + 1)),${lines1}p" "$ACCESS_LOG" | grep -vc '"status":200,' || true)
         [ "${bad:-0}" = 0 ] || note "$name on $srv ($cert): $bad of $logged access-log lines in the measured run are not a 200, e.g. $(sed -n "$((lines0 + 1)),${lines1}p" "$ACCESS_LOG" | grep -v '"status":200,' | head -n 1)"
     fi
-    CORE_NOTES["$name.$srv.$cert"]=$W_CORES
+    core_note "$name" "$srv" "$cert"
     [ "$W_NOISY" = 0 ] || note "$name on $srv ($cert): other processes got in the way ($W_CORES): numbers are noisy"
     log "$name $srv $cert: $rps req/s, p99 $p99, $requests requests; $W_CORES"
 }
@@ -891,7 +1013,7 @@ handshake_measure() {
     local ncn
     ncn=$(lp_kv "$line" no_close_notify)
     [ "$ncn" = 0 ] || note "$name on $srv ($cert): $ncn of $completed responses ended without close_notify"
-    CORE_NOTES["$name.$srv.$cert"]=$W_CORES
+    core_note "$name" "$srv" "$cert"
     [ "$W_NOISY" = 0 ] || note "$name on $srv ($cert): other processes got in the way ($W_CORES): numbers are noisy"
     log "$name $srv $cert: $line; $W_CORES"
 }
@@ -958,6 +1080,7 @@ fresh_server() {
         scan_server_logs "$srv" "$cert"
         stop_server "$srv" "$cert"
         "start_$srv" "$cert"
+        save_server "$srv"
     fi
     SERVER_USED["$srv.$cert"]=1
 }
@@ -1645,6 +1768,67 @@ scan_server_logs() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# Running the scenarios.
+
+# Whether scenario $1 runs against server $2 (SCENARIO_SERVERS; both by default).
+serves() { case " ${SCENARIO_SERVERS[$1]:-ours nginx} " in *" $2 "*) return 0 ;; esac; return 1; }
+
+# Whether scenario $1 is one that --rounds repeats (PAIRED_SCENARIOS).
+paired() { case " $PAIRED_SCENARIOS " in *" $1 "*) return 0 ;; esac; return 1; }
+
+# Runs scenario $1 against server $2 (made the current one) for certificate $3: retried, twice at
+# most, when other processes disturbed it (W_NOISY), the notes of a disturbed attempt dropped. A
+# server that is gone is noted once and skipped from then on.
+run_scenario() {
+    local scenario=$1 srv=$2 cert=$3 attempt notes_mark
+    [ -z "${SERVER_GONE["$srv.$cert"]:-}" ] || return 0
+    use_server "$srv"
+    if ! kill -0 "$MEASURE_PID" 2>/dev/null; then
+        note "**$srv ($cert) is gone before scenario $scenario**"
+        SERVER_GONE["$srv.$cert"]=1
+        return 0
+    fi
+    for attempt in 1 2 3; do
+        notes_mark=${#NOTES[@]}
+        W_NOISY=0
+        "scenario_$scenario" "$srv" "$cert"
+        SERVER_USED["$srv.$cert"]=1
+        [ "$W_NOISY" = 1 ] && [ "$attempt" -lt 3 ] || break
+        NOTES=("${NOTES[@]:0:$notes_mark}")
+        log "$scenario on $srv ($cert) was disturbed by other processes; waiting for a quiet machine and retrying"
+        wait_quiet 20
+    done
+    # (fresh_server may have restarted it: its new process is the one to keep.)
+    save_server "$srv"
+}
+
+# Runs a paired scenario $1 (certificate $2) ROUNDS times against each running server, taking
+# turns back to back: ours then nginx in odd rounds, nginx then ours in even ones, so neither
+# always goes first, and each pair is measured within a minute of itself. The other server idles
+# meanwhile (its CPU in every window is in the notes). RES gets each number's median.
+run_rounds() {
+    local scenario=$1 cert=$2 order srv k r
+    local -a first=()
+    for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
+        order=""
+        for srv in $RUNNING_SERVERS; do
+            if [ $((ROUND % 2)) = 1 ]; then order+="$srv "; else order="$srv $order"; fi
+        done
+        first[ROUND]=${order%% *}
+        for srv in $order; do
+            serves "$scenario" "$srv" || continue
+            [ "$ROUNDS" = 1 ] || log "-- $scenario, round $ROUND of $ROUNDS: $srv"
+            run_scenario "$scenario" "$srv" "$cert"
+        done
+    done
+    ROUND=""
+    for k in "${!ROUND_KEYS[@]}"; do
+        for ((r = 1; r <= ROUNDS; r++)); do ROUND_FIRST["$r.${k#*.}"]=${first[r]}; done
+    done
+    reduce_rounds
+}
+
+# ---------------------------------------------------------------------------------------------
 # The table. Each row: scenario|key|metric|direction|target. direction: "higher" (ratio =
 # ours/nginx, must be >= target), "lower" (ratio = nginx/ours, must be >= target), "max" (ratio =
 # ours/nginx, must be <= target), "abs_max" (ours itself must be <= target, in the row's unit). An
@@ -1750,6 +1934,46 @@ print_pg_table() {
     done
 }
 
+# The ratios of a row's rounds (certificate $1, ours' key $2, nginx's key $3, direction $4 as in
+# the tables: "lower" is nginx/ours, "higher"/"max" ours/nginx), each round's ours paired with the
+# nginx run beside it: "min–max" with two decimals, empty unless two rounds or more have both.
+round_spread() {
+    local cert=$1 okey=$2 nkey=$3 direction=$4 r o n pairs=""
+    [ "$ROUNDS" -gt 1 ] || return 0
+    case "$direction" in lower|higher|max) ;; *) return 0 ;; esac
+    for ((r = 1; r <= ROUNDS; r++)); do
+        o=${ROUND_RES["$r.ours.$cert.$okey"]:-}
+        n=${ROUND_RES["$r.nginx.$cert.$nkey"]:-}
+        [ -z "$o" ] || [ -z "$n" ] || pairs+="$o $n "
+    done
+    awk -v p="$pairs" -v d="$direction" 'BEGIN { k = split(p, v, " "); c = 0
+        for (i = 1; i < k; i += 2) { o = v[i]; n = v[i + 1]
+            if (d == "lower") { if (o <= 0) continue; r = n / o } else { if (n <= 0) continue; r = o / n }
+            if (c == 0 || r < lo) lo = r; if (c == 0 || r > hi) hi = r; c++ }
+        if (c >= 2) printf "%.2f–%.2f", lo, hi }'
+}
+
+# A note with every round of a row: which server went first, ours, nginx and (for a ratio row)
+# their ratio; $1 names the row. Added to ROUND_NOTES when the row's keys have rounds.
+ROUND_NOTES=()
+round_note() {
+    local name=$1 cert=$2 okey=$3 nkey=$4 direction=$5 r o n ratio line=""
+    [ "$ROUNDS" -gt 1 ] && [ -n "${ROUNDED["ours.$cert.$okey"]:-}" ] && [ -n "${ROUNDED["nginx.$cert.$nkey"]:-}" ] || return 0
+    for ((r = 1; r <= ROUNDS; r++)); do
+        o=${ROUND_RES["$r.ours.$cert.$okey"]:-}
+        n=${ROUND_RES["$r.nginx.$cert.$nkey"]:-}
+        ratio=""
+        if [ -n "$o" ] && [ -n "$n" ]; then
+            case "$direction" in
+                lower) ratio=$(awk -v o="$o" -v n="$n" 'BEGIN { if (o > 0) printf ", %.2f", n / o }') ;;
+                higher|max) ratio=$(awk -v o="$o" -v n="$n" 'BEGIN { if (n > 0) printf ", %.2f", o / n }') ;;
+            esac
+        fi
+        line+="${line:+; }$r (${ROUND_FIRST["$r.$cert.$okey"]:-${ROUND_FIRST["$r.$cert.$nkey"]:-?}} first): ours ${o:-n/a}, nginx ${n:-n/a}$ratio"
+    done
+    ROUND_NOTES+=("rounds of $name, $(cert_label "$cert"): $line")
+}
+
 # --issue12: one table of issue 12's targets. Each row: label|ours key|nginx key|direction|target|
 # Hummingbird, direction as in ROWS ("lower": ratio nginx/ours, a cost; "max": ratio ours/nginx;
 # "abs_max"/"abs_lt": ours against an absolute limit, ≤ or <; "both_min": each server's own value
@@ -1775,8 +1999,8 @@ ISSUE12_ROWS=(
 )
 
 print_issue12_table() {
-    local row label okey nkey direction target hb cert=ecdsa ours ng ratio tgt met
-    echo "### Issue 12: \"Done when\" (ECDSA P-256, TLS 1.3; each server alone on core 0, load on core 1)"
+    local row label okey nkey direction target hb cert=ecdsa ours ng ratio tgt met spread
+    echo "### Issue 12: \"Done when\" (ECDSA P-256, TLS 1.3; both servers on core 0, one measured at a time, load on core 1)"
     echo
     echo "| target | ours | nginx (same run) | ratio | target | met | Hummingbird (issue's figures, not measured here) |"
     echo "|---|--:|--:|--:|---|:-:|---|"
@@ -1803,6 +2027,12 @@ print_issue12_table() {
         case "$direction" in abs_max|abs_lt|both_min) ratio="—" ;; esac
         # A p99 beside nginx's is for reading, not a ratio.
         [[ $okey != *_p99 ]] || ratio="—"
+        # With rounds: the per-round ratios beside the ratio of the medians, every round in the notes.
+        if [ "$ratio" != "—" ] && [ "$nkey" != "—" ]; then
+            spread=$(round_spread "$cert" "$okey" "$nkey" "$direction")
+            [ -z "$spread" ] || ratio+="; rounds $spread"
+        fi
+        [ "$nkey" = "—" ] || round_note "${label%%[:,]*} ($okey)" "$cert" "$okey" "$nkey" "$direction"
         case "$direction" in
             lower) tgt="≥ $target (nginx/ours)"
                 [ -z "$ours" ] || [ -z "$ng" ] || met=$(awk -v o="$ours" -v n="$ng" -v t="$target" 'BEGIN { print (o > 0 && n / o >= t) ? "yes" : "**no**" }') ;;
@@ -1832,7 +2062,7 @@ main_rows_wanted() {
 }
 
 print_table() {
-    local row scenario key metric direction target cert ours ng ratio met tgt
+    local row scenario key metric direction target cert ours ng ratio met tgt spread
     echo "| metric | certificate | ours | nginx | ratio | target | met |"
     echo "|---|---|--:|--:|--:|---|:-:|"
     local row_target
@@ -1863,6 +2093,9 @@ print_table() {
                     if (d == "lower") { if (o > 0) printf "%.2f", n / o }
                     else if (n > 0) printf "%.2f", o / n }')
             fi
+            # With rounds: the per-round ratios (min–max) beside the ratio of the medians.
+            spread=$(round_spread "$cert" "$key" "$key" "$direction")
+            round_note "$scenario $key" "$cert" "$key" "$key" "$direction"
             case "$direction" in
                 higher) tgt="≥ $target (ours/nginx)" ;;
                 lower) tgt="≥ $target (nginx/ours)" ;;
@@ -1879,7 +2112,7 @@ print_table() {
             elif [ -n "$ratio" ]; then
                 met=$(awk -v r="$ratio" -v t="$target" -v d="$direction" 'BEGIN { ok = (d == "max") ? (r <= t) : (r >= t); print ok ? "yes" : "**no**" }')
             fi
-            printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$metric" "$(cert_label "$cert")" "${ours:-n/a}" "${ng:-n/a}" "${ratio:-n/a}" "$tgt" "${met:-n/a}"
+            printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$metric" "$(cert_label "$cert")" "${ours:-n/a}" "${ng:-n/a}" "${ratio:-n/a}${ratio:+${spread:+ ($spread)}}" "$tgt" "${met:-n/a}"
         done
     done
 }
@@ -1909,37 +2142,42 @@ if pg_wanted; then
     start_postgres
 fi
 
+for scenario in $SCENARIOS; do
+    declare -F "scenario_$scenario" >/dev/null || die "no scenario named $scenario"
+done
+# Per certificate: every server a chosen scenario needs, started once (ours first: nginx serves
+# the bytes ours answered), then the scenarios in order, then the servers stopped.
+declare -A SERVER_GONE=()
 for cert in $CERTS; do
+    RUNNING_SERVERS=""
     for srv in $SERVERS; do
-        wanted=0
         for scenario in $SCENARIOS; do
-            case " ${SCENARIO_SERVERS[$scenario]:-ours nginx} " in *" $srv "*) wanted=1 ;; esac
-        done
-        [ "$wanted" = 1 ] || continue
-        log "== $srv, $(cert_label "$cert")"
-        "start_$srv" "$cert"
-        result "$srv" "$cert" size "$(response_size "$PORT")"
-        for scenario in $SCENARIOS; do
-            case " ${SCENARIO_SERVERS[$scenario]:-ours nginx} " in *" $srv "*) ;; *) continue ;; esac
-            declare -F "scenario_$scenario" >/dev/null || die "no scenario named $scenario"
-            if ! kill -0 "$MEASURE_PID" 2>/dev/null; then
-                note "**$srv ($cert) is gone before scenario $scenario**"
+            if serves "$scenario" "$srv"; then
+                log "== $srv, $(cert_label "$cert")"
+                "start_$srv" "$cert"
+                save_server "$srv"
+                RUNNING_SERVERS+="${RUNNING_SERVERS:+ }$srv"
+                result "$srv" "$cert" size "$(response_size "$PORT")"
                 break
             fi
-            for attempt in 1 2 3; do
-                notes_mark=${#NOTES[@]}
-                W_NOISY=0
-                "scenario_$scenario" "$srv" "$cert"
-                SERVER_USED["$srv.$cert"]=1
-                [ "$W_NOISY" = 1 ] && [ "$attempt" -lt 3 ] || break
-                NOTES=("${NOTES[@]:0:$notes_mark}")
-                log "$scenario on $srv ($cert) was disturbed by other processes; waiting for a quiet machine and retrying"
-                wait_quiet 20
-            done
         done
+    done
+    for scenario in $SCENARIOS; do
+        if paired "$scenario"; then
+            run_rounds "$scenario" "$cert"
+        else
+            for srv in $RUNNING_SERVERS; do
+                serves "$scenario" "$srv" || continue
+                run_scenario "$scenario" "$srv" "$cert"
+            done
+        fi
+    done
+    for srv in $RUNNING_SERVERS; do
+        use_server "$srv"
         scan_server_logs "$srv" "$cert"
         stop_server "$srv" "$cert"
     done
+    RUNNING_SERVERS=""
 done
 
 commit=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -1953,7 +2191,10 @@ else
     echo "## oauth-landing vs nginx (commit $commit$dirty; $(date -u '+%Y-%m-%d %H:%M UTC'))"
 fi
 echo
-echo "Each server alone on core 0 (\`taskset -c 0\`, one thread / one worker), load on core 1${PRIORITY[*]:+ (both at nice -19, own autogroups)};"
+echo "Both servers on core 0 (\`taskset -c 0\`, one thread / one worker), one measured at a time while the other idles, load on core 1${PRIORITY[*]:+ (both at nice -19, own autogroups)};"
+if [ "$ROUNDS" -gt 1 ]; then
+    echo "the CPU-per-request/-connection rows ($PAIRED_SCENARIOS, those chosen) are the **median of $ROUNDS rounds** per server, ours and nginx measured back to back in each round (ours first in odd rounds, nginx first in even ones); the ratio is that of the medians, with the per-round ratios (min–max) beside it and every round in the notes;"
+fi
 echo "runs of ${DURATION} s; wrk -t1 -c$WRK_CONNECTIONS; handshake-load -c$HS_CONCURRENCY; $HOLD idle connections;"
 case " $SCENARIOS " in *" callback "*|*" status "*|*" longpoll "*)
     echo "ours with \`--store sqlite:\` in its temp dir ($(findmnt -no FSTYPE -T "$TMP" 2>/dev/null || stat -f -c %T "$TMP")); long-poll: $HOLD waiters (\`Prefer: wait=$LP_WAIT\`), one repeat callback each at $LP_RATE/s on $LP_CALLERS connections;" ;;
@@ -1989,8 +2230,8 @@ echo "Notes:"
 for cert in $CERTS; do
     line="- $(cert_label "$cert"): response bytes of GET / (header+body) ours ${RES["ours.$cert.size"]:-?}, nginx ${RES["nginx.$cert.size"]:-?}"
     case " $SCENARIOS " in *" handshake "*)
-        line+="; full-handshake runs: reused sessions ours ${RES["ours.$cert.hs_reused"]:-n/a}, nginx ${RES["nginx.$cert.hs_reused"]:-n/a}"
-        line+=" (of ${RES["ours.$cert.hs_completed"]:-?} and ${RES["nginx.$cert.hs_completed"]:-?})" ;;
+        line+="; full-handshake runs: reused sessions ours $(rounds_of "ours.$cert.hs_reused"), nginx $(rounds_of "nginx.$cert.hs_reused")"
+        line+=" (of $(rounds_of "ours.$cert.hs_completed") and $(rounds_of "nginx.$cert.hs_completed"))" ;;
     esac
     case " $SCENARIOS " in *" idle_memory "*)
         line+="; VmRSS KiB before/held/after-close ours ${RES["ours.$cert.mem_before"]:-?}/${RES["ours.$cert.mem_after"]:-?}/${RES["ours.$cert.mem_released"]:-?},"
@@ -1999,7 +2240,7 @@ for cert in $CERTS; do
     echo "$line."
 done
 for cert in $CERTS; do
-    [ -z "${RES["ours.$cert.cb_check"]:-}" ] || echo "- callback, $(cert_label "$cert"): records written: ${RES["ours.$cert.cb_check"]}."
+    [ -z "${RES["ours.$cert.cb_check"]:-}" ] || echo "- callback, $(cert_label "$cert"): records written: $(rounds_of "ours.$cert.cb_check")."
     [ -z "${RES["ours.$cert.st_bytes"]:-}" ] || echo "- status, $(cert_label "$cert"): the status document polled is ${RES["ours.$cert.st_bytes"]} bytes of body."
     for k in pgcb_sq:"pg_callback, SQLite" pgcb_pg:"pg_callback, PostgreSQL"; do
         [ -z "${RES["ours.$cert.${k%%:*}_check"]:-}" ] || echo "- ${k#*:}, $(cert_label "$cert"): records written: ${RES["ours.$cert.${k%%:*}_check"]}."
@@ -2019,9 +2260,9 @@ case " $SCENARIOS " in *" callback "*|*" status "*)
     echo "- callback and status rows: nginx's column is its keep-alive GET of a body the size of ours' answer on that route (${RES["nginx.$cert.cb_bytes"]:-?} and ${RES["nginx.$cert.st_bytes"]:-?} bytes), with that route's extra headers, from its open-file cache with access_log off (issue 12's method)." ;;
 esac
 for cert in $CERTS; do
-    [ -z "${RES["ours.$cert.hc_line"]:-}" ] || echo "- handshake_callback, $(cert_label "$cert"): ours ${RES["ours.$cert.hc_line"]} (callbacks in the access log: ${RES["ours.$cert.hc_logged"]:-?}); nginx's column is its full-handshake run of the same-size page: ${RES["nginx.$cert.hc_line"]:-n/a}."
+    [ -z "${RES["ours.$cert.hc_line"]:-}" ] || echo "- handshake_callback, $(cert_label "$cert"): ours $(rounds_of "ours.$cert.hc_line") (callbacks in the access log: $(rounds_of "ours.$cert.hc_logged")); nginx's column is its full-handshake run of the same-size page: $(rounds_of "nginx.$cert.hc_line")."
     for srv in $SERVERS; do
-        [ -z "${RES["$srv.$cert.rs_line"]:-}" ] || echo "- resume, $srv, $(cert_label "$cert"): ${RES["$srv.$cert.rs_line"]} (offered: connections that offered a ticket; reused: the server accepted it; tickets: NewSessionTickets received)."
+        [ -z "${RES["$srv.$cert.rs_line"]:-}" ] || echo "- resume, $srv, $(cert_label "$cert"): $(rounds_of "$srv.$cert.rs_line") (offered: connections that offered a ticket; reused: the server accepted it; tickets: NewSessionTickets received)."
     done
 done
 for cert in $CERTS; do
@@ -2029,13 +2270,20 @@ for cert in $CERTS; do
         [ -z "${RES["$srv.$cert.amp_detail"]:-}" ] || echo "- amplification, $srv, $(cert_label "$cert"): ${RES["$srv.$cert.amp_detail"]}; probe without the attack: ${RES["$srv.$cert.amp_base_line"]:-?}; during: ${RES["$srv.$cert.amp_probe_line"]:-?}."
     done
 done
+for line in ${ROUND_NOTES[@]+"${ROUND_NOTES[@]}"}; do echo "- $line"; done
 for scenario in keepalive handshake handshake_callback resume callback status longpoll pg_callback_sqlite pg_callback_postgres pg_wake amplification; do
     for cert in $CERTS; do
         for srv in $SERVERS; do
             [ -z "${CORE_NOTES["$scenario.$srv.$cert"]:-}" ] || echo "- $scenario, $srv, $(cert_label "$cert"): ${CORE_NOTES["$scenario.$srv.$cert"]}"
+            for ((r = 1; r <= ROUNDS; r++)); do
+                [ -z "${CORE_NOTES["$scenario.$srv.$cert.r$r"]:-}" ] || echo "- $scenario, $srv, $(cert_label "$cert"), round $r: ${CORE_NOTES["$scenario.$srv.$cert.r$r"]}"
+            done
         done
     done
 done
+if [ "$IDLE_WINDOWS" -gt 0 ]; then
+    echo "- the server not being measured (running idle on core 0 beside the measured one) used at most $((IDLE_MAX_TICKS * 1000 / CLK_TCK)) ms of CPU in any of the $IDLE_WINDOWS measured windows, $((IDLE_SUM_TICKS * 1000 / CLK_TCK)) ms in all (clock ticks of $((1000 / CLK_TCK)) ms)."
+fi
 if [ ${#NOTES[@]} -eq 0 ]; then
     echo "- nothing odd: no errors, crashes, resets or foreign load seen."
 else
