@@ -89,6 +89,10 @@ final class PGConnection {
 
     deinit { PQfinish(conn) }
 
+    /// Statements sent on this connection so far (each one round trip: executed, prepared or a
+    /// script), for tests that count a commit's round trips.
+    private(set) var statementCount = 0
+
     // MARK: Status
 
     /// Whether libpq considers the connection usable (`PQstatus` is CONNECTION_OK). A connection
@@ -132,6 +136,7 @@ final class PGConnection {
     /// Runs one statement with text parameters (nil is SQL NULL) and returns its result.
     @discardableResult
     func execute(_ sql: String, _ parameters: [String?] = []) throws(StoreError) -> PGResult {
+        statementCount += 1
         let result = Self.withCStrings(parameters) { values in
             PQexecParams(conn, sql, Int32(parameters.count), nil, values, nil, nil, 0)
         }
@@ -142,17 +147,20 @@ final class PGConnection {
     /// simple-query protocol; the result of the last statement is returned.
     @discardableResult
     func executeScript(_ sql: String) throws(StoreError) -> PGResult {
-        try check(PQexec(conn, sql), Self.label(sql))
+        statementCount += 1
+        return try check(PQexec(conn, sql), Self.label(sql))
     }
 
     /// Prepares `sql` on this session under `name`, for `executePrepared`.
     func prepare(name: String, sql: String) throws(StoreError) {
+        statementCount += 1
         try check(PQprepare(conn, name, sql, 0, nil), "PQprepare(\(name))")
     }
 
     /// Runs the statement prepared as `name` with text parameters.
     @discardableResult
     func executePrepared(name: String, _ parameters: [String?] = []) throws(StoreError) -> PGResult {
+        statementCount += 1
         let result = Self.withCStrings(parameters) { values in
             PQexecPrepared(conn, name, Int32(parameters.count), values, nil, nil, 0)
         }

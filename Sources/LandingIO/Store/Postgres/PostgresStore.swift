@@ -9,9 +9,11 @@ import Synchronization
 ///
 /// Several instances (processes, hosts) may share one database: each `commit` is one READ
 /// COMMITTED transaction that first takes a transaction-level advisory lock per record key it will
-/// touch (`PostgresLockKeys`), in ascending order, then reads with `SELECT … FOR UPDATE`, applies the
-/// rules, writes with upserts and sends one `pg_notify` per changed record on `changeChannel`
-/// (delivered by the server at COMMIT, so other instances hear only of durable changes).
+/// touch (`PostgresLockKeys`), in ascending order, then reads every record they name with one
+/// `SELECT … FOR UPDATE` per table, applies the rules, writes the changed records with one multi-row
+/// statement per table and kind (`PostgresTransaction`) and sends one `pg_notify` per changed record
+/// on `changeChannel` (delivered by the server at COMMIT, so other instances hear only of durable
+/// changes).
 ///
 /// The link: a call that finds the connection dead (or loses it) fails with `.unavailable`, drops
 /// the connection and reports the loss to `StoreHealth`; the next call — or `maintain`, run by the
@@ -105,6 +107,9 @@ public final class PostgresStore: LandingStore {
 
     /// The server process behind the current connection (tests terminate it to cut the link).
     var backendPID: Int32? { link.withLock { $0.connection?.backendPID } }
+
+    /// Statements sent on the current connection (tests count a commit's round trips with it).
+    var statementCount: Int? { link.withLock { $0.connection?.statementCount } }
 
     // MARK: The link
 
@@ -239,7 +244,9 @@ public final class PostgresStore: LandingStore {
             try db.transaction(.readCommitted) { () throws(StoreError) -> StoreCommit in
                 try locks.acquire(on: db)
                 var transaction = PostgresTransaction(db: db)
+                try transaction.prefetch(locks)
                 let commit = try transaction.apply(writes)
+                try transaction.flush()
                 if !commit.changes.isEmpty {
                     // why: NOTIFY inside the transaction is delivered at COMMIT and dropped on
                     // ROLLBACK, so listeners only ever hear of durable changes; one statement sends
@@ -257,17 +264,9 @@ public final class PostgresStore: LandingStore {
 
     /// `values` as a PostgreSQL array literal (`{"a","b"}`), each element quoted, `"` and `\` escaped.
     static func textArray(_ values: [String]) -> String {
-        var out = "{"
-        for (index, value) in values.enumerated() {
-            if index > 0 { out += "," }
-            out += "\""
-            for character in value {
-                if character == "\"" || character == "\\" { out += "\\" }
-                out.append(character)
-            }
-            out += "\""
-        }
-        return out + "}"
+        var array = PostgresArrayLiteral()
+        for value in values { array.append(text: value) }
+        return array.text
     }
 
     private static func isIgnoredWebhook(_ write: StoreWrite) -> Bool {

@@ -11,6 +11,13 @@ struct PostgresTable: Sendable {
     let selectForUpdate: String
     let upsert: String
     let insert: String
+    /// Every record whose key is in the text array `$1`, locked `FOR UPDATE`.
+    let selectManyForUpdate: String
+    /// Inserts one row per element of the column arrays `$1`… (`PostgresRowBatch`); a key that
+    /// exists already fails the statement (23505).
+    let insertMany: String
+    /// `insertMany`, replacing the rows whose keys exist.
+    let upsertMany: String
     /// Deletes one record and returns its columns.
     let delete: String
     let purge: String
@@ -35,6 +42,10 @@ struct PostgresTable: Sendable {
         selectForUpdate = select + " FOR UPDATE"
         insert = "INSERT INTO \(name) (\(list)) VALUES (\(placeholders))"
         upsert = insert + " ON CONFLICT (\(keyColumn)) DO UPDATE SET \(updates)"
+        selectManyForUpdate = "SELECT \(list) FROM \(name) WHERE \(keyColumn) = ANY($1::text[]) FOR UPDATE"
+        let arrays = PostgresRowBatch.columnTypes.enumerated().map { "$\($0.offset + 1)::\($0.element)[]" }.joined(separator: ", ")
+        insertMany = "INSERT INTO \(name) (\(list)) SELECT * FROM unnest(\(arrays))"
+        upsertMany = insertMany + " ON CONFLICT (\(keyColumn)) DO UPDATE SET \(updates)"
         delete = "DELETE FROM \(name) WHERE \(keyColumn) = $1 RETURNING \(list)"
         purge = "DELETE FROM \(name) WHERE updated_at < $1"
         purgeBatch = """
@@ -54,6 +65,18 @@ struct PostgresTable: Sendable {
         let result = try db.executeCached(forUpdate ? selectForUpdate : select, [id])
         guard result.rowCount > 0 else { return nil }
         return try record(from: result, row: 0)
+    }
+
+    /// The records stored under `ids` (at most one statement; none for no ids), read `FOR UPDATE`.
+    func selectForUpdate(_ ids: [String], on db: PGConnection) throws(StoreError) -> [LandingRecord] {
+        guard !ids.isEmpty else { return [] }
+        var array = PostgresArrayLiteral()
+        for id in ids { array.append(text: id) }
+        let result = try db.executeCached(selectManyForUpdate, [array.text])
+        var records: [LandingRecord] = []
+        records.reserveCapacity(result.rowCount)
+        for row in 0..<result.rowCount { records.append(try record(from: result, row: row)) }
+        return records
     }
 
     // MARK: Row mapping

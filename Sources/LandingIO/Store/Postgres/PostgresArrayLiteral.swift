@@ -1,0 +1,55 @@
+/// A PostgreSQL array literal (`{"a",NULL,"b"}`, `{1,NULL}`, `{t,f}`) built element by element, to
+/// pass a whole column of values as one text parameter (`$1::text[]`, `$2::bigint[]`, …) that
+/// `unnest` turns back into rows. Text elements are always double-quoted with `"` and `\` escaped,
+/// so no value can end the element or read as NULL; NULL is the bare word.
+struct PostgresArrayLiteral {
+    private var bytes: [UInt8] = [UInt8(ascii: "{")]
+    private var isEmpty = true
+
+    init() {}
+
+    /// Appends a text element (NULL for nil).
+    mutating func append(text value: String?) {
+        separate()
+        guard var value else { return appendNull() }
+        bytes.append(UInt8(ascii: "\""))
+        value.withUTF8 { utf8 in
+            var runStart = 0
+            for index in utf8.indices where utf8[index] == UInt8(ascii: "\"") || utf8[index] == UInt8(ascii: "\\") {
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+                bytes.append(UInt8(ascii: "\\"))
+                runStart = index
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<utf8.count]))
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends an integer element (NULL for nil).
+    mutating func append(integer value: Int64?) {
+        separate()
+        guard let value else { return appendNull() }
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
+    /// Appends a boolean element (`t`/`f`).
+    mutating func append(boolean value: Bool) {
+        separate()
+        bytes.append(value ? UInt8(ascii: "t") : UInt8(ascii: "f"))
+    }
+
+    /// The literal, closed.
+    var text: String {
+        var closed = bytes
+        closed.append(UInt8(ascii: "}"))
+        return String(decoding: closed, as: UTF8.self)
+    }
+
+    private mutating func separate() {
+        if isEmpty { isEmpty = false } else { bytes.append(UInt8(ascii: ",")) }
+    }
+
+    private mutating func appendNull() {
+        bytes.append(contentsOf: "NULL".utf8)
+    }
+}
