@@ -175,18 +175,21 @@ struct PostgresBatchCommitTests {
         #expect(Set(heard) == Set(retry.changes.map(RecordChangeNotice.encode)))
     }
 
-    /// A batch of callbacks for new items costs the same few statements whether it holds 1 or 40 (BEGIN, locks, one read, one insert, notify, COMMIT).
+    /// A batch of callbacks for new items costs the same 6 statements in 2 round trips whether it holds 1 or 40 (BEGIN, locks, one read; one insert, notify, COMMIT).
     @Test
-    func commit_RunsSixStatements_ForAnyBatchOfNewItemCallbacks() throws {
+    func commit_RunsSixStatementsInTwoRoundTrips_ForAnyBatchOfNewItemCallbacks() throws {
         let schema = try PostgresTestSchema()
         let store = try schema.store()
         _ = try store.commit([callback("warm-1", at: 1)])  // prepares the statements once
         for size in [1, 40] {
-            let before = try #require(store.statementCount)
+            let statementsBefore = try #require(store.statementCount)
+            let roundTripsBefore = try #require(store.roundTripCount)
             let commit = try store.commit((0..<size).map { callback("item-\(size)-\($0)", at: 1_000 + Int64($0)) })
             #expect(commit.changes.count == size)
-            let statements = try #require(store.statementCount) - before
+            let statements = try #require(store.statementCount) - statementsBefore
+            let roundTrips = try #require(store.roundTripCount) - roundTripsBefore
             #expect(statements == 6, "a batch of \(size) ran \(statements) statements")
+            #expect(roundTrips == 2, "a batch of \(size) took \(roundTrips) round trips")
         }
     }
 }

@@ -58,15 +58,17 @@ struct PostgresLockKeys: Equatable {
         }
     }
 
-    /// Takes every key with `pg_advisory_xact_lock`, in order, in one round trip; held until the
-    /// open transaction ends.
+    /// The statement that takes every key with `pg_advisory_xact_lock`, in order (none when there
+    /// are no keys); the locks are held until the open transaction ends.
     // why: `unnest` yields the array in order and the lock function is volatile, so PostgreSQL
     // calls it row by row in that order; the keys are bigint parameters, never spliced into SQL.
-    func acquire(on db: PGConnection) throws(StoreError) {
-        guard !keys.isEmpty else { return }
+    var statements: [PGStatement] {
+        guard !keys.isEmpty else { return [] }
         let array = "{" + keys.map(String.init).joined(separator: ",") + "}"
-        try db.executeCached("SELECT pg_advisory_xact_lock(key) FROM unnest($1::bigint[]) WITH ORDINALITY AS k(key, n) ORDER BY n", [array])
+        return [PGStatement(Self.acquireSQL, [array])]
     }
+
+    static let acquireSQL = "SELECT pg_advisory_xact_lock(key) FROM unnest($1::bigint[]) WITH ORDINALITY AS k(key, n) ORDER BY n"
 
     /// The lock key of a record key: FNV-1a (64-bit) over a kind tag and the id's UTF-8 bytes.
     static func hash(_ key: LandingRecord.Key) -> Int64 {

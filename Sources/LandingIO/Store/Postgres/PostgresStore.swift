@@ -111,6 +111,9 @@ public final class PostgresStore: LandingStore {
     /// Statements sent on the current connection (tests count a commit's round trips with it).
     var statementCount: Int? { link.withLock { $0.connection?.statementCount } }
 
+    /// Round trips taken on the current connection.
+    var roundTripCount: Int? { link.withLock { $0.connection?.roundTripCount } }
+
     // MARK: The link
 
     /// Runs `body` on a usable connection: the current one, or a new one when the backoff allows.
@@ -241,20 +244,35 @@ public final class PostgresStore: LandingStore {
         }
         let locks = PostgresLockKeys(writes)
         return try withConnection { (db) throws(StoreError) -> StoreCommit in
-            try db.transaction(.readCommitted) { () throws(StoreError) -> StoreCommit in
-                try locks.acquire(on: db)
-                var transaction = PostgresTransaction(db: db)
-                try transaction.prefetch(locks)
+            var transaction = PostgresTransaction(db: db)
+            do throws(StoreError) {
+                // why: two round trips, not one per statement (`PGConnection.pipeline`): BEGIN, the
+                // locks and the reads, which need nothing from each other's answers (each still runs
+                // after the one before, so the reads see every commit the locks waited for); then the
+                // writes, the notifications and COMMIT.
+                let reads = PostgresTransaction.prefetchStatements(locks)
+                let opened = try db.pipeline(
+                    [PGStatement(PGIsolationLevel.readCommitted.beginStatement)] + locks.statements + reads)
+                try transaction.prefetched(locks, results: opened.suffix(reads.count))
                 let commit = try transaction.apply(writes)
-                try transaction.flush()
+                var closing = try transaction.flushStatements()
                 if !commit.changes.isEmpty {
                     // why: NOTIFY inside the transaction is delivered at COMMIT and dropped on
                     // ROLLBACK, so listeners only ever hear of durable changes; one statement sends
                     // them all (PostgreSQL folds identical payloads of one transaction into one).
                     let payloads = commit.changes.map(RecordChangeNotice.encode)
-                    try db.executeCached(Self.notifySQL, [Self.changeChannel, Self.textArray(payloads)])
+                    closing.append(PGStatement(Self.notifySQL, [Self.changeChannel, Self.textArray(payloads)]))
+                }
+                closing.append(PGStatement("COMMIT"))
+                let closed = try db.pipeline(closing)
+                // why: COMMIT of a transaction in which a statement failed answers ROLLBACK.
+                guard closed.last?.commandStatus == "COMMIT" else {
+                    throw StoreError(.corrupt, "COMMIT on \(db.target) rolled back: a statement in the transaction had failed")
                 }
                 return commit
+            } catch {
+                db.rollback()
+                throw error
             }
         }
     }

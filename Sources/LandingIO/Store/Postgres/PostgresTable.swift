@@ -67,18 +67,6 @@ struct PostgresTable: Sendable {
         return try record(from: result, row: 0)
     }
 
-    /// The records stored under `ids` (at most one statement; none for no ids), read `FOR UPDATE`.
-    func selectForUpdate(_ ids: [String], on db: PGConnection) throws(StoreError) -> [LandingRecord] {
-        guard !ids.isEmpty else { return [] }
-        var array = PostgresArrayLiteral()
-        for id in ids { array.append(text: id) }
-        let result = try db.executeCached(selectManyForUpdate, [array.text])
-        var records: [LandingRecord] = []
-        records.reserveCapacity(result.rowCount)
-        for row in 0..<result.rowCount { records.append(try record(from: result, row: row)) }
-        return records
-    }
-
     // MARK: Row mapping
 
     /// The text parameters of an `insert`/`upsert` for `record`, in `RecordColumns.names` order (nil is NULL).

@@ -36,18 +36,33 @@ struct PostgresTransaction: StoreTransaction {
         var dirtyOrder: [LandingRecord.Key] = []
     }
 
-    /// Reads, `FOR UPDATE`, every record in `keys`' `itemIds` and `sessionIds` (one statement per
-    /// table that has ids) and caches them; ids without a row are cached as absent.
-    func prefetch(_ keys: PostgresLockKeys) throws(StoreError) {
-        try prefetch(keys.itemIds, from: .items, as: LandingRecord.Key.item)
-        try prefetch(keys.sessionIds, from: .sessions, as: LandingRecord.Key.session)
+    /// The statements that read, `FOR UPDATE`, every record in `keys`' `itemIds` and `sessionIds`
+    /// (one per table that has ids); their results go to `prefetched(_:results:)`.
+    static func prefetchStatements(_ keys: PostgresLockKeys) -> [PGStatement] {
+        var statements: [PGStatement] = []
+        for (table, ids) in [(PostgresTable.items, keys.itemIds), (PostgresTable.sessions, keys.sessionIds)] where !ids.isEmpty {
+            var array = PostgresArrayLiteral()
+            for id in ids { array.append(text: id) }
+            statements.append(PGStatement(table.selectManyForUpdate, [array.text]))
+        }
+        return statements
     }
 
-    private func prefetch(_ ids: [String], from table: PostgresTable, as key: (String) -> LandingRecord.Key) throws(StoreError) {
-        guard !ids.isEmpty else { return }
-        for id in ids { rows.entries[key(id)] = Entry(record: nil, stored: false, dirty: false) }
-        for record in try table.selectForUpdate(ids, on: db) {
-            rows.entries[record.key] = Entry(record: record, stored: true, dirty: false)
+    /// Caches the answers of `prefetchStatements(keys)` (in its order); ids without a row are
+    /// cached as absent.
+    func prefetched(_ keys: PostgresLockKeys, results: some Collection<PGResult>) throws(StoreError) {
+        var results = results.makeIterator()
+        for (table, ids, key) in [
+            (PostgresTable.items, keys.itemIds, LandingRecord.Key.item), (PostgresTable.sessions, keys.sessionIds, LandingRecord.Key.session),
+        ] where !ids.isEmpty {
+            guard let result = results.next() else {
+                throw StoreError(.corrupt, "the prefetch of \(table.name) returned no result")
+            }
+            for id in ids { rows.entries[key(id)] = Entry(record: nil, stored: false, dirty: false) }
+            for row in 0..<result.rowCount {
+                let record = try table.record(from: result, row: row)
+                rows.entries[record.key] = Entry(record: record, stored: true, dirty: false)
+            }
         }
     }
 
@@ -82,7 +97,13 @@ struct PostgresTransaction: StoreTransaction {
     // `.conflict`) should any writer get past the advisory lock, and skips the upsert's
     // speculative insertion on the common write (a new item per callback).
     func flush() throws(StoreError) {
-        guard !rows.dirtyOrder.isEmpty else { return }
+        for statement in try flushStatements() { try db.executeCached(statement.sql, statement.parameters) }
+    }
+
+    /// The statements `flush` runs, for a caller that sends them itself (before COMMIT, in this
+    /// transaction); the records count as written from here on.
+    func flushStatements() throws(StoreError) -> [PGStatement] {
+        guard !rows.dirtyOrder.isEmpty else { return [] }
         var batches = [PostgresRowBatch](repeating: PostgresRowBatch(), count: 4)
         for key in rows.dirtyOrder {
             guard let entry = rows.entries[key], entry.dirty, let record = entry.record else { continue }
@@ -91,10 +112,12 @@ struct PostgresTransaction: StoreTransaction {
             rows.entries[key] = Entry(record: record, stored: true, dirty: false)
         }
         rows.dirtyOrder.removeAll()
+        var statements: [PGStatement] = []
         for (index, batch) in batches.enumerated() where batch.count > 0 {
             let table = index < 2 ? PostgresTable.items : PostgresTable.sessions
-            try db.executeCached(index % 2 == 0 ? table.insertMany : table.upsertMany, batch.parameters)
+            statements.append(PGStatement(index % 2 == 0 ? table.insertMany : table.upsertMany, batch.parameters))
         }
+        return statements
     }
 
     func delete(_ key: LandingRecord.Key) throws(StoreError) -> LandingRecord? {
