@@ -3,7 +3,8 @@
 /// `unnest` turns back into rows. Text elements are always double-quoted with `"` and `\` escaped,
 /// so no value can end the element or read as NULL; NULL is the bare word.
 struct PostgresArrayLiteral {
-    private var bytes: [UInt8] = [UInt8(ascii: "{")]
+    /// The elements, comma-separated, without the braces (no allocation until the first element).
+    private var bytes: [UInt8] = []
     private var isEmpty = true
 
     init() {}
@@ -40,9 +41,12 @@ struct PostgresArrayLiteral {
 
     /// The literal, closed.
     var text: String {
-        var closed = bytes
-        closed.append(UInt8(ascii: "}"))
-        return String(decoding: closed, as: UTF8.self)
+        String(unsafeUninitializedCapacity: bytes.count + 2) { buffer in
+            buffer[0] = UInt8(ascii: "{")
+            _ = UnsafeMutableBufferPointer(rebasing: buffer[1..<(bytes.count + 1)]).initialize(from: bytes)
+            buffer[bytes.count + 1] = UInt8(ascii: "}")
+            return bytes.count + 2
+        }
     }
 
     private mutating func separate() {

@@ -104,16 +104,19 @@ struct PostgresTransaction: StoreTransaction {
     /// transaction); the records count as written from here on.
     func flushStatements() throws(StoreError) -> [PGStatement] {
         guard !rows.dirtyOrder.isEmpty else { return [] }
-        var batches = [PostgresRowBatch](repeating: PostgresRowBatch(), count: 4)
+        // New items, existing items, new sessions, existing sessions; made on first use.
+        var batches: [PostgresRowBatch?] = [nil, nil, nil, nil]
         for key in rows.dirtyOrder {
             guard let entry = rows.entries[key], entry.dirty, let record = entry.record else { continue }
             let index = (key.isItem ? 0 : 2) + (entry.stored ? 1 : 0)
-            try batches[index].add(record)
+            if batches[index] == nil { batches[index] = PostgresRowBatch() }
+            try batches[index]!.add(record)
             rows.entries[key] = Entry(record: record, stored: true, dirty: false)
         }
         rows.dirtyOrder.removeAll()
         var statements: [PGStatement] = []
-        for (index, batch) in batches.enumerated() where batch.count > 0 {
+        for (index, batch) in batches.enumerated() {
+            guard let batch else { continue }
             let table = index < 2 ? PostgresTable.items : PostgresTable.sessions
             statements.append(PGStatement(index % 2 == 0 ? table.insertMany : table.upsertMany, batch.parameters))
         }
