@@ -175,6 +175,22 @@ struct PostgresBatchCommitTests {
         #expect(Set(heard) == Set(retry.changes.map(RecordChangeNotice.encode)))
     }
 
+    /// The prefetch reads by primary-key lookups even under a generic plan made on an empty table (PostgreSQL keeps one for a prepared statement), never a scan of the whole table.
+    @Test
+    func prefetch_LooksUpKeysByIndex_UnderGenericPlanMadeOnEmptyTable() throws {
+        let schema = try PostgresTestSchema()
+        _ = try schema.store()  // creates the tables
+        let db = try schema.connect()
+        try db.executeScript("SET plan_cache_mode = force_generic_plan")
+        for table in [PostgresTable.items, PostgresTable.sessions] {
+            try db.executeScript("PREPARE probe_\(table.name) AS \(table.selectManyForUpdate)")
+            let plan = try db.execute("EXPLAIN EXECUTE probe_\(table.name)('{a,b}')")
+            let text = (0..<plan.rowCount).compactMap { plan.text(row: $0, column: 0) }.joined(separator: "\n")
+            #expect(!text.contains("Seq Scan on \(table.name)"), "\(text)")
+            #expect(text.contains("Index Scan using \(table.name)_pkey"), "\(text)")
+        }
+    }
+
     /// A batch of callbacks for new items costs the same 6 statements in 2 round trips whether it holds 1 or 40 (BEGIN, locks, one read; one insert, notify, COMMIT).
     @Test
     func commit_RunsSixStatementsInTwoRoundTrips_ForAnyBatchOfNewItemCallbacks() throws {
