@@ -21,6 +21,15 @@ struct PostgresArrayLiteralTests {
         #expect(array.text == #"{"a","","NULL",NULL,"{x,y}","q\"b\\s","\\\"","ação"}"#)
     }
 
+    /// A NUL ends its own value (as libpq ends any text parameter there), never the elements after it.
+    @Test
+    func text_EndsAtNul_WithoutEndingTheArray() {
+        var array = PostgresArrayLiteral()
+        array.append(text: "ab\u{0}\"cd")
+        array.append(text: "next")
+        #expect(array.text == #"{"ab","next"}"#)
+    }
+
     /// Booleans are `t`/`f`; an empty literal is `{}`.
     @Test
     func booleans_AndEmpty() {

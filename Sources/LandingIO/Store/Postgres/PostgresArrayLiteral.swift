@@ -19,7 +19,9 @@ struct PostgresArrayLiteral {
             var index = 0
             // why: a plain loop over the raw bytes, copying runs between the (rare) bytes that need
             // a backslash; per-byte appends cost several times more.
-            while index < utf8.count {
+            // why: a NUL ends the value, as it ends any text parameter libpq sends (a C string), so a
+            // value with one is cut there instead of ending the whole array parameter early.
+            while index < utf8.count, utf8[index] != 0 {
                 let byte = utf8[index]
                 if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
                     bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
@@ -28,7 +30,7 @@ struct PostgresArrayLiteral {
                 }
                 index += 1
             }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<utf8.count]))
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
         }
         bytes.append(UInt8(ascii: "\""))
     }
