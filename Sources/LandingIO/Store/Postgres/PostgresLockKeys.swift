@@ -9,7 +9,7 @@ import LandingCore
 /// one key run together.
 ///
 /// The record ids behind the keys (`itemIds`, `sessionIds`) are what the commit reads up front, in
-/// one statement per table, once the locks are held (`PostgresTransaction.prefetch`).
+/// one statement per table, once the locks are held (`PostgresTransaction.prefetchStatements`).
 struct PostgresLockKeys: Equatable {
     /// The keys, ascending, each once.
     let keys: [Int64]

@@ -4,13 +4,14 @@ import LandingCore
 /// advisory locks are taken; the rules are `StoreTransaction.apply`, shared with `SQLiteStore` and
 /// `MemoryStore`.
 ///
-/// Round trips are per batch, not per write: `prefetch` reads every record the batch names with one
-/// `SELECT … WHERE key = ANY($1) FOR UPDATE` per table, into a cache that `read` answers from (a
-/// named key with no row is known absent); a record reached only through another (a webhook's
-/// item → its session) is read on demand and cached too. `write` only updates the cache, so a
-/// second write to a record in the batch sees the first; `flush` then writes every changed record
-/// with at most one multi-row statement per table and kind (`PostgresRowBatch`): a plain INSERT
-/// for records that had no row, an upsert for the others.
+/// Round trips are per batch, not per write: `prefetchStatements` read every record the batch
+/// names, `FOR UPDATE`, with one statement per table (`PostgresTable.selectManyForUpdate`), and
+/// `prefetched` caches the answers for `read` (a named key with no row is known absent); a record
+/// reached only through another (a webhook's item → its session) is read on demand and cached too.
+/// `write` only updates the cache, so a second write to a record in the batch sees the first;
+/// `flushStatements` (or `flush`, before a DELETE) then writes every changed record with at most one
+/// multi-row statement per table and kind (`PostgresRowBatch`): a plain INSERT for records that had
+/// no row, an upsert for the others. `PostgresStore.commit` sends them in its two pipelines.
 struct PostgresTransaction: StoreTransaction {
     let db: PGConnection
     private let rows = Rows()
