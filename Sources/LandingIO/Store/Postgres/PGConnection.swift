@@ -11,7 +11,8 @@ import LandingCore
 /// (`PGErrorClassifier`); messages name the call and `user@host:port/db` (`target`), never the
 /// password or the conninfo text — and any password that a server message might echo is masked.
 final class PGConnection {
-    private let conn: OpaquePointer
+    /// The libpq handle (`PGConnection+Pipeline.swift` sends on it too).
+    let conn: OpaquePointer
     /// `user@host:port/db`, for messages.
     let target: String
     /// Strings that must never appear in a message (the password), masked by `scrub`.
@@ -21,7 +22,9 @@ final class PGConnection {
     // why: a list scanned with `==`, not a dictionary (as `SQLiteConnection`'s cache): hashing a
     // record statement's ~700 bytes of SQL on every use cost more than the scan (the texts differ
     // early or share their storage).
-    private var cachedStatements: [(sql: String, name: String)] = []
+    var cachedStatements: [(sql: String, name: String)] = []
+    /// The number in the next prepared statement's name (`landing_N`), never reused on a session.
+    var nextStatementNumber = 1
 
     /// Connects with libpq keyword/value pairs (`PostgresLocation.connectionParameters`), adding
     /// `options`' keepalive, timeout and encoding parameters the pairs do not set.
@@ -89,6 +92,11 @@ final class PGConnection {
 
     deinit { PQfinish(conn) }
 
+    /// Statements sent on this connection so far (executed, prepared or a script), and the round
+    /// trips they took (one each, one per `pipeline`), for tests that count a commit's cost.
+    var statementCount = 0
+    var roundTripCount = 0
+
     // MARK: Status
 
     /// Whether libpq considers the connection usable (`PQstatus` is CONNECTION_OK). A connection
@@ -132,6 +140,8 @@ final class PGConnection {
     /// Runs one statement with text parameters (nil is SQL NULL) and returns its result.
     @discardableResult
     func execute(_ sql: String, _ parameters: [String?] = []) throws(StoreError) -> PGResult {
+        statementCount += 1
+        roundTripCount += 1
         let result = Self.withCStrings(parameters) { values in
             PQexecParams(conn, sql, Int32(parameters.count), nil, values, nil, nil, 0)
         }
@@ -142,17 +152,23 @@ final class PGConnection {
     /// simple-query protocol; the result of the last statement is returned.
     @discardableResult
     func executeScript(_ sql: String) throws(StoreError) -> PGResult {
-        try check(PQexec(conn, sql), Self.label(sql))
+        statementCount += 1
+        roundTripCount += 1
+        return try check(PQexec(conn, sql), Self.label(sql))
     }
 
     /// Prepares `sql` on this session under `name`, for `executePrepared`.
     func prepare(name: String, sql: String) throws(StoreError) {
+        statementCount += 1
+        roundTripCount += 1
         try check(PQprepare(conn, name, sql, 0, nil), "PQprepare(\(name))")
     }
 
     /// Runs the statement prepared as `name` with text parameters.
     @discardableResult
     func executePrepared(name: String, _ parameters: [String?] = []) throws(StoreError) -> PGResult {
+        statementCount += 1
+        roundTripCount += 1
         let result = Self.withCStrings(parameters) { values in
             PQexecPrepared(conn, name, Int32(parameters.count), values, nil, nil, 0)
         }
@@ -165,7 +181,8 @@ final class PGConnection {
         for statement in cachedStatements where statement.sql == sql {
             return try executePrepared(name: statement.name, parameters)
         }
-        let name = "landing_\(cachedStatements.count + 1)"
+        let name = "landing_\(nextStatementNumber)"
+        nextStatementNumber += 1
         try prepare(name: name, sql: sql)
         cachedStatements.append((sql, name))
         return try executePrepared(name: name, parameters)
@@ -285,7 +302,7 @@ final class PGConnection {
     // MARK: Errors
 
     /// The connection's last error, on one line, with secrets masked.
-    private func connectionMessage() -> String {
+    func connectionMessage() -> String {
         Self.scrub(Self.oneLine(String(cString: PQerrorMessage(conn))), secrets)
     }
 
@@ -293,7 +310,7 @@ final class PGConnection {
     @discardableResult
     // why: the label is an autoclosure: building it (splitting the SQL text) on every successful
     // statement cost more than the rest of a COMMIT's client side.
-    private func check(_ result: OpaquePointer?, _ label: @autoclosure () -> String) throws(StoreError) -> PGResult {
+    func check(_ result: OpaquePointer?, _ label: @autoclosure () -> String) throws(StoreError) -> PGResult {
         guard let result else {
             // why: a NULL result means libpq could not even build one (out of memory, or the
             // connection is gone); the kind then depends on the connection alone.

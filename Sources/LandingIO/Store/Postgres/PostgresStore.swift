@@ -9,9 +9,11 @@ import Synchronization
 ///
 /// Several instances (processes, hosts) may share one database: each `commit` is one READ
 /// COMMITTED transaction that first takes a transaction-level advisory lock per record key it will
-/// touch (`PostgresLockKeys`), in ascending order, then reads with `SELECT … FOR UPDATE`, applies the
-/// rules, writes with upserts and sends one `pg_notify` per changed record on `changeChannel`
-/// (delivered by the server at COMMIT, so other instances hear only of durable changes).
+/// touch (`PostgresLockKeys`), in ascending order, then reads every record they name with one
+/// `SELECT … FOR UPDATE` per table, applies the rules, writes the changed records with one multi-row
+/// statement per table and kind (`PostgresTransaction`) and sends one `pg_notify` per changed record
+/// on `changeChannel` (delivered by the server at COMMIT, so other instances hear only of durable
+/// changes).
 ///
 /// The link: a call that finds the connection dead (or loses it) fails with `.unavailable`, drops
 /// the connection and reports the loss to `StoreHealth`; the next call — or `maintain`, run by the
@@ -105,6 +107,12 @@ public final class PostgresStore: LandingStore {
 
     /// The server process behind the current connection (tests terminate it to cut the link).
     var backendPID: Int32? { link.withLock { $0.connection?.backendPID } }
+
+    /// Statements sent on the current connection (tests count a commit's round trips with it).
+    var statementCount: Int? { link.withLock { $0.connection?.statementCount } }
+
+    /// Round trips taken on the current connection.
+    var roundTripCount: Int? { link.withLock { $0.connection?.roundTripCount } }
 
     // MARK: The link
 
@@ -236,18 +244,35 @@ public final class PostgresStore: LandingStore {
         }
         let locks = PostgresLockKeys(writes)
         return try withConnection { (db) throws(StoreError) -> StoreCommit in
-            try db.transaction(.readCommitted) { () throws(StoreError) -> StoreCommit in
-                try locks.acquire(on: db)
-                var transaction = PostgresTransaction(db: db)
+            var transaction = PostgresTransaction(db: db)
+            do throws(StoreError) {
+                // why: two round trips, not one per statement (`PGConnection.pipeline`): BEGIN, the
+                // locks and the reads, which need nothing from each other's answers (each still runs
+                // after the one before, so the reads see every commit the locks waited for); then the
+                // writes, the notifications and COMMIT.
+                let reads = PostgresTransaction.prefetchStatements(locks)
+                let opened = try db.pipeline(
+                    [PGStatement(PGIsolationLevel.readCommitted.beginStatement)] + locks.statements + reads)
+                try transaction.prefetched(locks, results: opened.suffix(reads.count))
                 let commit = try transaction.apply(writes)
+                var closing = try transaction.flushStatements()
                 if !commit.changes.isEmpty {
                     // why: NOTIFY inside the transaction is delivered at COMMIT and dropped on
                     // ROLLBACK, so listeners only ever hear of durable changes; one statement sends
                     // them all (PostgreSQL folds identical payloads of one transaction into one).
                     let payloads = commit.changes.map(RecordChangeNotice.encode)
-                    try db.executeCached(Self.notifySQL, [Self.changeChannel, Self.textArray(payloads)])
+                    closing.append(PGStatement(Self.notifySQL, [Self.changeChannel, Self.textArray(payloads)]))
+                }
+                closing.append(PGStatement("COMMIT"))
+                let closed = try db.pipeline(closing)
+                // why: COMMIT of a transaction in which a statement failed answers ROLLBACK.
+                guard closed.last?.commandStatus == "COMMIT" else {
+                    throw StoreError(.corrupt, "COMMIT on \(db.target) rolled back: a statement in the transaction had failed")
                 }
                 return commit
+            } catch {
+                db.rollback()
+                throw error
             }
         }
     }
@@ -257,17 +282,9 @@ public final class PostgresStore: LandingStore {
 
     /// `values` as a PostgreSQL array literal (`{"a","b"}`), each element quoted, `"` and `\` escaped.
     static func textArray(_ values: [String]) -> String {
-        var out = "{"
-        for (index, value) in values.enumerated() {
-            if index > 0 { out += "," }
-            out += "\""
-            for character in value {
-                if character == "\"" || character == "\\" { out += "\\" }
-                out.append(character)
-            }
-            out += "\""
-        }
-        return out + "}"
+        var array = PostgresArrayLiteral()
+        for value in values { array.append(text: value) }
+        return array.text
     }
 
     private static func isIgnoredWebhook(_ write: StoreWrite) -> Bool {

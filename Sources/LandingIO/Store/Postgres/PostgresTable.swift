@@ -11,6 +11,13 @@ struct PostgresTable: Sendable {
     let selectForUpdate: String
     let upsert: String
     let insert: String
+    /// Every record whose key is in the text array `$1` (each key once), locked `FOR UPDATE`.
+    let selectManyForUpdate: String
+    /// Inserts one row per element of the column arrays `$1`… (`PostgresRowBatch`); a key that
+    /// exists already fails the statement (23505).
+    let insertMany: String
+    /// `insertMany`, replacing the rows whose keys exist.
+    let upsertMany: String
     /// Deletes one record and returns its columns.
     let delete: String
     let purge: String
@@ -35,6 +42,16 @@ struct PostgresTable: Sendable {
         selectForUpdate = select + " FOR UPDATE"
         insert = "INSERT INTO \(name) (\(list)) VALUES (\(placeholders))"
         upsert = insert + " ON CONFLICT (\(keyColumn)) DO UPDATE SET \(updates)"
+        // why: one primary-key lookup per id (a LATERAL join over the array), not `key = ANY($1)`:
+        // PostgreSQL plans a prepared statement once for all arrays, and a plan made while the
+        // table was small scans the whole table on every commit afterwards (seen: a sequential
+        // scan taking 3 ms per batch at 20,000 rows). An equality on the key is always an index
+        // lookup.
+        selectManyForUpdate =
+            "SELECT r.* FROM unnest($1::text[]) AS k(id), LATERAL (SELECT \(list) FROM \(name) WHERE \(keyColumn) = k.id FOR UPDATE) AS r"
+        let arrays = PostgresRowBatch.columnTypes.enumerated().map { "$\($0.offset + 1)::\($0.element)[]" }.joined(separator: ", ")
+        insertMany = "INSERT INTO \(name) (\(list)) SELECT * FROM unnest(\(arrays))"
+        upsertMany = insertMany + " ON CONFLICT (\(keyColumn)) DO UPDATE SET \(updates)"
         delete = "DELETE FROM \(name) WHERE \(keyColumn) = $1 RETURNING \(list)"
         purge = "DELETE FROM \(name) WHERE updated_at < $1"
         purgeBatch = """
