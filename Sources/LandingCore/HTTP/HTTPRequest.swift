@@ -35,42 +35,15 @@ public struct HTTPRequest: Sendable, Equatable {
         for field in headers.fields where HTTPHeaders.equalsIgnoringASCIICase(field.name, "Connection") {
             var value = field.value
             value.withUTF8 { bytes in
-                Self.forEachListMember(bytes) { member in
-                    if Self.equalsLowercaseASCII(member, "close") { close = true }
-                    if Self.equalsLowercaseASCII(member, "keep-alive") { keepAlive = true }
+                HTTPGrammar.forEachListMember(bytes, 0..<bytes.count) { member in
+                    if HTTPGrammar.equalsLowercase(bytes, member, "close") { close = true }
+                    if HTTPGrammar.equalsLowercase(bytes, member, "keep-alive") { keepAlive = true }
                 }
             }
         }
         if close { return false }
         if version == .http1_1 { return true }
         return keepAlive
-    }
-
-    /// Calls `body` with each comma-separated member of a field value (RFC 9110 §5.6.1), without
-    /// the optional whitespace (space, tab) around it; empty members included.
-    static func forEachListMember(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
-        var start = 0
-        while start <= bytes.count {
-            var end = start
-            while end < bytes.count && bytes[end] != UInt8(ascii: ",") { end += 1 }
-            var lower = start
-            var upper = end
-            while lower < upper && (bytes[lower] == 0x20 || bytes[lower] == 0x09) { lower += 1 }
-            while upper > lower && (bytes[upper - 1] == 0x20 || bytes[upper - 1] == 0x09) { upper -= 1 }
-            body(UnsafeBufferPointer(rebasing: bytes[lower..<upper]))
-            start = end + 1
-        }
-    }
-
-    /// Whether `bytes` spell `lowercase` in any ASCII case.
-    static func equalsLowercaseASCII(_ bytes: UnsafeBufferPointer<UInt8>, _ lowercase: StaticString) -> Bool {
-        guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
-        let expected = lowercase.utf8Start
-        for i in 0..<bytes.count {
-            let b = bytes[i]
-            if (b >= 0x41 && b <= 0x5A ? b | 0x20 : b) != expected[i] { return false }
-        }
-        return true
     }
 }
 

@@ -244,24 +244,14 @@ extension HTTPRequestParser {
 
         /// Adds the elements of the field value `bytes[r]`.
         mutating func add(_ bytes: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) {
-            var elementStart = r.lowerBound
-            while elementStart <= r.upperBound {
-                var elementEnd = elementStart
-                while elementEnd < r.upperBound && bytes[elementEnd] != HTTPGrammar.comma { elementEnd += 1 }
-                var s = elementStart
-                var e = elementEnd
-                while s < e && HTTPGrammar.isOWS(bytes[s]) { s += 1 }
-                while e > s && HTTPGrammar.isOWS(bytes[e - 1]) { e -= 1 }
-                if s < e {
-                    if HTTPGrammar.equalsLowercase(bytes, s..<e, "chunked") {
-                        chunkedCount += 1
-                        finalIsChunked = true
-                    } else {
-                        hasOther = true
-                        finalIsChunked = false
-                    }
+            HTTPGrammar.forEachListMember(bytes, r) { member in
+                if HTTPGrammar.equalsLowercase(bytes, member, "chunked") {
+                    chunkedCount += 1
+                    finalIsChunked = true
+                } else {
+                    hasOther = true
+                    finalIsChunked = false
                 }
-                elementStart = elementEnd + 1
             }
         }
     }

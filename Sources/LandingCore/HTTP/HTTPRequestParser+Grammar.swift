@@ -71,6 +71,24 @@ enum HTTPGrammar {
     @inline(__always)
     static func isOWS(_ b: UInt8) -> Bool { b == sp || b == htab }
 
+    /// Calls `body` with the range of each non-empty member of the comma-separated list in
+    /// `bytes[range]` (RFC 9110 §5.6.1: `#element`), without the optional whitespace around it.
+    static func forEachListMember(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ body: (Range<Int>) -> Void
+    ) {
+        var elementStart = range.lowerBound
+        while elementStart <= range.upperBound {
+            var elementEnd = elementStart
+            while elementEnd < range.upperBound && bytes[elementEnd] != comma { elementEnd += 1 }
+            var s = elementStart
+            var e = elementEnd
+            while s < e && isOWS(bytes[s]) { s += 1 }
+            while e > s && isOWS(bytes[e - 1]) { e -= 1 }
+            if s < e { body(s..<e) }
+            elementStart = elementEnd + 1
+        }
+    }
+
     /// Whether `bytes[range]` equals `lowercase` ignoring ASCII case. `lowercase` must hold only
     /// lowercase letters, digits and `-`, for which `| 0x20` folds case without false matches.
     @inline(__always)
