@@ -83,6 +83,24 @@ import Testing
         #expect(page.cache?.count == 1)
     }
 
+    /// A client that varies the error text makes a new page each time: the cache keeps 16 at most,
+    /// the oldest pushed out, and every page is still the full render's.
+    @Test func distinctErrors_KeepTheCacheBounded() {
+        let page = LandingPage(settings: Self.settings)
+        let full = LandingPage(settings: Self.settings, cachingPages: false)
+        let audience = LandingPage.Audience(device: .desktop, inAppBrowser: false, language: "en")
+        func outcome(_ index: Int) -> LandingOutcome {
+            .failed(itemId: "item-\(index)", sessionId: nil, error: LandingError(code: "access_denied", description: "attempt \(index)"))
+        }
+        for index in 0..<40 {
+            Self.expectSameBody(page, full, outcome(index), audience: audience, nonce: "n\(index)")
+        }
+        #expect(page.cache?.count == LandingPageCache.capacity)
+        // The first pages were pushed out: asking again renders (and caches) anew, still the same bytes.
+        Self.expectSameBody(page, full, outcome(0), audience: audience, nonce: "again")
+        #expect(page.cache?.count == LandingPageCache.capacity)
+    }
+
     /// A nonce, id or path with a byte an escaping changes (or empty) is rendered in full, not cached, and still right.
     @Test func valueWithEscapedByte_IsRenderedInFull() {
         let page = LandingPage(settings: Self.settings)
