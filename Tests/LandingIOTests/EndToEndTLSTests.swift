@@ -38,6 +38,24 @@ import Testing
         #expect(!request.timedOut, "the server did not close after Connection: close")
     }
 
+    /// A full TLS 1.3 handshake gets exactly one session ticket, and resuming with it works and
+    /// brings one fresh ticket (so a client always holds one, as RFC 8446 §C.4's single use wants).
+    @Test func endToEnd_IssuesOneTicket_AndResumesWithIt() throws {
+        let server = try ServerProcess()
+        defer { server.stop() }
+        let session = FileManager.default.temporaryDirectory.appendingPathComponent("landing-ticket-\(UUID().uuidString).pem").path
+        defer { try? FileManager.default.removeItem(atPath: session) }
+        // -ign_eof: keep reading after stdin ends, until the server closes, so every ticket is seen.
+        let request = Request.get("/healthz", ["Connection: close"])
+        let full = try OpenSSLClient.connect(port: server.port, ["-tls1_3", "-msg", "-ign_eof", "-sess_out", session], input: request)
+        #expect(full.stdout.contains("New, TLSv1.3"), "\(full)")
+        #expect(full.stdout.components(separatedBy: "NewSessionTicket").count - 1 == 1, "\(full)")
+        let resumed = try OpenSSLClient.connect(port: server.port, ["-tls1_3", "-msg", "-ign_eof", "-sess_in", session], input: request)
+        #expect(resumed.stdout.contains("Reused, TLSv1.3"), "\(resumed)")
+        #expect(resumed.stdout.components(separatedBy: "NewSessionTicket").count - 1 == 1, "\(resumed)")
+        #expect(resumed.stdout.contains("HTTP/1.1 200 OK"), "\(resumed)")
+    }
+
     /// A client offering ALPN http/1.1 gets http/1.1 selected.
     @Test func endToEnd_SelectsALPNHTTP11() throws {
         let server = try ServerProcess()

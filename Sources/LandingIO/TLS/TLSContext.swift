@@ -46,6 +46,13 @@ public final class TLSContext: @unchecked Sendable {
         _ = landing_SSL_CTX_set_mode(ctx, landing_SSL_MODE_RELEASE_BUFFERS() | landing_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER())
         _ = landing_SSL_CTX_set_session_cache_mode(ctx, Int(SSL_SESS_CACHE_SERVER))
         _ = landing_SSL_CTX_sess_set_cache_size(ctx, 20_000)
+        // why: OpenSSL sends two TLS 1.3 tickets after a full handshake unless told otherwise, and
+        // making one (encode the session four times, decode it once, encrypt, MAC) costs about 160k
+        // instructions, 6% of the handshake. Our pages are single navigations: a browser opens one
+        // connection, and every resumption brings it a fresh ticket (OpenSSL sends one after each
+        // resumption whatever this says), so the second ticket would only serve a second parallel
+        // connection, which these pages never make. EndToEndTLSTests counts the tickets.
+        _ = SSL_CTX_set_num_tickets(ctx, 1)
         let sessionContext: [UInt8] = Array("oauth-landing".utf8)
         _ = SSL_CTX_set_session_id_context(ctx, sessionContext, UInt32(sessionContext.count))
         SSL_CTX_set_alpn_select_cb(ctx, { _, out, outLength, input, inputLength, _ in
