@@ -137,6 +137,13 @@ import Testing
     }
 
     /// A port free right now on 127.0.0.1 (bound, read, closed: for a launcher that binds it itself).
+    /// Waits (10 s at most) until the server's "listening" line has reached the launcher's stderr collector.
+    static func waitForListeningLine(_ launcher: SocketActivateLauncher) {
+        _ = launcher.stderr.wait(timeout: 10) { text in
+            ServerProcess.jsonLines(text).contains { $0["msg"] as? String == "listening" }
+        }
+    }
+
     static func freePort() throws -> Int {
         let probe = try ListeningSocket(address: SocketAddress.resolve(host: "127.0.0.1", port: 0))
         defer { probe.close() }
@@ -161,6 +168,8 @@ import Testing
         let landing = try Curl.fetch("https://127.0.0.1:\(port)/oauth/callback?itemId=systemd-e2e&code=c&state=s")
         #expect(landing.response.status == 200)
         #expect(landing.response.bodyText.contains("<html"), "\(landing.response.bodyText.prefix(200))")
+        // why: stderr reaches the collector through a pipe-reading thread, which may lag behind the answers.
+        Self.waitForListeningLine(launcher)
         let lines = ServerProcess.jsonLines(launcher.stderr.text)
         let adopted = lines.first { $0["msg"] as? String == "listener from systemd" }
         #expect(adopted?["listener"] as? String == "https", "\(launcher.stderr.text)")
@@ -183,6 +192,7 @@ import Testing
                 + Self.serveArguments(certificate, ["--dev", "--listen", "127.0.0.1:8443"]))
         defer { launcher.kill() }
         #expect(try Curl.fetch("https://127.0.0.1:\(port)/healthz").response.status == 200, "\(launcher.stderr.text)")
+        Self.waitForListeningLine(launcher)
         let listening = ServerProcess.jsonLines(launcher.stderr.text).first { $0["msg"] as? String == "listening" }
         #expect(listening?["public_url"] as? String == "https://127.0.0.1:\(port)", "\(launcher.stderr.text)")
         launcher.send(signal: SIGTERM)
