@@ -90,7 +90,8 @@ struct ServeCommand {
                     waiters.notify(changes)
                 },
                 observeBatch: { storeMetrics.observeBatch(seconds: $0, writes: $1) },
-                observeQueueWait: { storeMetrics.queueWait.observe($0) }))
+                observeQueueWait: { storeMetrics.queueWait.observe($0) }),
+            groupCommitWait: config.groupCommitWait)
         storeWorker.startPurging(every: 3600, retention: config.retention, clock: SystemRandom.nowMillis) { line in
             logger.info("purge", ["result": line])
         }

@@ -51,6 +51,17 @@ import Testing
         #expect(!message.contains("s3cret-pw"))
     }
 
+    /// The group-commit wait is seconds from 0 to 0.05, 2 ms by default, and reaches the config from flag or environment.
+    @Test func configLoader_ParsesGroupCommitWait() throws {
+        #expect(try serveConfig([]).groupCommitWait == 0.002)
+        #expect(try serveConfig(["--group-commit-wait", "0"]).groupCommitWait == 0)
+        #expect(try serveConfig(["--group-commit-wait", "0.05"]).groupCommitWait == 0.05)
+        #expect(parseErrorMessage(["--group-commit-wait", "0.051"]).contains("--group-commit-wait: out of range"))
+        #expect(parseErrorMessage(["--group-commit-wait", "-1"]).contains("--group-commit-wait"))
+        #expect(parseErrorMessage(["--group-commit-wait", "1ms"]).contains("--group-commit-wait"))
+        #expect(try serveConfig([], environment: ["OAUTH_LANDING_GROUP_COMMIT_WAIT": "0.004"]).groupCommitWait == 0.004)
+    }
+
     /// The pool size and drain delay are bounded; the password file needs a postgres store without its own password.
     @Test func configLoader_ChecksStorePoolDrainDelayAndPasswordFile() throws {
         #expect(try serveConfig(["--store-pool", "5", "--drain-delay", "2.5"]).storePool == 5)

@@ -37,6 +37,7 @@ import Testing
             store = sqlite:data/landing.db
             store-password-file = (none)
             store-pool = 2
+            group-commit-wait = 0.002
             retention = 604800
             api-key = (none)
             session-ttl = 1800

@@ -30,6 +30,9 @@ extension ConfigOption {
     static let lingerBytesRange = 0...67_108_864
     /// Accepted `--store-pool`: PostgreSQL connections per instance.
     static let storePoolRange = 1...64
+    /// Accepted `--group-commit-wait`: 0 (never wait) to 50 ms, past which a write's own latency
+    /// would matter more than any commit it could share.
+    static let groupCommitWaitRange = 0.0...0.05
     /// Accepted `--drain-delay`: 0 (drain at once) to ten minutes.
     static let drainDelayRange = 0.0...600.0
 
@@ -195,6 +198,14 @@ extension ConfigOption {
             apply: { (config, text) throws(ConfigValueError) in
                 config.storePool = try ConfigValueParser.integer(text, in: storePoolRange, unit: "connections")
             }, read: { String($0.storePool) }),
+        setting(
+            "group-commit-wait", .decimal, "SECONDS",
+            "Under load (two or more writes expected within it), the longest a write waits for others to"
+                + " share its commit (one transaction and one fsync for the lot); 0 to"
+                + " \(ConfigText.decimal(groupCommitWaitRange.upperBound)), 0 never waits. A quiet server never waits.",
+            apply: { (config, text) throws(ConfigValueError) in
+                config.groupCommitWait = try ConfigValueParser.seconds(text, in: groupCommitWaitRange)
+            }, read: { ConfigText.decimal($0.groupCommitWait) }),
         setting(
             "retention", .decimal, "SECONDS",
             "Records older than this are purged; \(ConfigText.decimal(retentionRange.lowerBound)) (a minute)"

@@ -56,6 +56,9 @@ public struct ServerConfig: Sendable, Equatable {
     public var storePasswordFile: String? = nil
     /// Store connections (and threads) of a PostgreSQL store (`--store-pool`); SQLite uses one.
     public var storePool: Int = 2
+    /// Under load, the longest a write waits for others to share its commit, in seconds
+    /// (`--group-commit-wait`; 0 never waits). See `GroupCommitPolicy`.
+    public var groupCommitWait: Double = 0.002
     /// Seconds to keep serving after SIGTERM with `/readyz` answering 503, before draining
     /// (`--drain-delay`), so a load balancer deregisters the instance first.
     public var drainDelay: Double = 0

@@ -20,6 +20,10 @@ import LandingCore
 /// reconnects). The periodic purge runs on one thread at a time, in small steps (`purgeBatchSize`
 /// rows, one transaction each) with the queued work run between two steps, so it never holds
 /// writes back for long.
+///
+/// Under load the batch is also held open for company (`GroupCommitPolicy`, `--group-commit-wait`):
+/// a thread about to take fewer than the policy's target of writes waits up to the policy's wait
+/// for more, and queued writes do not wake it meanwhile. Reads never wait: one queued ends the hold.
 public final class StoreWorker: Sendable {
     /// What a completion receives for a write.
     public typealias WriteCompletion = @Sendable (Result<StoreWriteResult, StoreError>) -> Void
@@ -74,9 +78,10 @@ public final class StoreWorker: Sendable {
 
     /// Starts one store thread per element of `stores` (a pool of connections), all fed by one
     /// queue; thread `i` is named `name` with `-i` appended when there are several.
-    public init(stores: [any LandingStore], name: String = "landing-store", hooks: Hooks) {
+    /// `groupCommitWait` is the longest a write is held for company under load (0: never held).
+    public init(stores: [any LandingStore], name: String = "landing-store", hooks: Hooks, groupCommitWait: Double = 0) {
         precondition(!stores.isEmpty, "a store worker needs at least one store")
-        let queue = StoreWorkQueue(threads: stores.count)
+        let queue = StoreWorkQueue(threads: stores.count, groupCommit: GroupCommitPolicy(maxWait: groupCommitWait))
         self.queue = queue
         self.threadCount = stores.count
         for (index, store) in stores.enumerated() {
@@ -293,6 +298,12 @@ final class StoreWorkQueue: @unchecked Sendable {  // why: every mutable field i
 
     private let condition = NSCondition()
     private var jobs: [Job] = []
+    /// How many of `jobs` are writes (the rest are reads and other work, which never wait).
+    private var queuedWrites = 0
+    private var groupCommit: GroupCommitPolicy
+    /// A thread holds the next batch open until then (monotonic seconds); writes queued meanwhile
+    /// do not wake anyone unless they fill the batch.
+    private var holdUntil: Double?
     /// When the oldest job in `jobs` was queued (monotonic seconds).
     private var oldestQueuedAt = 0.0
     private var stopping = false
@@ -305,8 +316,9 @@ final class StoreWorkQueue: @unchecked Sendable {  // why: every mutable field i
     private var purgeRunning = false
     private var workerThreads: [pthread_t] = []
 
-    init(threads: Int) {
+    init(threads: Int, groupCommit: GroupCommitPolicy = GroupCommitPolicy(maxWait: 0)) {
         self.threads = threads
+        self.groupCommit = groupCommit
     }
 
     /// Jobs queued and not yet taken.
@@ -321,8 +333,16 @@ final class StoreWorkQueue: @unchecked Sendable {  // why: every mutable field i
         condition.lock()
         defer { condition.unlock() }
         guard !stopping else { return false }
-        if jobs.isEmpty { oldestQueuedAt = monotonicNow() }
+        let now = monotonicNow()
+        if jobs.isEmpty { oldestQueuedAt = now }
         jobs.append(job)
+        if case .write = job {
+            queuedWrites += 1
+            groupCommit.writeArrived(at: now)
+            // why: a thread is holding the batch open and wakes at `holdUntil` by itself; waking it
+            // for each write would cost a context switch per write, the very cost holding saves.
+            if let holdUntil, now < holdUntil, queuedWrites < groupCommit.target { return true }
+        }
         condition.signal()
         return true
     }
@@ -354,15 +374,33 @@ final class StoreWorkQueue: @unchecked Sendable {  // why: every mutable field i
                 purgeRunning = true
                 nextPurge = now + purge.interval
             }
+            // Group commit: hold a batch of nothing but writes open while the policy says so. The
+            // hold begins once (when the oldest queued write arrived, or now with none queued) and
+            // ends at its deadline, when the batch fills, when a read arrives or when stopping.
+            if due == nil, wait, !stopping, jobs.count == queuedWrites, queuedWrites < groupCommit.target {
+                if holdUntil == nil {
+                    holdUntil = groupCommit.holdDeadline(
+                        queuedWrites: queuedWrites, start: jobs.isEmpty ? now : oldestQueuedAt, now: now)
+                }
+                if let until = holdUntil, now < until {
+                    _ = condition.wait(until: Date(timeIntervalSinceNow: until - now))
+                    continue
+                }
+            }
+            holdUntil = nil
             if !jobs.isEmpty || due != nil {
                 let waited = jobs.isEmpty ? nil : now - oldestQueuedAt
                 let taken: [Job]
                 if jobs.count <= StoreWorker.maxBatch {
                     taken = jobs
                     jobs.removeAll(keepingCapacity: true)
+                    queuedWrites = 0
                 } else {
                     taken = Array(jobs.prefix(StoreWorker.maxBatch))
                     jobs.removeFirst(StoreWorker.maxBatch)
+                    queuedWrites = jobs.reduce(0) { count, job in
+                        if case .write = job { count + 1 } else { count }
+                    }
                     oldestQueuedAt = now
                     // why: the rest is another thread's next batch; wake one for it.
                     condition.signal()
