@@ -44,6 +44,7 @@
 #                     [--skip-build] [--bin PATH] [--keep-temp] [--no-priority]
 #                     [--attackers N] [--attack-bytes BYTES] [--attack-close close|reset|fin]
 #                     [--zombies N] [--zombie-close "close shutdown fin"] [--store-pool N]
+#                     [--group-commit-wait SECONDS]
 # --issue12: issue 12's "Done when" in one run: ECDSA only, the scenarios status callback
 # pg_callback handshake_callback resume idle_memory longpoll, 5 s runs, 10,000 held connections and
 # long-polls (callbacks at 400/s), --rounds 3, one table of the issue's targets beside nginx and the
@@ -64,6 +65,8 @@
 # TLS 1.3 session tickets read first (50 ms), then close(), so a clean FIN; reset: SO_LINGER 0).
 # close and shutdown usually reach the server as an RST: its session tickets arrive after the close.
 # --store-pool N: passed to the PostgreSQL instances (the server's default, 2, when not given).
+# --group-commit-wait SECONDS: passed to every oauth-landing instance (the server's default when
+# not given; builds without the option ignore it, and the notes say so).
 # Everything it starts is killed on exit; it listens on 127.0.0.1 only; files go to a temp dir.
 set -euo pipefail
 
@@ -115,6 +118,7 @@ ZOMBIE_FD_SLACK=10
 # PostgreSQL scenarios: the instances' --store-pool (empty: the server's default), the long-polls
 # pg_wake holds (1,000 unless --hold is given), and the throw-away cluster (set when started).
 STORE_POOL=""
+GROUP_COMMIT_WAIT=""
 PG_WAKE_HOLD=1000
 PG_DIR=""
 PG_URL=""
@@ -150,6 +154,7 @@ while [ $# -gt 0 ]; do
         --zombies) ZOMBIES="${2:?}"; shift 2 ;;
         --zombie-close) ZOMBIE_CLOSE="${2:?}"; shift 2 ;;
         --store-pool) STORE_POOL="${2:?--store-pool needs N}"; shift 2 ;;
+        --group-commit-wait) GROUP_COMMIT_WAIT="${2:?--group-commit-wait needs SECONDS}"; shift 2 ;;
         --keep-temp) KEEP_TEMP=1; shift ;;
         --no-priority) PRIORITY=(); shift ;;
         -h|--help) usage; exit 0 ;;
@@ -181,6 +186,7 @@ case "$DURATION" in ''|*[!0-9]*|0) echo "run.sh: --duration takes whole seconds 
 case "$HOLD" in ''|*[!0-9]*|0) echo "run.sh: --hold takes a count > 0" >&2; exit 2 ;; esac
 [ "$HOLD_SET" = 0 ] || PG_WAKE_HOLD=$HOLD
 case "$STORE_POOL" in ''|[1-9]|[1-5][0-9]|6[0-4]) ;; *) echo "run.sh: --store-pool takes 1 to 64" >&2; exit 2 ;; esac
+[[ -z "$GROUP_COMMIT_WAIT" || "$GROUP_COMMIT_WAIT" =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "run.sh: --group-commit-wait takes seconds like 0.002" >&2; exit 2; }
 for v in "$ATTACKERS" "$ATTACK_BYTES" "$ZOMBIES"; do
     case "$v" in ''|*[!0-9]*|0) echo "run.sh: --attackers, --attack-bytes and --zombies take counts > 0" >&2; exit 2 ;; esac
 done
@@ -205,6 +211,7 @@ pg_wanted() { case " $SCENARIOS " in *" pg_callback "*|*" pg_wake "*) return 0 ;
 
 STARTED_PIDS=()
 TMP=""
+GROUP_COMMIT_HOW=""
 LIMITS_OFF=""
 
 track() { STARTED_PIDS+=("$1"); }
@@ -695,6 +702,15 @@ start_instance() {
     [ -z "$store" ] || extra+=(--store "$store")
     if [[ $store == postgres://* ]] && [ -n "$STORE_POOL" ]; then
         extra+=(--store-pool "$STORE_POOL")
+    fi
+    GROUP_COMMIT_HOW="the server's default"
+    if [ -n "$GROUP_COMMIT_WAIT" ]; then
+        if [[ $help == *"--group-commit-wait "* ]]; then
+            extra+=(--group-commit-wait "$GROUP_COMMIT_WAIT")
+            GROUP_COMMIT_HOW="--group-commit-wait $GROUP_COMMIT_WAIT"
+        else
+            GROUP_COMMIT_HOW="not supported by this build, --group-commit-wait $GROUP_COMMIT_WAIT ignored"
+        fi
     fi
     # Templates are read relative to the working directory by default: they come from the tree.
     if [[ $help == *"--templates "* ]]; then
@@ -2210,6 +2226,7 @@ case " $SCENARIOS " in *" amplification "*)
     echo "amplification: $ATTACKERS TLS connections, each $ATTACK_BYTES bytes of pipelined \`GET $ATTACK_PATH\` (whole requests, never read), held ${DURATION} s, then \`$ATTACK_CLOSE\`; probe: \`GET $PROBE_PATH\` every $PROBE_INTERVAL_MS ms on one keep-alive connection, one at a time (send → response; and corrected for coordinated omission, HdrHistogram-style), baseline $((DURATION < 5 ? DURATION : 5)) s alone;" ;;
 esac
 [ -z "$LIMITS_OFF" ] || echo "ours started with \`$LIMITS_OFF\` (the bench's clients all come from 127.0.0.1: admission limits off, the engine measured);"
+[ -z "$GROUP_COMMIT_HOW" ] || echo "ours' group commit (the longest a write waits under load for others to share its commit): $GROUP_COMMIT_HOW;"
 echo "$(nginx -v 2>&1 | sed 's/^nginx version: //'), $(openssl version | cut -d' ' -f1-2), $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2)."
 echo
 if [ "$ISSUE12" = 1 ]; then
