@@ -40,6 +40,24 @@ import Testing
         #expect(try #require(IPAddress(text)).description == canonical)
     }
 
+    /// Random IPv4 addresses (every octet width, 0 and 255 included) print exactly as inet_ntop prints them.
+    @Test func description_AgreesWithInetNtop_ForRandomIPv4Addresses() throws {
+        #if canImport(Glibc)
+            var generator = SystemRandomNumberGenerator()
+            let edges: [UInt8] = [0, 1, 9, 10, 99, 100, 199, 255]
+            for round in 0..<5000 {
+                let bytes = (0..<4).map { index in
+                    round % 2 == 0 ? edges[(round / 2 + index * 3) % edges.count] : UInt8.random(in: 0...255, using: &generator)
+                }
+                let value = bytes.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+                var buffer = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
+                inet_ntop(AF_INET, bytes, &buffer, socklen_t(buffer.count))
+                let expected = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                #expect(IPAddress.v4(value).description == expected, "\(bytes)")
+            }
+        #endif
+    }
+
     /// Random addresses print exactly as inet_ntop prints them and read back as inet_pton reads them.
     @Test func description_AgreesWithInetNtop_ForRandomAddresses() throws {
         #if canImport(Glibc)

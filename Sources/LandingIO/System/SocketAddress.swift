@@ -38,11 +38,9 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
     }
 
     /// Just the host part, for the access log's remote address.
-    public var host: String {
-        let d = description
-        if case .v6 = storage, let end = d.lastIndex(of: "]") { return String(d[d.index(after: d.startIndex)..<end]) }
-        return String(d[..<(d.lastIndex(of: ":") ?? d.endIndex)])
-    }
+    // why: `IPAddress` prints exactly as inet_ntop does (IPAddressTests compare them), without
+    // formatting the port and cutting it off again: this runs once per accepted connection.
+    public var host: String { ipAddress.description }
 
     /// The address without the port.
     public var ipAddress: IPAddress {
