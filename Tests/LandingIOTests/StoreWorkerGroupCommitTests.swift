@@ -19,7 +19,7 @@ struct StoreWorkerGroupCommitTests {
     /// once, committing the held writes in one batch before it runs.
     @Test func groupCommit_HoldsWrites_UntilAReadArrives() throws {
         let store = RecordingStore()
-        let worker = StoreWorker(stores: [store], hooks: .init(), groupCommitWait: Self.longWait)
+        let worker = StoreWorker(stores: [store], hooks: .init(), groupCommit: GroupCommitPolicy(maxWait: Self.longWait))
         defer { worker.shutdown() }
         let done = Tally<String>()
         for n in 0..<3 { worker.recordCallback(callback("held-\(n)")) { _ in done.add("write \(n)") } }
@@ -32,13 +32,14 @@ struct StoreWorkerGroupCommitTests {
         #expect(store.log == ["batch 3", "read"])
     }
 
-    /// A held batch that reaches the policy's target is committed at once, in one transaction.
-    @Test func groupCommit_CommitsAtOnce_WhenBatchFills() throws {
+    /// A held batch that reaches the policy's target (SQLite's, PostgreSQL's) is committed at once, in one transaction.
+    @Test(arguments: [GroupCommitPolicy.sqliteTarget, GroupCommitPolicy.postgresTarget])
+    func groupCommit_CommitsAtOnce_WhenBatchFills(target: Int) throws {
         let store = RecordingStore()
-        let worker = StoreWorker(stores: [store], hooks: .init(), groupCommitWait: Self.longWait)
+        let worker = StoreWorker(
+            stores: [store], hooks: .init(), groupCommit: GroupCommitPolicy(maxWait: Self.longWait, target: target))
         defer { worker.shutdown() }
         let done = Tally<Bool>()
-        let target = GroupCommitPolicy.defaultTarget
         for n in 0..<target { worker.recordCallback(callback("fill-\(n)")) { done.add((try? $0.get()) != nil) } }
         #expect(done.wait(for: target, timeout: 3)?.allSatisfy { $0 } == true)
         #expect(store.log == ["batch \(target)"])
@@ -47,7 +48,7 @@ struct StoreWorkerGroupCommitTests {
     /// A held write is committed when the hold ends, with nothing else arriving: held, not lost.
     @Test func groupCommit_CommitsHeldWrite_WhenWaitEnds() throws {
         let store = RecordingStore()
-        let worker = StoreWorker(stores: [store], hooks: .init(), groupCommitWait: 2)
+        let worker = StoreWorker(stores: [store], hooks: .init(), groupCommit: GroupCommitPolicy(maxWait: 2))
         defer { worker.shutdown() }
         let done = Tally<Bool>()
         worker.recordCallback(callback("alone")) { done.add((try? $0.get()) != nil) }
@@ -60,7 +61,7 @@ struct StoreWorkerGroupCommitTests {
     /// Shutting down during a hold commits the held writes at once instead of waiting out the hold.
     @Test func groupCommit_CommitsHeldWrites_OnShutdown() throws {
         let store = RecordingStore()
-        let worker = StoreWorker(stores: [store], hooks: .init(), groupCommitWait: Self.longWait)
+        let worker = StoreWorker(stores: [store], hooks: .init(), groupCommit: GroupCommitPolicy(maxWait: Self.longWait))
         let done = Tally<Bool>()
         for n in 0..<2 { worker.recordCallback(callback("stop-\(n)")) { done.add((try? $0.get()) != nil) } }
         Thread.sleep(forTimeInterval: 0.2)
@@ -74,7 +75,7 @@ struct StoreWorkerGroupCommitTests {
     /// With a pool of threads, a read still ends the hold, whichever thread it wakes.
     @Test func groupCommit_EndsHold_OnReadWithPool() throws {
         let stores = [RecordingStore(), RecordingStore()]
-        let worker = StoreWorker(stores: stores, hooks: .init(), groupCommitWait: Self.longWait)
+        let worker = StoreWorker(stores: stores, hooks: .init(), groupCommit: GroupCommitPolicy(maxWait: Self.longWait))
         defer { worker.shutdown() }
         let done = Tally<String>()
         for n in 0..<3 { worker.recordCallback(callback("pool-\(n)")) { _ in done.add("write") } }

@@ -26,13 +26,19 @@ public struct GroupCommitPolicy: Sendable, Equatable {
     /// Weight of the newest gap in the average: the last handful of writes decide.
     static let newestGapWeight = 0.25
 
-    /// Queued writes at which a batch is taken without holding, by default. A commit's fixed cost
-    /// shared by 32 writes is small beside each write's own. Measured on PostgreSQL (bench/run.sh
-    /// pg_callback, 64 connections): 16 gave 41.2 µs of CPU per callback (ours + PostgreSQL) at
-    /// 26.7k/s, p99 4.4 ms; 32 gave 36.6 µs at 29.9k/s, p99 3.7 ms; SQLite the same either way.
-    public static let defaultTarget = 32
+    /// Queued writes at which an SQLite batch is taken without holding: its commit (one WAL fsync)
+    /// shared by 16 writes is already small beside each write's own work. Not more: the event loop
+    /// and the store thread share the CPU, and at 64 keep-alive connections batches of 22–29 come
+    /// by themselves; a target of 32 held them for the whole wait with the core a third idle
+    /// (bench/run.sh callback: 31k instead of 40k req/s, p99 4.3 instead of 2.8 ms).
+    public static let sqliteTarget = 16
+    /// The same for PostgreSQL, whose commit costs more: two round trips, a WAL flush and a
+    /// notification on another machine (here, another core). bench/run.sh pg_callback at 64
+    /// connections: 16 gave 41.2 µs of CPU per callback (ours + PostgreSQL) at 26.7k/s, p99 4.4 ms;
+    /// 32 gave 36.6 µs at 29.9k/s, p99 3.7 ms.
+    public static let postgresTarget = 32
 
-    public init(maxWait: Double, target: Int = GroupCommitPolicy.defaultTarget) {
+    public init(maxWait: Double, target: Int = GroupCommitPolicy.sqliteTarget) {
         precondition(maxWait >= 0 && maxWait.isFinite, "the group-commit wait must be finite and not negative")
         precondition(target >= 1, "the group-commit target must be at least 1")
         self.maxWait = maxWait

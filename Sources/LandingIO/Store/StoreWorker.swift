@@ -78,10 +78,13 @@ public final class StoreWorker: Sendable {
 
     /// Starts one store thread per element of `stores` (a pool of connections), all fed by one
     /// queue; thread `i` is named `name` with `-i` appended when there are several.
-    /// `groupCommitWait` is the longest a write is held for company under load (0: never held).
-    public init(stores: [any LandingStore], name: String = "landing-store", hooks: Hooks, groupCommitWait: Double = 0) {
+    /// `groupCommit` says when a batch is held open for company under load (by default never).
+    public init(
+        stores: [any LandingStore], name: String = "landing-store", hooks: Hooks,
+        groupCommit: GroupCommitPolicy = GroupCommitPolicy(maxWait: 0)
+    ) {
         precondition(!stores.isEmpty, "a store worker needs at least one store")
-        let queue = StoreWorkQueue(threads: stores.count, groupCommit: GroupCommitPolicy(maxWait: groupCommitWait))
+        let queue = StoreWorkQueue(threads: stores.count, groupCommit: groupCommit)
         self.queue = queue
         self.threadCount = stores.count
         for (index, store) in stores.enumerated() {
