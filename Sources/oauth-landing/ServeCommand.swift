@@ -82,13 +82,6 @@ struct ServeCommand {
         }
         // The store threads announce what each commit changed: the cached copies go, the waiters on
         // those records wake.
-        // A PostgreSQL commit costs more than an SQLite one, so more writes share it (GroupCommitPolicy).
-        let groupCommitTarget: Int
-        if case .postgres = config.store {
-            groupCommitTarget = GroupCommitPolicy.postgresTarget
-        } else {
-            groupCommitTarget = GroupCommitPolicy.sqliteTarget
-        }
         let storeWorker = StoreWorker(
             stores: stores,
             hooks: StoreWorker.Hooks(
@@ -98,7 +91,7 @@ struct ServeCommand {
                 },
                 observeBatch: { storeMetrics.observeBatch(seconds: $0, writes: $1) },
                 observeQueueWait: { storeMetrics.queueWait.observe($0) }),
-            groupCommit: GroupCommitPolicy(maxWait: config.groupCommitWait, target: groupCommitTarget))
+            groupCommit: GroupCommitPolicy(maxWait: config.groupCommitWait, target: GroupCommitPolicy.target(for: config.store)))
         storeWorker.startPurging(every: 3600, retention: config.retention, clock: SystemRandom.nowMillis) { line in
             logger.info("purge", ["result": line])
         }

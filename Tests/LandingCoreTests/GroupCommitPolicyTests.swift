@@ -64,6 +64,14 @@ struct GroupCommitPolicyTests {
         #expect(policy.holdDeadline(queuedWrites: 0, start: last + 0.0021, now: last + 0.0021) == nil)
     }
 
+    /// PostgreSQL stores get the larger target; SQLite and memory the smaller one.
+    @Test func groupCommit_TargetsByStore() throws {
+        #expect(GroupCommitPolicy.target(for: .postgres(try PostgresLocation(parsing: "postgres://u@db/landing"))) == GroupCommitPolicy.postgresTarget)
+        #expect(GroupCommitPolicy.target(for: .sqlite(path: "x.db")) == GroupCommitPolicy.sqliteTarget)
+        #expect(GroupCommitPolicy.target(for: .memory) == GroupCommitPolicy.sqliteTarget)
+        #expect(GroupCommitPolicy.postgresTarget > GroupCommitPolicy.sqliteTarget)
+    }
+
     /// A wait of 0 never holds, whatever the load.
     @Test func groupCommit_NeverHolds_WhenWaitIsZero() {
         let (policy, last) = fed(GroupCommitPolicy(maxWait: 0), count: 100, gap: 0.00001)

@@ -38,6 +38,12 @@ public struct GroupCommitPolicy: Sendable, Equatable {
     /// 32 gave 36.6 µs at 29.9k/s, p99 3.7 ms.
     public static let postgresTarget = 32
 
+    /// The target for writes to `store`: PostgreSQL's commit costs more, so more writes share it.
+    public static func target(for store: StoreLocation) -> Int {
+        if case .postgres = store { return postgresTarget }
+        return sqliteTarget
+    }
+
     public init(maxWait: Double, target: Int = GroupCommitPolicy.sqliteTarget) {
         precondition(maxWait >= 0 && maxWait.isFinite, "the group-commit wait must be finite and not negative")
         precondition(target >= 1, "the group-commit target must be at least 1")
