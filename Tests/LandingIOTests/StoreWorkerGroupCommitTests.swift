@@ -58,6 +58,28 @@ struct StoreWorkerGroupCommitTests {
         #expect(try store.item(id: "alone")?.status == .completed)
     }
 
+    /// Writes that keep arriving cannot stretch a hold: the first write is committed once the wait
+    /// after it ends, while later writes are still coming.
+    @Test func groupCommit_HoldEndsAtItsDeadline_WhileWritesKeepComing() throws {
+        let store = RecordingStore()
+        let worker = StoreWorker(stores: [store], hooks: .init(), groupCommit: GroupCommitPolicy(maxWait: 2.5, target: 1_000))
+        defer { worker.shutdown() }
+        let first = Tally<Bool>()
+        worker.recordCallback(callback("first")) { first.add((try? $0.get()) != nil) }
+        // A write every 0.2 s for 5 s: well past the first write's 2.5 s wait.
+        var firstDoneWhileWriting = false
+        for n in 0..<25 {
+            Thread.sleep(forTimeInterval: 0.2)
+            if !first.all.isEmpty { firstDoneWhileWriting = true }
+            worker.recordCallback(callback("later-\(n)")) { _ in }
+        }
+        #expect(firstDoneWhileWriting, "the first write waited for the writes to stop")
+        #expect(first.wait(for: 1, timeout: 5) == [true])
+        // It was held (the writes of its wait share its commit), not committed alone.
+        let firstBatch = Int(store.log.first?.split(separator: " ").last ?? "") ?? 0
+        #expect(firstBatch >= 5, "\(store.log)")
+    }
+
     /// Shutting down during a hold commits the held writes at once instead of waiting out the hold.
     @Test func groupCommit_CommitsHeldWrites_OnShutdown() throws {
         let store = RecordingStore()
