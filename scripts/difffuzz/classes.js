@@ -224,8 +224,10 @@ const LENIENT = [
   },
   {
     id: 'content-length-ows',
-    rfc: 'RFC 9112 §5.1: OWS (SP / HTAB) around a field value is not part of it; llhttp refuses HTAB after the digits',
-    when: (code, h, ctx) => !ctx.pastHead && code === 'HPE_INVALID_CONTENT_LENGTH' && values(h, 'content-length').length > 0 && values(h, 'content-length').every((v) => /^\d+$/.test(v)) && /content-length:[ \t]*\d+[ \t]*\r\n/i.test(h.text),
+    rfc: 'RFC 9112 §5.1: OWS (SP / HTAB) around a field value is not part of it; llhttp refuses HTAB after the digits (we wait for the line\'s end when the input stops inside that OWS)',
+    // why: the input may be cut inside the trailing OWS or between its CR and LF, so the line can
+    // end at the end of the input, and the last value can keep that lone CR.
+    when: (code, h, ctx) => !ctx.pastHead && code === 'HPE_INVALID_CONTENT_LENGTH' && values(h, 'content-length').length > 0 && values(h, 'content-length').every((v) => /^\d+(?:[ \t]*\r)?$/.test(v)) && /content-length:[ \t]*\d+[ \t]*(?:\r\n|\r?$)/i.test(h.text),
   },
   {
     id: 'method-unknown-to-llhttp',
