@@ -361,6 +361,41 @@ import Testing
         #expect(c.responses(2).map(\.body) == ["first", "after"])
     }
 
+    /// A request sent on its own while the response before it is owed (after the server drained the
+    /// socket) is read once that response is written, and answered after it.
+    @Test func deferred_NextRequestArrivingWhileOwedIsRead() throws {
+        let app = HarnessApplication()
+        let h = try LoopHarness(application: app.application)
+        let c = try h.connect()
+        c.send("GET /wait/q HTTP/1.1\r\nHost: x\r\n\r\n")
+        h.settle(turns: 5)
+        c.send("GET /echo/later HTTP/1.1\r\nHost: x\r\n\r\n")
+        h.settle(turns: 5)
+        #expect(c.responses(1, turns: 3).isEmpty)
+        app.complete("q", body: "first")
+        // why: the server must read the waiting request on its own. A socketpair re-reports input
+        // when the client reads (its write-space wake-up), which would hide a missed read.
+        h.settle(turns: 5)
+        c.pump()
+        #expect(HarnessResponse.parseAll(c.received).map(\.body) == ["first", "later"])
+    }
+
+    /// After a deferred response, the next request of a keep-alive client (sent once that response
+    /// is read) is answered: skipping the read that would find the socket empty loses nothing.
+    @Test func deferred_NextRequestAfterTheResponseIsAnswered() throws {
+        let app = HarnessApplication()
+        let h = try LoopHarness(application: app.application)
+        let c = try h.connect()
+        for round in 0..<3 {
+            c.send("GET /wait/r\(round) HTTP/1.1\r\nHost: x\r\n\r\n")
+            h.settle(turns: 5)
+            app.complete("r\(round)", body: "owed \(round)")
+            #expect(c.responses(2 * round + 1).last?.body == "owed \(round)")
+            c.send("GET /echo/next\(round) HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(c.responses(2 * round + 2).last?.body == "next\(round)")
+        }
+    }
+
     // MARK: - Graceful close
 
     /// A body over --max-body-bytes gets its 413 and the connection lingers: the client can finish

@@ -34,6 +34,9 @@ final class Connection: EventHandler, @unchecked Sendable {
     /// The owed response's request number and lifetime (cancelled when the client leaves).
     private var requestNumber: UInt64 = 0
     private var owed: (request: UInt64, lifetime: RequestLifetime, meta: RequestMeta)?
+    /// The last read found the socket empty (EAGAIN or a short read) and epoll has reported no
+    /// input since: reading again now would only return EAGAIN.
+    private var socketDrained = false
     /// The deadline of this connection's entry in the loop's timer heap (`ServerLoop.armTimer`).
     var armedDeadline: Double?
 
@@ -75,6 +78,10 @@ final class Connection: EventHandler, @unchecked Sendable {
     func handle(events: UInt32) {
         loop.dispatch {
             machine.turnStarted()
+            // why: edge-triggered, every arrival after the socket was drained raises an event.
+            if events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 {
+                socketDrained = false
+            }
             if events & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 {
                 perform(machine.peerHungUp(fatal: true))
                 return
@@ -203,6 +210,7 @@ final class Connection: EventHandler, @unchecked Sendable {
             budget -= 1
             let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
             if n > 0 {
+                socketDrained = n < buffer.count
                 if case .lingering = machine.state {
                     perform(machine.discarded(n))
                     continue
@@ -236,6 +244,7 @@ final class Connection: EventHandler, @unchecked Sendable {
                 let err = errno
                 if err == EINTR { continue }
                 if err == EAGAIN || err == EWOULDBLOCK {
+                    socketDrained = true
                     perform(machine.readStopped(.drained))
                     return
                 }
@@ -418,7 +427,10 @@ final class Connection: EventHandler, @unchecked Sendable {
             machine.turnStarted()
             write(build(), meta: owed.meta)
             // Pipelined input waited while the response was owed; epoll will not report it again.
-            if case .open = machine.state, process() == .drained, machine.mayRead {
+            // why: unless nothing came since the read that drained the socket (a browser, or a
+            // keep-alive client, sends its next request after this response): that read would
+            // only return EAGAIN, one system call per callback.
+            if case .open = machine.state, process() == .drained, machine.mayRead, !socketDrained {
                 readable()
             }
             finishDispatch()
