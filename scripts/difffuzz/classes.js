@@ -49,6 +49,13 @@ const CHUNK_EXT = new RegExp(`^(?:[ \\t]*;[ \\t]*${TOKEN}(?:[ \\t]*=[ \\t]*(?:${
 const values = (h, name) => h.fields.filter(([n]) => n === name).map(([, v]) => v);
 const absolute = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)/;
 
+/**
+ * Whether an authority uses "[" or "]" other than as one IP-literal host: RFC 3986 §3.2.2,
+ * IP-literal = "[" ( IPv6address / IPvFuture ) "]", and both are gen-delims, allowed nowhere else
+ * in an authority (an unterminated "[v1." for one).
+ */
+const unbracketed = (authority) => /[[\]]/.test(authority) && !/^(?:[^@[\]]*@)?\[[^[\]]*\](?::\d*)?$/.test(authority);
+
 const STRICTER = [
   {
     id: 'fragment-in-target',
@@ -86,7 +93,8 @@ const STRICTER = [
       e === 'invalidTarget' &&
       (!/^(\/|\*$|[A-Za-z][A-Za-z0-9+.-]*:)/.test(h.target) || // not one of the forms
         /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*[^A-Za-z0-9\-._~!$&'()*+,;=:[\]%]/.test(h.target) || // bad authority byte
-        /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*%(?![0-9A-Fa-f]{2})/.test(h.target)),
+        /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*%(?![0-9A-Fa-f]{2})/.test(h.target) || // bad pct-encoding
+        unbracketed(absolute.exec(h.target)?.[2] ?? '')),
   },
   {
     id: 'connect-target',
